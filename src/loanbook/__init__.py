@@ -1,0 +1,7 @@
+"""loanbook: a loan servicing engine, exact to the fen.
+
+The rules of ../shared/spec/RULES.md live in ``loanbook.rules`` as pure functions over
+immutable values; everything else (scenario runner, CLI, service) calls them.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Reading configuration files (products, scenarios) into the core's values."""

@@ -1,0 +1,31 @@
+"""The errors loanbook raises, and what each means.
+
+    LoanbookError            anything loanbook refuses; its message is for a person
+    ├── BadInput             input that is malformed or out of range (an amount with
+    │                        3 decimals, an unknown loan, a date in the future)
+    ├── RuleRefusal          well-formed input that a rule forbids (a payoff on the
+    │                        disbursement day, a drawdown above the credit line)
+    └── InvariantBroken      the engine caught itself in an impossible state (a
+                             negative balance, paid more than due): a bug, never a
+                             user's mistake; raised explicitly because ``assert``
+                             disappears under ``python -O``
+
+Every refusal changes nothing: the core works on immutable values, so a refused
+operation simply returns no new value.
+"""
+
+
+class LoanbookError(Exception):
+    """Base of every error loanbook raises on purpose."""
+
+
+class BadInput(LoanbookError):
+    """Malformed or out-of-range input: the message names what and why."""
+
+
+class RuleRefusal(LoanbookError):
+    """Well-formed input that a rule of RULES.md forbids; the message cites the rule."""
+
+
+class InvariantBroken(LoanbookError):
+    """An invariant of the books does not hold: a defect in loanbook, not in the input."""

@@ -1,0 +1,110 @@
+"""An instalment as the replay works on it: payments, grace and penalty (R5, R7).
+
+This is the replay's private working state: mutable so that a borrower's history is
+replayed in one pass, but it never leaves :func:`loanbook.rules.replay.position`, which
+returns immutable values.
+
+Penalty (R7) is kept as an exact running integral: ``yuan_days`` is the sum, over the
+days since the due date, of the unpaid principal + interest left after each day's
+repayments. The penalty accrued through day s - 1 is that integral times the penalty
+rate, and what is payable is its rounding minus what was paid (R3). Whether the
+instalment bears penalty at all is decided by grace: it does only if something was still
+unpaid at the end of its last grace day, and then retroactively from its due date.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from loanbook.errors import InvariantBroken
+from loanbook.money import ZERO, round_fen
+from loanbook.rules.schedule import Instalment
+
+
+class OpenInstalment:
+    __slots__ = (
+        "period",
+        "start_date",
+        "due_date",
+        "grace_end",
+        "principal",
+        "interest",
+        "fee",
+        "paid_principal",
+        "paid_interest",
+        "paid_penalty",
+        "paid_fee",
+        "yuan_days",
+        "level_since",
+        "paid_off_on",
+    )
+
+    def __init__(self, instalment: Instalment, grace_days: int) -> None:
+        self.period = instalment.period
+        self.start_date = instalment.start_date
+        self.due_date = instalment.due_date
+        self.grace_end = instalment.due_date + timedelta(days=grace_days)  # last day of grace
+        self.principal = instalment.principal
+        self.interest = instalment.interest
+        self.fee = instalment.fee
+        self.paid_principal = ZERO
+        self.paid_interest = ZERO
+        self.paid_penalty = ZERO
+        self.paid_fee = ZERO
+        self.yuan_days = ZERO
+        self.level_since = instalment.due_date
+        self.paid_off_on: date | None = None  # the day principal + interest were paid in full
+
+    @property
+    def penalty_base(self) -> Decimal:
+        """R7: unpaid principal + unpaid interest; penalty is never charged on penalty."""
+        return self.principal - self.paid_principal + self.interest - self.paid_interest
+
+    def bears_penalty(self, on: date) -> bool:
+        """R7: as of the start of ``on``, was something unpaid at the end of grace?"""
+        if on <= self.grace_end:
+            return False
+        return self.paid_off_on is None or self.paid_off_on > self.grace_end
+
+    def penalty_accrued(self, on: date, penalty_rate: Decimal) -> Decimal:
+        """Exact penalty for the days from the due date to ``on`` - 1 (R7, R3)."""
+        if not self.bears_penalty(on):
+            return ZERO
+        days_at_level = (on - self.level_since).days
+        return (self.yuan_days + self.penalty_base * days_at_level) * penalty_rate
+
+    def penalty_payable(self, on: date, penalty_rate: Decimal) -> Decimal:
+        """R3: round(total accrued) minus what has been paid."""
+        payable = round_fen(self.penalty_accrued(on, penalty_rate)) - self.paid_penalty
+        if payable < 0:
+            raise InvariantBroken(f"period {self.period}: penalty paid beyond what accrued")
+        return payable
+
+    def is_overdue(self, on: date, penalty_rate: Decimal) -> bool:
+        """Unpaid and past grace as of the start of ``on`` (R5)."""
+        return on > self.grace_end and self.outstanding(on, penalty_rate) > 0
+
+    def in_grace(self, on: date) -> bool:
+        return self.due_date < on <= self.grace_end and self.penalty_base > 0
+
+    def outstanding(self, on: date, penalty_rate: Decimal) -> Decimal:
+        return self.penalty_base + self.penalty_payable(on, penalty_rate) + self.fee - self.paid_fee
+
+    def pay(self, on: date, *, penalty: Decimal, interest: Decimal, principal: Decimal, fee: Decimal) -> None:
+        """Record money paid on ``on``; penalty for ``on`` then runs on what is left (R7)."""
+        if on < self.due_date:
+            raise InvariantBroken(f"period {self.period}: paid on {on}, before its due date {self.due_date}")
+        if on > self.level_since:
+            self.yuan_days += self.penalty_base * (on - self.level_since).days
+            self.level_since = on
+        self.paid_penalty += penalty
+        self.paid_interest += interest
+        self.paid_principal += principal
+        self.paid_fee += fee
+        if min(penalty, interest, principal, fee) < 0:
+            raise InvariantBroken(f"period {self.period}: a negative payment")
+        if self.paid_interest > self.interest or self.paid_principal > self.principal or self.paid_fee > self.fee:
+            raise InvariantBroken(f"period {self.period}: paid more than was due")
+        if self.paid_off_on is None and self.penalty_base == 0:
+            self.paid_off_on = on

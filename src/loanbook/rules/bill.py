@@ -1,0 +1,49 @@
+"""The statement (账单) of a borrower for a due date (R6).
+
+The sum over all the borrower's loans of what is payable that day: instalments due that
+day plus anything still unpaid from earlier, with its penalty (article:
+还款日当天会计算所有当天应还的金额), after any credit balance was applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from loanbook.money import ZERO
+from loanbook.rules.book import Book
+from loanbook.rules.replay import position
+
+
+@dataclass(frozen=True, slots=True)
+class BillLine:
+    loan_id: str
+    principal: Decimal
+    interest: Decimal
+    penalty: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest + self.penalty
+
+
+@dataclass(frozen=True, slots=True)
+class Bill:
+    due_date: date
+    lines: tuple[BillLine, ...]
+    credit_balance: Decimal  # what is left of the credit after it paid this bill
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.total for line in self.lines), ZERO)
+
+
+def bill(book: Book, due_date: date) -> Bill:
+    current = position(book, due_date)
+    lines = tuple(
+        BillLine(loan.loan_id, loan.principal_due, loan.interest_due, loan.penalty_due)
+        for loan in current.loans
+        if loan.amount_due > 0
+    )
+    return Bill(due_date, lines, current.credit_balance)
