@@ -1,0 +1,1 @@
+"""The ``loanbook`` command: thin edges that parse, call the core or a service, render."""

@@ -1,0 +1,1 @@
+"""The demo: the worked examples of RULES.md, played and printed."""

@@ -1,0 +1,131 @@
+"""Playing a scenario through the servicing engine (SCENARIOS.md).
+
+The runner keeps its own business date: it walks the days on which events are booked
+and checkpoints are taken, in order. On each day it first looks (a checkpoint sees the
+state at the start of the day, knowing only what was booked before it), then books that
+day's events through a :class:`Servicing` port. The port is the engine: the pure core
+here (:class:`CoreServicing`); the same runner can drive the stored service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from loanbook.errors import LoanbookError
+from loanbook.rules import operations
+from loanbook.rules.book import Book
+from loanbook.rules.position import Position
+from loanbook.rules.replay import position
+from loanbook.scenario.expectations import Failure, compare_checkpoint
+from loanbook.scenario.model import Event, LoanSpec, Scenario, ScenarioFileError
+
+
+class Servicing(Protocol):
+    """What a scenario needs of the engine; every call may raise a LoanbookError."""
+
+    def disburse(self, spec: LoanSpec, business_date: date) -> None: ...
+
+    def repay(self, amount: Decimal, value_date: date, business_date: date) -> None: ...
+
+    def pay_off(self, loan_id: str, value_date: date, business_date: date) -> None: ...
+
+    def position(self, on: date) -> Position: ...
+
+
+class CoreServicing:
+    """The pure rules core over one in-memory book."""
+
+    def __init__(self, credit_limit: Decimal) -> None:
+        self.book = Book(credit_limit)
+
+    def disburse(self, spec: LoanSpec, business_date: date) -> None:
+        self.book, _ = operations.disburse(
+            self.book,
+            loan_id=spec.loan_id,
+            product=spec.product,
+            principal=spec.principal,
+            terms=spec.terms,
+            on=spec.disbursed_on,
+            business_date=business_date,
+            partner_share=spec.partner_share,
+        )
+
+    def repay(self, amount: Decimal, value_date: date, business_date: date) -> None:
+        self.book, _ = operations.repay(self.book, amount=amount, value_date=value_date, business_date=business_date)
+
+    def pay_off(self, loan_id: str, value_date: date, business_date: date) -> None:
+        self.book, _ = operations.pay_off(self.book, loan_id=loan_id, value_date=value_date, business_date=business_date)
+
+    def position(self, on: date) -> Position:
+        return position(self.book.known_before(on), on)
+
+
+@dataclass(slots=True)
+class ScenarioResult:
+    scenario: Scenario
+    checkpoints: list[Position] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+def _book(engine: Servicing, event: Event) -> None:
+    if event.action == "repay":
+        engine.repay(event.amount, event.value_date, event.booked_on)
+    elif event.action == "payoff":
+        engine.pay_off(event.loan_id, event.value_date, event.booked_on)
+    else:
+        engine.disburse(event.draw, event.booked_on)
+
+
+def _bookings(scenario: Scenario) -> list[tuple[date, Event]]:
+    """Everything to book, in booking order: initial loans on their disbursement day
+    first, then events by booking day, value day and file order."""
+    loans = [
+        (spec.disbursed_on, (0, spec.disbursed_on, n), Event(0, spec.disbursed_on, spec.disbursed_on, "draw", draw=spec))
+        for n, spec in enumerate(scenario.loans)
+    ]
+    events = [(e.booked_on, (1, e.value_date, e.number), e) for e in scenario.events]
+    return [(day, event) for day, _, event in sorted(loans + events, key=lambda item: (item[0], item[1]))]
+
+
+def play(scenario: Scenario, engine: Servicing | None = None) -> ScenarioResult:
+    """Play ``scenario``; raise ScenarioFileError if an event is refused unexpectedly."""
+    engine = engine or CoreServicing(scenario.credit_limit)
+    result = ScenarioResult(scenario)
+    bookings = _bookings(scenario)
+    days = sorted(set(scenario.checkpoints) | {day for day, _ in bookings})
+    queue = iter(bookings)
+    pending = next(queue, None)
+    for day in days:
+        if day in scenario.checkpoints:
+            result.checkpoints.append(engine.position(day))
+        while pending is not None and pending[0] == day:
+            _book_checked(engine, pending[1], scenario, result)
+            pending = next(queue, None)
+    result.failures.extend(compare(scenario, result.checkpoints))
+    return result
+
+
+def _book_checked(engine: Servicing, event: Event, scenario: Scenario, result: ScenarioResult) -> None:
+    what = event.describe() if event.number else f"loan {event.draw.loan_id} (disbursed {event.value_date})"
+    try:
+        _book(engine, event)
+    except LoanbookError as exc:
+        if event.expect_error is None:
+            raise ScenarioFileError(f"{scenario.path}: {what} was refused: {exc}") from None
+        if event.expect_error.lower() not in str(exc).lower():
+            result.failures.append(Failure(event.value_date, event.loan_id, f"{what} refusal", event.expect_error, str(exc)))
+        return
+    if event.expect_error is not None:
+        result.failures.append(Failure(event.value_date, event.loan_id, f"{what} refusal", event.expect_error, "accepted"))
+
+
+def compare(scenario: Scenario, checkpoints: list[Position]) -> list[Failure]:
+    failures = []
+    for checkpoint in checkpoints:
+        expected = scenario.expect.get(checkpoint.on)
+        if expected:
+            failures.extend(compare_checkpoint(checkpoint, expected))
+    return failures
