@@ -252,10 +252,10 @@ def default_as_of(books: list[Book]) -> date:
 
 
 def check_sample(books: list[Book], as_of: date, sample: int) -> None:
-    """Untimed sanity check: every yuan repaid is either allocated or credit balance."""
+    """Untimed sanity check: every yuan repaid before ``as_of`` is allocated or credit balance."""
     for book in books[:sample]:
         result = position(book, as_of)
-        received = sum((tx.amount for tx in book.transactions), ZERO)
+        received = sum((tx.amount for tx in book.transactions if tx.value_date < as_of), ZERO)
         used = sum((loan.total_paid for loan in result.loans), ZERO)
         if used + result.credit_balance != received:
             raise SystemExit(
@@ -267,7 +267,7 @@ def check_sample(books: list[Book], as_of: date, sample: int) -> None:
 # --------------------------------------------------------------------------- positions
 
 
-def bench_positions(books: list[Book], as_of: date) -> tuple[float, Counter]:
+def bench_positions(books: list[Book], as_of: date) -> tuple[float, float, Counter]:
     statuses: Counter = Counter()
     gc.collect()  # do not charge the generation's garbage to the measurement
     start = time.perf_counter()
@@ -307,14 +307,25 @@ def _trim_pstats(text: str) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--loans", type=int, default=None, help=f"borrowers, one loan each (default {DEFAULT_LOANS:,})")
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_LOANS:,} loans and fewer schedules, for a fast run")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--loans", type=int, default=None, help=f"borrowers, one loan each (default {DEFAULT_LOANS:,})"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_LOANS:,} loans and fewer schedules, for a fast run"
+    )
     parser.add_argument("--seed", type=int, default=20260115, help="random seed (default %(default)s)")
     parser.add_argument(
         "--schedules", type=int, default=None, help=f"plans per repayment method (default {DEFAULT_SCHEDULES:,})"
     )
-    parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="day of the states (default: the day after the last value date)")
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help="day of the states (default: the day after the last value date)",
+    )
     parser.add_argument("--skip-schedules", action="store_true", help="skip part 1")
     parser.add_argument("--profile", action="store_true", help="profile position() with cProfile instead of timing it")
     parser.add_argument("--top", type=int, default=15, help="rows of the profile (default %(default)s)")
@@ -348,7 +359,8 @@ def main(argv: list[str] | None = None) -> None:
     total_months = sum(kinds.values())
     mix = ", ".join(f"{name} {kinds[name] / total_months:.0%}" for name in BEHAVIOUR_NAMES)
     print(f"   months: {mix}")
-    print(f"   disbursed {FIRST_DISBURSEMENT} to {FIRST_DISBURSEMENT + timedelta(days=DISBURSEMENT_SPAN_DAYS - 1)}; as of {as_of}")
+    last_disbursement = FIRST_DISBURSEMENT + timedelta(days=DISBURSEMENT_SPAN_DAYS - 1)
+    print(f"   disbursed {FIRST_DISBURSEMENT} to {last_disbursement}; as of {as_of}")
 
     check_sample(books, as_of, min(1000, len(books)))
 
@@ -364,7 +376,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"   loan states per second   {rate:>10,.0f}   (aim {AIM_STATES_PER_SECOND:,}/s on one core: "
           f"{rate / AIM_STATES_PER_SECOND:.0%} of it)")
     print(f"   µs per loan state        {seconds / len(books) * 1e6:>10.1f}   (aim {1e6 / AIM_STATES_PER_SECOND:.1f})")
-    print(f"   total seconds            {seconds:>10.2f}   (cpu {cpu_seconds:.2f}; at the aim: {len(books) / AIM_STATES_PER_SECOND:.2f})")
+    at_aim = len(books) / AIM_STATES_PER_SECOND
+    print(f"   total seconds            {seconds:>10.2f}   (cpu {cpu_seconds:.2f}; at the aim: {at_aim:.2f})")
     print(f"   peak memory (max RSS)    {peak_rss_mib():>10,.0f} MiB")
 
 

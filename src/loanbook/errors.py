@@ -3,8 +3,12 @@
     LoanbookError            anything loanbook refuses; its message is for a person
     ├── BadInput             input that is malformed or out of range (an amount with
     │                        3 decimals, an unknown loan, a date in the future)
+    │   └── NotFound         no such borrower, loan or user
     ├── RuleRefusal          well-formed input that a rule forbids (a payoff on the
     │                        disbursement day, a drawdown above the credit line)
+    │   └── Conflict         the request no longer fits the books: a payoff total that
+    │                        is not today's quote, a day being closed
+    ├── AccessDenied         no valid token, or a token that may not do this
     └── InvariantBroken      the engine caught itself in an impossible state (a
                              negative balance, paid more than due): a bug, never a
                              user's mistake; raised explicitly because ``assert``
@@ -25,6 +29,22 @@ class BadInput(LoanbookError):
 
 class RuleRefusal(LoanbookError):
     """Well-formed input that a rule of RULES.md forbids; the message cites the rule."""
+
+
+class NotFound(BadInput):
+    """No such borrower, loan or user."""
+
+
+class Conflict(RuleRefusal):
+    """The request was right once but no longer fits the books; ask again."""
+
+
+class AccessDenied(LoanbookError):
+    """Missing or invalid credentials (``unauthenticated``) or a role that may not act."""
+
+    def __init__(self, message: str, *, unauthenticated: bool = False) -> None:
+        super().__init__(message)
+        self.unauthenticated = unauthenticated
 
 
 class InvariantBroken(LoanbookError):

@@ -117,7 +117,13 @@ def quote(
     with refusals_as_messages():
         _, book = _new_loan(product, principal, terms, disbursed)
         payoff_day = parse_day(on, "--on")
+        disbursed_on = book.loans[0].disbursed_on
+        if payoff_day < disbursed_on:
+            raise BadInput(f"--on {payoff_day} is before the loan is disbursed (--disbursed {disbursed_on})")
         payments = [_parse_repayment(text) for text in repay]
+        for value_date, _ in payments:
+            if value_date < disbursed_on:
+                raise BadInput(f"--repay {value_date} is before the loan is disbursed (--disbursed {disbursed_on})")
         if on_time:
             payments += [(i.due_date, i.total) for i in book.loans[0].schedule if i.due_date < payoff_day]
         for value_date, amount in sorted(payments):

@@ -30,14 +30,67 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decima
     return Decimal(text)
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    """A date that looks like one but is not on the calendar (2026-13-01, 2026-02-30) is a
+    mistake in the file, reported with its line, not a crash."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a real calendar date ({exc})", node.start_mark
+        ) from None
+
+
+def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode):
+    """A key written twice in one mapping is refused: YAML readers keep the last one
+    silently, so a repeated ``repay:`` or ``checkpoints:`` would pass unnoticed."""
+    seen: set[object] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in seen
+        except TypeError:  # an unhashable key: the base constructor reports it
+            continue
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark, f"the key {key!r} appears more than once", key_node.start_mark
+            )
+        seen.add(key)
+    yield from yaml.SafeLoader.construct_yaml_map(loader, node)
+
+
 ExactLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+ExactLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+ExactLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+
+def key_names(keys: object) -> str:
+    """Keys of a mapping read from a file, for a message: YAML may make a key a number or
+    a boolean (a bare ``on``, ``yes``, ``no`` or ``off`` is read as true/false)."""
+    names = []
+    for key in keys:  # type: ignore[attr-defined]
+        if isinstance(key, bool):
+            names.append(f"{key!r} (a bare on/off/yes/no key, which YAML reads as a boolean)")
+        elif isinstance(key, str):
+            names.append(key)
+        else:
+            names.append(repr(key))
+    return ", ".join(sorted(names))
 
 
 def parse_exact_yaml(text: str, *, source: str) -> object:
+    loader = None
     try:
-        return yaml.load(text, Loader=ExactLoader)  # noqa: S506 - ExactLoader is a SafeLoader
+        loader = ExactLoader(text)
+        loader.name = source  # marks in messages name the file, not "<unicode string>"
+        return loader.get_single_data()
     except yaml.YAMLError as exc:
         raise BadInput(f"{source}: not valid YAML: {exc}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def parse_exact_toml(text: str, *, source: str) -> object:

@@ -13,7 +13,7 @@ import dataclasses
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from loanbook.config.exact_yaml import read_config_file
+from loanbook.config.exact_yaml import key_names, read_config_file
 from loanbook.errors import BadInput
 from loanbook.rules.products import PRESETS, Product, RepaymentMethod, validate_product
 
@@ -40,21 +40,21 @@ _REQUIRED = {
 }
 
 
-def _decimal(code: str, field: str, value: object) -> Decimal:
+def _decimal(where: str, field: str, value: object) -> Decimal:
     if isinstance(value, bool) or isinstance(value, float):
-        raise BadInput(f"product {code}: {field} {value!r} must be a decimal number")
+        raise BadInput(f"{where}: {field} {value!r} must be a decimal number")
     try:
         result = Decimal(str(value).strip()) if isinstance(value, (str, int, Decimal)) else None
     except InvalidOperation:
         result = None
     if result is None or not result.is_finite():
-        raise BadInput(f"product {code}: {field} {value!r} must be a decimal number like \"0.0005\"")
+        raise BadInput(f"{where}: {field} {value!r} must be a decimal number like \"0.0005\"")
     return result
 
 
-def _integer(code: str, field: str, value: object) -> int:
+def _integer(where: str, field: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadInput(f"product {code}: {field} {value!r} must be a whole number")
+        raise BadInput(f"{where}: {field} {value!r} must be a whole number")
     return value
 
 
@@ -63,18 +63,20 @@ def product_from_mapping(raw: object, *, source: str) -> Product:
     if not isinstance(raw, dict):
         raise BadInput(f"{source}: a product must be a mapping of fields, got {type(raw).__name__}")
     code = raw.get("code")
-    if not isinstance(code, str):
+    if code is None:
         raise BadInput(f"{source}: every product needs a code, like code = \"FLEX12\"")
-    unknown = sorted(set(raw) - _FIELDS - {"base", "terms"})
+    if not isinstance(code, str):
+        raise BadInput(f"{source}: product code {code!r} must be text, like code = \"FLEX12\"")
+    unknown = set(raw) - _FIELDS - {"base", "terms"}
     if unknown:
         raise BadInput(
-            f"{source}: product {code}: unknown field(s) {', '.join(unknown)}; "
+            f"{source}: product {code}: unknown field(s) {key_names(unknown)}; "
             f"known fields: base, terms, {', '.join(sorted(_FIELDS))}"
         )
     fields: dict[str, object] = {}
     base = raw.get("base")
     if base is not None:
-        if base not in PRESETS:
+        if not isinstance(base, str) or base not in PRESETS:
             raise BadInput(f"{source}: product {code}: base {base!r} is not a preset ({', '.join(PRESETS)})")
         fields.update(dataclasses.asdict(PRESETS[base]))
         fields["name"] = ""
@@ -88,9 +90,9 @@ def product_from_mapping(raw: object, *, source: str) -> Product:
     if missing:
         raise BadInput(f"{source}: product {code}: missing field(s) {', '.join(missing)}")
     for field in _DECIMAL_FIELDS & set(fields):
-        fields[field] = _decimal(code, field, fields[field])
+        fields[field] = _decimal(f"{source}: product {code}", field, fields[field])
     for field in _INT_FIELDS & set(fields):
-        fields[field] = _integer(code, field, fields[field])
+        fields[field] = _integer(f"{source}: product {code}", field, fields[field])
     method = fields["repayment_method"]
     try:
         fields["repayment_method"] = RepaymentMethod(method)
@@ -109,9 +111,9 @@ def product_from_mapping(raw: object, *, source: str) -> Product:
 
 def products_from_document(document: object, *, source: str) -> tuple[Product, ...]:
     if isinstance(document, dict) and "products" in document:
-        extra = sorted(set(document) - {"products"})
+        extra = set(document) - {"products"}
         if extra:
-            raise BadInput(f"{source}: unknown top-level key(s) {', '.join(extra)} beside 'products'")
+            raise BadInput(f"{source}: unknown top-level key(s) {key_names(extra)} beside 'products'")
         raws = document["products"]
         if not isinstance(raws, list) or not raws:
             raise BadInput(f"{source}: 'products' must be a non-empty list of products")

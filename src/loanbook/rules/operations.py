@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from loanbook.errors import BadInput, RuleRefusal
+from loanbook.errors import BadInput, Conflict, NotFound, RuleRefusal
 from loanbook.money import FEN, ZERO
 from loanbook.rules.book import Book, Loan, Payoff, Refund, Repayment
 from loanbook.rules.payoff import check_payoff_allowed
@@ -130,7 +130,7 @@ def pay_off(
     if amount is not None:
         _check_amount(amount, "payoff total")
         if amount != today.total:
-            raise RuleRefusal(
+            raise Conflict(
                 f"payoff total {amount} is not the quote for loan {loan_id} on {value_date}, "
                 f"which is {today.total}: ask for a new quote (R8)"
             )
@@ -157,7 +157,7 @@ def _known_loan(book: Book, loan_id: str) -> Loan:
     loan = book.loan(loan_id)
     if loan is None:
         known = ", ".join(loan.loan_id for loan in book.loans) or "none"
-        raise BadInput(f"unknown loan {loan_id!r} (the borrower's loans: {known})")
+        raise NotFound(f"unknown loan {loan_id!r} (the borrower's loans: {known})")
     return loan
 
 

@@ -7,11 +7,11 @@ the event (its number and day) and the reason, before anything is played.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from loanbook.config.exact_yaml import read_config_file
+from loanbook.config.exact_yaml import key_names, read_config_file
 from loanbook.config.products import resolve_product
 from loanbook.errors import BadInput
 from loanbook.money import ZERO, parse_amount
@@ -88,6 +88,8 @@ class Scenario:
 
 
 def _date(value: object, what: str) -> date:
+    if isinstance(value, datetime):
+        raise BadInput(f"{what} {value.isoformat(sep=' ')!r} is a date and time; write the day only, YYYY-MM-DD")
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -101,9 +103,9 @@ def _date(value: object, what: str) -> date:
 def _loan(raw: object, default_product: Product, base: Path, what: str) -> LoanSpec:
     if not isinstance(raw, dict):
         raise BadInput(f"{what} must be a mapping with id, principal, terms, disbursed_on")
-    unknown = sorted(set(raw) - LOAN_KEYS)
+    unknown = set(raw) - LOAN_KEYS
     if unknown:
-        raise BadInput(f"{what}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(LOAN_KEYS))}")
+        raise BadInput(f"{what}: unknown key(s) {key_names(unknown)}; known: {', '.join(sorted(LOAN_KEYS))}")
     for key in ("id", "principal", "terms", "disbursed_on"):
         if key not in raw:
             raise BadInput(f"{what} needs '{key}'")
@@ -133,9 +135,9 @@ def _event(number: int, raw: object, default_product: Product, base: Path) -> Ev
         raise BadInput(f"{what} must be a mapping like {{date: 2026-02-14, repay: \"130.00\"}}")
     if "on" in raw or True in raw:
         raise BadInput(f"{what}: the event's day is 'date', not 'on' (YAML reads a bare on as true)")
-    unknown = sorted(str(k) for k in set(raw) - EVENT_KEYS)
+    unknown = set(raw) - EVENT_KEYS
     if unknown:
-        raise BadInput(f"{what}: unknown key(s) {', '.join(unknown)}")
+        raise BadInput(f"{what}: unknown key(s) {key_names(unknown)}; known: {', '.join(sorted(EVENT_KEYS))}")
     if "date" not in raw:
         raise BadInput(f"{what} needs a 'date'")
     value_date = _date(raw["date"], f"{what} date")
@@ -189,9 +191,9 @@ def _expectations(raw: object, loan_ids: set[str]) -> dict[date, dict[str, objec
                 raise BadInput(f"expect {day} names unknown loan {name!r} (loans: {', '.join(sorted(loan_ids))})")
             if not isinstance(fields, dict):
                 raise BadInput(f"expect {day} {name} must map fields to values")
-            unknown = sorted(set(fields) - set(LOAN_FIELDS))
+            unknown = set(fields) - set(LOAN_FIELDS)
             if unknown:
-                raise BadInput(f"expect {day} {name}: unknown field(s) {', '.join(unknown)}; known: {', '.join(LOAN_FIELDS)}")
+                raise BadInput(f"expect {day} {name}: unknown field(s) {key_names(unknown)}; known: {', '.join(LOAN_FIELDS)}")
         expect[day] = {str(k): v for k, v in values.items()}
     return expect
 
@@ -208,9 +210,9 @@ def parse_scenario(document: object, path: Path) -> Scenario:
 def _parse(document: object, path: Path) -> Scenario:
     if not isinstance(document, dict):
         raise BadInput("a scenario is a mapping with loans, events and checkpoints")
-    unknown = sorted(str(k) for k in set(document) - TOP_KEYS)
+    unknown = set(document) - TOP_KEYS
     if unknown:
-        raise BadInput(f"unknown top-level key(s) {', '.join(unknown)}; known: {', '.join(sorted(TOP_KEYS))}")
+        raise BadInput(f"unknown top-level key(s) {key_names(unknown)}; known: {', '.join(sorted(TOP_KEYS))}")
     base = path.parent
     product = resolve_product(str(document.get("product", "FLEX6")), relative_to=base)
     limit = parse_amount(document.get("credit_limit", DEFAULT_CREDIT_LIMIT), what="credit_limit")
@@ -226,9 +228,16 @@ def _parse(document: object, path: Path) -> Scenario:
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
         raise BadInput(f"loan id(s) {', '.join(repeated)} used more than once")
+    disbursed = {loan.loan_id: loan.disbursed_on for loan in loans}
+    disbursed.update({e.draw.loan_id: e.value_date for e in events if e.draw is not None})
     for event in events:
         if event.loan_id is not None and event.loan_id not in ids:
             raise BadInput(f"{event.describe()} names unknown loan {event.loan_id!r} (loans: {', '.join(ids) or 'none'})")
+        if event.loan_id is not None and event.value_date < disbursed[event.loan_id]:
+            raise BadInput(
+                f"{event.describe()}: loan {event.loan_id} does not exist yet on {event.value_date} "
+                f"(disbursed {disbursed[event.loan_id]})"
+            )
     raw_checkpoints = document.get("checkpoints") or []
     if not isinstance(raw_checkpoints, list):
         raise BadInput("checkpoints must be a list of dates")

@@ -1,0 +1,34 @@
+"""The chart of accounts (R14)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Account(str, Enum):
+    CASH = "cash"  # cash / clearing with the payment channels
+    PRINCIPAL_RECEIVABLE = "principal_receivable"
+    INTEREST_RECEIVABLE = "interest_receivable"
+    PENALTY_RECEIVABLE = "penalty_receivable"
+    FEE_RECEIVABLE = "fee_receivable"
+    INTEREST_INCOME = "interest_income"
+    PENALTY_INCOME = "penalty_income"
+    FEE_INCOME = "fee_income"
+    CREDIT_BALANCE = "borrower_credit_balance"  # 溢缴款, a liability to the borrower
+    COUPON_EXPENSE = "coupon_marketing_expense"  # R13
+
+
+DEBIT_NORMAL = {
+    Account.CASH,
+    Account.PRINCIPAL_RECEIVABLE,
+    Account.INTEREST_RECEIVABLE,
+    Account.PENALTY_RECEIVABLE,
+    Account.FEE_RECEIVABLE,
+    Account.COUPON_EXPENSE,
+}
+
+
+def normal_balance(account: Account, debit_fen: int, credit_fen: int) -> int:
+    """The balance in the account's own direction: debits less credits for assets and
+    expenses, credits less debits for liabilities and income."""
+    return debit_fen - credit_fen if account in DEBIT_NORMAL else credit_fen - debit_fen

@@ -1,0 +1,143 @@
+"""``loanbook ledger check``: the ledger proves itself against the rules core (R14).
+
+1. Trial balance: debits equal credits over the whole journal.
+2. Control accounts: each close-of-business accrual entry equals the sum of its per-loan
+   details.
+3. Per loan: the ledger's receivables and income (lines naming the loan, plus its
+   accrual details) equal the figures the core computes from the loan's transactions as
+   of the business date; the cached marks agree too. Per borrower, the credit balance.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Engine, func, select
+
+from loanbook.ledger.accounts import Account, normal_balance
+from loanbook.ledger.figures import LoanFigures, figures_of
+from loanbook.money import to_fen
+from loanbook.rules.replay import position
+from loanbook.store.repositories import Marks
+from loanbook.store.tables import JournalLineRow
+from loanbook.store.unit_of_work import UnitOfWork
+
+CHUNK_BORROWERS = 2000
+
+
+@dataclass(slots=True)
+class LedgerReport:
+    business_date: date
+    debits_fen: int = 0
+    credits_fen: int = 0
+    balances: dict[str, int] = field(default_factory=dict)  # normal balance per account
+    loans_checked: int = 0
+    borrowers_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+    loans_disagreeing: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def trial_balance(uow: UnitOfWork) -> tuple[int, int, dict[str, int]]:
+    balances = uow.journal.balances()
+    debits = sum(d for d, _ in balances.values())
+    credits = sum(c for _, c in balances.values())
+    normal = {account: normal_balance(Account(account), d, c) for account, (d, c) in sorted(balances.items())}
+    return debits, credits, normal
+
+
+def _ledger_figures(lines: dict[tuple[int, str], int], accruals: tuple[int, int, int], loan_id: int, principal_fen: int) -> dict[str, int]:
+    def net(account: Account) -> int:  # debits less credits of the lines naming this loan
+        return lines.get((loan_id, account.value), 0)
+
+    interest, penalty, fee = accruals
+    return {
+        "principal_receivable": net(Account.PRINCIPAL_RECEIVABLE),
+        "interest_receivable": net(Account.INTEREST_RECEIVABLE) + interest,
+        "penalty_receivable": net(Account.PENALTY_RECEIVABLE) + penalty,
+        "fee_receivable": net(Account.FEE_RECEIVABLE) + fee,
+        "interest_income": -net(Account.INTEREST_INCOME) + interest,
+        "penalty_income": -net(Account.PENALTY_INCOME) + penalty,
+        "fee_income": -net(Account.FEE_INCOME) + fee,
+    }
+
+
+def _core_figures(figures: LoanFigures) -> dict[str, int]:
+    return {
+        "principal_receivable": figures.principal_receivable_fen,
+        "interest_receivable": figures.interest_receivable_fen,
+        "penalty_receivable": figures.penalty_receivable_fen,
+        "fee_receivable": figures.fee_receivable_fen,
+        "interest_income": figures.interest_recognized_fen,
+        "penalty_income": figures.penalty_recognized_fen,
+        "fee_income": figures.fee_recognized_fen,
+    }
+
+
+def check_ledger(engine: Engine, *, limit_problems: int = 50) -> LedgerReport:
+    with UnitOfWork(engine) as uow:
+        today = uow.business_dates.get()
+        report = LedgerReport(today)
+        report.debits_fen, report.credits_fen, report.balances = trial_balance(uow)
+        if report.debits_fen != report.credits_fen:
+            report.problems.append(f"trial balance: debits {report.debits_fen} fen != credits {report.credits_fen} fen")
+        entries, details = uow.journal.accrual_entry_totals()
+        for key in sorted(set(entries) | set(details), key=str):
+            if entries.get(key, (0, 0, 0)) != details.get(key, (0, 0, 0)):
+                report.problems.append(f"accrual entry {key[0]} {key[1]}: posted {entries.get(key)} != per-loan detail {details.get(key)}")
+        lines = uow.journal.per_loan_lines()
+        accruals = uow.journal.per_loan_accruals()
+        credit_lines = dict(
+            uow.session.execute(
+                select(JournalLineRow.borrower_id, func.sum(JournalLineRow.credit_fen - JournalLineRow.debit_fen))
+                .where(JournalLineRow.account == Account.CREDIT_BALANCE.value)
+                .group_by(JournalLineRow.borrower_id)
+            ).all()
+        )
+        after = 0
+        while True:
+            borrower_ids = uow.borrowers.ids_after(after, CHUNK_BORROWERS)
+            if not borrower_ids:
+                break
+            after = borrower_ids[-1]
+            books = uow.borrowers.books(borrower_ids)
+            marks = uow.marks.of_borrowers(borrower_ids)
+            credit_marks = uow.marks.credit_balances(borrower_ids)
+            for borrower_id in borrower_ids:
+                _check_borrower(report, borrower_id, books[borrower_id], today, lines, accruals, marks,
+                                int(credit_lines.get(borrower_id) or 0), credit_marks.get(borrower_id, 0))
+        if len(report.problems) > limit_problems:
+            hidden = len(report.problems) - limit_problems
+            report.problems = report.problems[:limit_problems] + [f"... and {hidden} more"]
+        return report
+
+
+def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, credit_ledger, credit_mark) -> None:  # noqa: ANN001
+    report.borrowers_checked += 1
+    current = position(book, today, include_day=True)
+    credit = to_fen(current.credit_balance)
+    if credit_ledger != credit or credit_mark != credit:
+        report.problems.append(f"borrower {borrower_id}: credit balance core {credit}, ledger {credit_ledger}, cached {credit_mark} (fen)")
+    principal_by_loan = {loan.loan_id: to_fen(loan.principal) for loan in book.loans}
+    for loan in current.loans:
+        report.loans_checked += 1
+        loan_id = int(loan.loan_id)
+        figures = figures_of(loan, principal_by_loan[loan.loan_id], today)
+        core = _core_figures(figures)
+        ledger = _ledger_figures(lines, accruals.get(loan_id, (0, 0, 0)), loan_id, principal_by_loan[loan.loan_id])
+        mark = marks.get(loan_id)
+        cached = Marks.figures(mark)
+        wrong = {k: (core[k], ledger[k]) for k in core if core[k] != ledger[k]}
+        if wrong or cached != figures or mark is None or mark.status != loan.status.value or mark.dpd != loan.dpd:
+            report.loans_disagreeing.append(loan_id)
+            detail = ", ".join(f"{k} core {c} ledger {l}" for k, (c, l) in wrong.items())
+            if cached != figures:
+                detail += f"; cached figures differ: {cached.differences(figures)}"
+            if mark is not None and (mark.status, mark.dpd) != (loan.status.value, loan.dpd):
+                detail += f"; cached status {mark.status}/{mark.dpd}, core {loan.status.value}/{loan.dpd}"
+            report.problems.append(f"loan {loan_id}: {detail or 'no cached figures'} (fen)")

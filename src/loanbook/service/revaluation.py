@@ -1,0 +1,146 @@
+"""Bringing a borrower's stored figures, ledger and events up to what the core computes.
+
+Every service that changes a borrower's book, and close of business, ends here: the
+core replays the book as of the business date, the ledger is posted with the difference
+from the figures last posted (``loan_marks``), and status changes become loan events
+(for bureau reporting and collections, R15, R16).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from loanbook.ledger.accounts import Account
+from loanbook.ledger.entries import JournalEntry, Line, signed
+from loanbook.ledger.figures import LoanFigures, figures_of
+from loanbook.ledger.postings import recognition_lines, settlement_lines
+from loanbook.money import to_fen
+from loanbook.rules.book import Book
+from loanbook.rules.position import LoanPosition, Position
+from loanbook.rules.replay import position
+from loanbook.store.repositories import Marks
+from loanbook.store.tables import LoanMarkRow
+
+DPD_BUCKET_BOUNDS = (30, 60, 90, 120, 150, 180)  # R15 repayment status 1..7
+
+
+def dpd_bucket(dpd: int) -> int:
+    """R15: 0 when not overdue, else 1 (1-30 days) .. 7 (over 180)."""
+    if dpd <= 0:
+        return 0
+    return 1 + sum(1 for bound in DPD_BUCKET_BOUNDS if dpd > bound)
+
+
+@dataclass(slots=True)
+class Revaluation:
+    """What posting a borrower's change writes; nothing is written until the caller does."""
+
+    position: Position
+    entries: list[JournalEntry] = field(default_factory=list)
+    marks: list[dict[str, object]] = field(default_factory=list)
+    events: list[dict[str, object]] = field(default_factory=list)
+    accruals: list[dict[str, object]] = field(default_factory=list)  # per loan, close of business only
+    credit_balance_fen: int = 0
+
+
+def revalue(
+    borrower_id: int,
+    book: Book,
+    on: date,
+    marks: dict[int, LoanMarkRow],
+    credit_before_fen: int,
+    *,
+    kind: str,
+    cash_fen: int = 0,
+    transaction_id: int | None = None,
+    aggregate_recognition: bool = False,
+    memo: str = "",
+) -> Revaluation:
+    """Post ``book`` as of ``on`` against what was posted before.
+
+    ``cash_fen`` is the money that came in (negative: went out) with this change. With
+    ``aggregate_recognition`` (close of business) income recognised is returned as
+    per-loan accrual rows, to be posted once per product and day; otherwise it is posted
+    here, line by line per loan.
+    """
+    current = position(book, on, include_day=True)
+    result = Revaluation(current, credit_balance_fen=to_fen(current.credit_balance))
+    lines: list[Line] = []
+    if cash_fen:
+        lines.append(signed(Account.CASH, cash_fen, debit=True, borrower_id=borrower_id))
+    principal_by_loan = {loan.loan_id: to_fen(loan.principal) for loan in book.loans}
+    product_by_loan = {loan.loan_id: loan.product.code for loan in book.loans}
+    for loan in current.loans:
+        loan_id = int(loan.loan_id)
+        mark = marks.get(loan_id)
+        before = Marks.figures(mark)
+        after = figures_of(loan, principal_by_loan[loan.loan_id], on)
+        if after.principal_disbursed_fen != before.principal_disbursed_fen:
+            change = after.principal_disbursed_fen - before.principal_disbursed_fen
+            lines.append(signed(Account.PRINCIPAL_RECEIVABLE, change, debit=True, loan_id=loan_id))
+        paid_lines, _ = settlement_lines(loan_id, before, after)
+        lines.extend(paid_lines)
+        if aggregate_recognition:
+            _accrual_row(result, loan_id, product_by_loan[loan.loan_id], on, before, after)
+        else:
+            lines.extend(recognition_lines(loan_id, before, after))
+        result.marks.append(_mark_values(borrower_id, loan, product_by_loan[loan.loan_id], on, after))
+        result.events.extend(_events(borrower_id, loan, mark, on))
+    credit_change = result.credit_balance_fen - credit_before_fen
+    if credit_change:
+        lines.append(signed(Account.CREDIT_BALANCE, credit_change, debit=False, borrower_id=borrower_id))
+    if lines:
+        result.entries.append(
+            JournalEntry(on, kind, tuple(lines), borrower_id=borrower_id, transaction_id=transaction_id, memo=memo)
+        )
+    return result
+
+
+def _accrual_row(result: Revaluation, loan_id: int, product_code: str, on: date, before: LoanFigures, after: LoanFigures) -> None:
+    interest = after.interest_recognized_fen - before.interest_recognized_fen
+    penalty = after.penalty_recognized_fen - before.penalty_recognized_fen
+    fee = after.fee_recognized_fen - before.fee_recognized_fen
+    if interest or penalty or fee:
+        result.accruals.append(
+            {"booked_on": on, "loan_id": loan_id, "product_code": product_code,
+             "interest_fen": interest, "penalty_fen": penalty, "fee_fen": fee}
+        )
+
+
+def _mark_values(borrower_id: int, loan: LoanPosition, product_code: str, on: date, figures: LoanFigures) -> dict[str, object]:
+    return {
+        "loan_id": int(loan.loan_id),
+        "borrower_id": borrower_id,
+        "product_code": product_code,
+        "as_of": on,
+        "status": loan.status.value,
+        "dpd": loan.dpd,
+        "settled_on": loan.settled_on,
+        **{name: getattr(figures, name) for name in LoanFigures.__dataclass_fields__},
+    }
+
+
+def _events(borrower_id: int, loan: LoanPosition, mark: LoanMarkRow | None, on: date) -> list[dict[str, object]]:
+    """Status changes worth telling the bureau and collections about."""
+    before_status = mark.status if mark is not None else None
+    before_dpd = mark.dpd if mark is not None else 0
+    status = loan.status.value
+    kinds = []
+    if before_status is None:
+        kinds.append(("disbursed", ""))
+    elif before_status != status:
+        kinds.append(
+            {
+                "GRACE": ("entered_grace", ""),
+                "OVERDUE": ("went_overdue", f"dpd {loan.dpd}"),
+                "SETTLED": ("settled", f"settled on {loan.settled_on}"),
+                "ACTIVE": ("cured", f"was {before_status}"),
+            }[status]
+        )
+    if status == "OVERDUE" and dpd_bucket(loan.dpd) > dpd_bucket(before_dpd) and before_status == "OVERDUE":
+        kinds.append(("dpd_bucket", f"bucket {dpd_bucket(loan.dpd)} at dpd {loan.dpd}"))
+    return [
+        {"loan_id": int(loan.loan_id), "borrower_id": borrower_id, "on_date": on, "kind": kind, "detail": detail}
+        for kind, detail in kinds
+    ]

@@ -1,0 +1,232 @@
+"""Use cases of day-to-day servicing: borrowers, drawdowns, repayments, payoffs, refunds,
+and the reads that go with them. Each takes a fresh unit of work and commits once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from loanbook.errors import BadInput, Conflict, NotFound
+from loanbook.money import to_fen
+from loanbook.rules import operations
+from loanbook.rules.bill import Bill, bill
+from loanbook.rules.book import Book, Loan
+from loanbook.rules.disclosure import AnnualRates, annual_rates
+from loanbook.rules.position import Allocation, LoanPosition, PayoffQuote
+from loanbook.rules.replay import position
+from loanbook.service.revaluation import Revaluation, revalue
+from loanbook.store.tables import BorrowerRow
+from loanbook.store.unit_of_work import UnitOfWork
+
+PENDING_TX = "pending"  # the core's id for a transaction before its row has one
+
+
+@dataclass(frozen=True, slots=True)
+class BorrowerSummary:
+    borrower: BorrowerRow
+    business_date: date
+    credit_limit: Decimal
+    available: Decimal
+    credit_balance: Decimal
+    loans: tuple[LoanPosition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Disbursement:
+    loan_id: int
+    borrower_id: int
+    loan: Loan
+    rates: AnnualRates
+    state: LoanPosition
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyResult:
+    transaction_ids: tuple[int, ...]
+    allocations: tuple[Allocation, ...]
+    credit_balance: Decimal
+    business_date: date
+
+
+def _open_day(uow: UnitOfWork) -> date:
+    """The business date, refusing money movements while that day is being closed."""
+    today = uow.business_dates.get()
+    cob = uow.cob_days.get(today)
+    if cob is not None and cob.status == "running":
+        raise Conflict(f"business day {today} is being closed; try again once close of business has finished")
+    return today
+
+
+def _borrower(uow: UnitOfWork, borrower_id: int, *, for_update: bool = False) -> BorrowerRow:
+    row = uow.borrowers.get(borrower_id, for_update=for_update)
+    if row is None:
+        raise NotFound(f"no borrower {borrower_id}")
+    return row
+
+
+def _write(uow: UnitOfWork, borrower_id: int, revaluation: Revaluation) -> None:
+    uow.journal.post(revaluation.entries)
+    uow.marks.put(revaluation.marks, uow.marks.of_borrowers([borrower_id]))
+    uow.marks.set_credit_balance(borrower_id, revaluation.credit_balance_fen)
+    uow.events.add(revaluation.events)
+
+
+def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: str, cash_fen: int, tx_id: int | None) -> Revaluation:
+    marks = uow.marks.of_borrowers([borrower_id])
+    credit_before = uow.marks.credit_balances([borrower_id]).get(borrower_id, 0)
+    revaluation = revalue(borrower_id, book, today, marks, credit_before, kind=kind, cash_fen=cash_fen, transaction_id=tx_id)
+    _write(uow, borrower_id, revaluation)
+    return revaluation
+
+
+def create_borrower(uow: UnitOfWork, *, name: str, phone: str, credit_limit: Decimal) -> BorrowerSummary:
+    name, phone = name.strip(), phone.strip()
+    if not name:
+        raise BadInput("name must not be empty")
+    if not phone or not all(c.isdigit() or c in "+- " for c in phone):
+        raise BadInput(f"phone {phone!r} must be digits, spaces, '+' or '-'")
+    today = uow.business_dates.get()
+    row = uow.borrowers.add(name=name, phone=phone, credit_limit_fen=to_fen(credit_limit), created_on=today)
+    uow.commit()
+    return BorrowerSummary(row, today, credit_limit, credit_limit, Decimal("0.00"), ())
+
+
+def borrower_summary(uow: UnitOfWork, borrower_id: int) -> BorrowerSummary:
+    row = _borrower(uow, borrower_id)
+    today = uow.business_dates.get()
+    book = uow.borrowers.book(borrower_id)
+    current = position(book, today, include_day=True)
+    return BorrowerSummary(
+        row,
+        today,
+        book.credit_limit,
+        book.credit_limit - current.principal_outstanding(),
+        current.credit_balance,
+        current.loans,
+    )
+
+
+def disburse_loan(
+    uow: UnitOfWork,
+    *,
+    borrower_id: int,
+    product_code: str,
+    principal: Decimal,
+    terms: int,
+    partner_share: Decimal = Decimal("0.00"),
+    external_ref: str | None = None,
+) -> Disbursement:
+    """A drawdown on the credit line, disbursed on the business date (R4, R9, R10)."""
+    today = _open_day(uow)
+    _borrower(uow, borrower_id, for_update=True)
+    product = uow.products.get(product_code)
+    if product is None:
+        raise BadInput(f"unknown product {product_code!r} (known: {', '.join(uow.products.codes())})")
+    book = uow.borrowers.book(borrower_id)
+    new_book, loan = operations.disburse(
+        book, loan_id=PENDING_TX, product=product, principal=principal, terms=terms, on=today,
+        business_date=today, partner_share=partner_share,
+    )
+    loan_id = uow.borrowers.add_loan(borrower_id, loan, external_ref)
+    stored = uow.borrowers.book(borrower_id)  # the loan under its real id
+    revaluation = _post(uow, borrower_id, stored, today, kind="disbursement", cash_fen=-to_fen(principal), tx_id=None)
+    uow.commit()
+    state = revaluation.position.loan(str(loan_id))
+    return Disbursement(loan_id, borrower_id, loan, annual_rates(product, principal, today, loan.schedule), state)
+
+
+def loan_state(uow: UnitOfWork, loan_id: int) -> tuple[int, LoanPosition, date]:
+    """(borrower id, the loan as of the business date, the business date)."""
+    row = uow.borrowers.loan_row(loan_id)
+    if row is None:
+        raise NotFound(f"no loan {loan_id}")
+    today = uow.business_dates.get()
+    book = uow.borrowers.book(row.borrower_id)
+    return row.borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
+
+
+def payoff_quote(uow: UnitOfWork, loan_id: int) -> tuple[int, PayoffQuote]:
+    row = uow.borrowers.loan_row(loan_id)
+    if row is None:
+        raise NotFound(f"no loan {loan_id}")
+    today = uow.business_dates.get()
+    return row.borrower_id, operations.quote(uow.borrowers.book(row.borrower_id), str(loan_id), today)
+
+
+def borrower_bill(uow: UnitOfWork, borrower_id: int, due_date: date) -> Bill:
+    """The statement for ``due_date``; for a day ahead, what falls due if nothing more is paid."""
+    _borrower(uow, borrower_id)
+    return bill(uow.borrowers.book(borrower_id), due_date)
+
+
+def repay(
+    uow: UnitOfWork, *, borrower_id: int, amount: Decimal, value_date: date | None = None, channel: str = ""
+) -> MoneyResult:
+    """A borrower-level repayment, value-dated (default: the business date) (R6)."""
+    today = _open_day(uow)
+    _borrower(uow, borrower_id, for_update=True)
+    value_date = value_date or today
+    book = uow.borrowers.book(borrower_id)
+    new_book, _ = operations.repay(book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX)
+    tx_id = uow.borrowers.add_transaction(
+        borrower_id=borrower_id, kind="repayment", loan_id=None, value_date=value_date, booked_on=today,
+        amount_fen=to_fen(amount), channel=channel[:32],
+    )
+    stored = uow.borrowers.book(borrower_id)
+    revaluation = _post(uow, borrower_id, stored, today, kind="repayment", cash_fen=to_fen(amount), tx_id=tx_id)
+    uow.commit()
+    allocation = revaluation.position.allocation(str(tx_id))
+    return MoneyResult((tx_id,), (allocation,), revaluation.position.credit_balance, today)
+
+
+def pay_off(uow: UnitOfWork, *, borrower_id: int, loan_ids: list[int], total: Decimal) -> MoneyResult:
+    """Settle the chosen loans at today's quotes; ``total`` is what the borrower confirmed,
+    and must be the sum of today's quotes (R8)."""
+    today = _open_day(uow)
+    _borrower(uow, borrower_id, for_update=True)
+    if not loan_ids:
+        raise BadInput("name at least one loan to pay off")
+    if len(set(loan_ids)) != len(loan_ids):
+        raise BadInput("a loan is named twice")
+    book = uow.borrowers.book(borrower_id)
+    for loan_id in loan_ids:
+        if book.loan(str(loan_id)) is None:
+            raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")
+    quotes = [operations.quote(book, str(loan_id), today) for loan_id in loan_ids]
+    expected = sum((q.total for q in quotes), Decimal("0.00"))
+    if total != expected:
+        raise Conflict(
+            f"total {total} is not today's payoff amount {expected} for loan(s) "
+            f"{', '.join(map(str, loan_ids))}: get a new quote and confirm again (R8)"
+        )
+    tx_ids = []
+    for loan_id, quote in zip(loan_ids, quotes):
+        book, _ = operations.pay_off(book, loan_id=str(loan_id), value_date=today, business_date=today, amount=quote.total, tx_id=PENDING_TX)
+        tx_ids.append(
+            uow.borrowers.add_transaction(
+                borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=today, booked_on=today,
+                amount_fen=to_fen(quote.total), channel="payoff",
+            )
+        )
+        book = uow.borrowers.book(borrower_id)
+    revaluation = _post(uow, borrower_id, book, today, kind="payoff", cash_fen=to_fen(total), tx_id=tx_ids[0])
+    uow.commit()
+    allocations = tuple(revaluation.position.allocation(str(t)) for t in tx_ids)
+    return MoneyResult(tuple(tx_ids), allocations, revaluation.position.credit_balance, today)
+
+
+def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal) -> MoneyResult:
+    """Pay back credit balance to the borrower (R6)."""
+    today = _open_day(uow)
+    _borrower(uow, borrower_id, for_update=True)
+    book = uow.borrowers.book(borrower_id)
+    operations.refund(book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX)
+    tx_id = uow.borrowers.add_transaction(
+        borrower_id=borrower_id, kind="refund", loan_id=None, value_date=today, booked_on=today,
+        amount_fen=to_fen(amount), channel="refund",
+    )
+    revaluation = _post(uow, borrower_id, uow.borrowers.book(borrower_id), today, kind="refund", cash_fen=-to_fen(amount), tx_id=tx_id)
+    uow.commit()
+    return MoneyResult((tx_id,), (revaluation.position.allocation(str(tx_id)),), revaluation.position.credit_balance, today)
+

@@ -1,0 +1,366 @@
+"""Repositories: the only place that reads and writes rows. One per aggregate."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from loanbook.errors import BadInput
+from loanbook.ledger.entries import JournalEntry
+from loanbook.ledger.figures import LoanFigures
+from loanbook.rules.book import Book, Loan
+from loanbook.rules.products import Product
+from loanbook.store import codec
+from loanbook.store.tables import (
+    AccrualDetailRow,
+    BorrowerMarkRow,
+    BorrowerRow,
+    BusinessDateRow,
+    CobDayRow,
+    IdempotencyRow,
+    JournalEntryRow,
+    JournalLineRow,
+    LoanEventRow,
+    LoanMarkRow,
+    LoanRow,
+    PlanInstalmentRow,
+    ProductRow,
+    TransactionRow,
+    UserRow,
+)
+
+FIGURE_FIELDS = tuple(LoanFigures.__dataclass_fields__)
+
+
+class BusinessDates:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self) -> date:
+        current = self.current()
+        if current is None:
+            raise BadInput("the database has no business date: run `loanbook init` first")
+        return current
+
+    def current(self) -> date | None:
+        row = self.session.get(BusinessDateRow, 1)
+        return None if row is None else row.business_date
+
+    def set(self, business_date: date) -> None:
+        row = self.session.get(BusinessDateRow, 1)
+        if row is None:
+            self.session.add(BusinessDateRow(id=1, business_date=business_date))
+        else:
+            row.business_date = business_date
+
+
+class Products:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._cache: dict[str, Product] = {}
+
+    def get(self, code: str) -> Product | None:
+        if code not in self._cache:
+            row = self.session.get(ProductRow, code)
+            if row is None:
+                return None
+            self._cache[code] = codec.product_from_json(row.definition)
+        return self._cache[code]
+
+    def add(self, product: Product) -> None:
+        self.session.add(ProductRow(code=product.code, definition=codec.product_to_json(product)))
+
+    def codes(self) -> list[str]:
+        return list(self.session.scalars(select(ProductRow.code).order_by(ProductRow.code)))
+
+
+class Borrowers:
+    """Borrowers and their books (loans, plans, transactions)."""
+
+    def __init__(self, session: Session, products: Products) -> None:
+        self.session = session
+        self.products = products
+
+    def add(self, *, name: str, phone: str, credit_limit_fen: int, created_on: date) -> BorrowerRow:
+        row = BorrowerRow(name=name, phone=phone, credit_limit_fen=credit_limit_fen, created_on=created_on)
+        self.session.add(row)
+        self.session.flush()
+        self.session.add(BorrowerMarkRow(borrower_id=row.id, credit_balance_fen=0))
+        return row
+
+    def get(self, borrower_id: int, *, for_update: bool = False) -> BorrowerRow | None:
+        """With ``for_update`` the borrower row is locked until the unit of work ends
+        (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)."""
+        query = select(BorrowerRow).where(BorrowerRow.id == borrower_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def loan_row(self, loan_id: int) -> LoanRow | None:
+        return self.session.get(LoanRow, loan_id)
+
+    def add_loan(self, borrower_id: int, loan: Loan, external_ref: str | None = None) -> int:
+        row = LoanRow(
+            borrower_id=borrower_id,
+            product_code=loan.product.code,
+            principal_fen=int(loan.principal * 100),
+            terms=loan.terms,
+            disbursed_on=loan.disbursed_on,
+            partner_share=str(loan.partner_share),
+            external_ref=external_ref,
+        )
+        self.session.add(row)
+        self.session.flush()
+        self.session.execute(insert(PlanInstalmentRow), codec.plan_rows(row.id, loan.schedule))
+        return row.id
+
+    def add_transaction(self, **values: object) -> int:
+        row = TransactionRow(**values)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def books(self, borrower_ids: Sequence[int]) -> dict[int, Book]:
+        """The books of several borrowers in three queries."""
+        if not borrower_ids:
+            return {}
+        borrowers = {b.id: b for b in self.session.scalars(select(BorrowerRow).where(BorrowerRow.id.in_(borrower_ids)))}
+        loan_rows = list(self.session.scalars(select(LoanRow).where(LoanRow.borrower_id.in_(borrower_ids))))
+        plans: dict[int, list[PlanInstalmentRow]] = defaultdict(list)
+        if loan_rows:
+            loan_ids = [row.id for row in loan_rows]
+            for plan_row in self.session.scalars(select(PlanInstalmentRow).where(PlanInstalmentRow.loan_id.in_(loan_ids))):
+                plans[plan_row.loan_id].append(plan_row)
+        transactions: dict[int, list[TransactionRow]] = defaultdict(list)
+        for tx in self.session.scalars(select(TransactionRow).where(TransactionRow.borrower_id.in_(borrower_ids))):
+            transactions[tx.borrower_id].append(tx)
+        loans: dict[int, list[Loan]] = defaultdict(list)
+        for row in loan_rows:
+            product = self.products.get(row.product_code)
+            loans[row.borrower_id].append(codec.loan_from_rows(row, plans[row.id], product))
+        return {
+            borrower_id: codec.book_from_rows(borrower, loans[borrower_id], transactions[borrower_id])
+            for borrower_id, borrower in borrowers.items()
+        }
+
+    def book(self, borrower_id: int) -> Book:
+        return self.books([borrower_id])[borrower_id]
+
+    def loan_ids(self, borrower_id: int) -> list[int]:
+        return list(self.session.scalars(select(LoanRow.id).where(LoanRow.borrower_id == borrower_id).order_by(LoanRow.id)))
+
+    def ids_after(self, after_id: int, limit: int) -> list[int]:
+        return list(
+            self.session.scalars(select(BorrowerRow.id).where(BorrowerRow.id > after_id).order_by(BorrowerRow.id).limit(limit))
+        )
+
+
+class Marks:
+    """The figures the ledger was last posted to, per loan and per borrower."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def of_borrowers(self, borrower_ids: Sequence[int]) -> dict[int, LoanMarkRow]:
+        rows = self.session.scalars(select(LoanMarkRow).where(LoanMarkRow.borrower_id.in_(borrower_ids)))
+        return {row.loan_id: row for row in rows}
+
+    def credit_balances(self, borrower_ids: Sequence[int]) -> dict[int, int]:
+        rows = self.session.scalars(select(BorrowerMarkRow).where(BorrowerMarkRow.borrower_id.in_(borrower_ids)))
+        return {row.borrower_id: row.credit_balance_fen for row in rows}
+
+    def set_credit_balance(self, borrower_id: int, amount_fen: int) -> None:
+        self.session.execute(
+            update(BorrowerMarkRow).where(BorrowerMarkRow.borrower_id == borrower_id).values(credit_balance_fen=amount_fen)
+        )
+
+    @staticmethod
+    def figures(row: LoanMarkRow | None) -> LoanFigures:
+        if row is None:
+            return LoanFigures()
+        return LoanFigures(**{name: getattr(row, name) for name in FIGURE_FIELDS})
+
+    def put(self, rows: Iterable[dict[str, object]], existing: dict[int, LoanMarkRow]) -> None:
+        inserts, updates = [], []
+        for values in rows:
+            (updates if values["loan_id"] in existing else inserts).append(values)
+        if inserts:
+            self.session.execute(insert(LoanMarkRow), inserts)
+        if updates:
+            self.session.execute(update(LoanMarkRow), updates)
+
+    def totals(self) -> dict[str, int]:
+        columns = [func.coalesce(func.sum(getattr(LoanMarkRow, name)), 0) for name in FIGURE_FIELDS]
+        values = self.session.execute(select(*columns)).one()
+        credit = self.session.scalar(select(func.coalesce(func.sum(BorrowerMarkRow.credit_balance_fen), 0)))
+        return {**dict(zip(FIGURE_FIELDS, (int(v) for v in values))), "credit_balance_fen": int(credit)}
+
+    def status_counts(self) -> dict[str, int]:
+        rows = self.session.execute(select(LoanMarkRow.status, func.count()).group_by(LoanMarkRow.status))
+        return {status: count for status, count in rows}
+
+    def dpd_values(self) -> list[int]:
+        return list(self.session.scalars(select(LoanMarkRow.dpd).where(LoanMarkRow.status == "OVERDUE")))
+
+
+class Journal:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def post(self, entries: Sequence[JournalEntry]) -> None:
+        for entry in entries:
+            if entry.is_empty():
+                continue
+            row = JournalEntryRow(
+                booked_on=entry.booked_on,
+                kind=entry.kind,
+                borrower_id=entry.borrower_id,
+                transaction_id=entry.transaction_id,
+                product_code=entry.product_code,
+                memo=entry.memo,
+            )
+            self.session.add(row)
+            self.session.flush()
+            self.session.execute(
+                insert(JournalLineRow),
+                [
+                    {
+                        "entry_id": row.id,
+                        "account": line.account.value,
+                        "loan_id": line.loan_id,
+                        "borrower_id": line.borrower_id,
+                        "debit_fen": line.debit_fen,
+                        "credit_fen": line.credit_fen,
+                    }
+                    for line in entry.lines
+                ],
+            )
+
+    def add_accrual_details(self, rows: list[dict[str, object]]) -> None:
+        if rows:
+            self.session.execute(insert(AccrualDetailRow), rows)
+
+    def balances(self) -> dict[str, tuple[int, int]]:
+        """Per account: (total debits, total credits)."""
+        rows = self.session.execute(
+            select(JournalLineRow.account, func.sum(JournalLineRow.debit_fen), func.sum(JournalLineRow.credit_fen)).group_by(
+                JournalLineRow.account
+            )
+        )
+        return {account: (int(debit or 0), int(credit or 0)) for account, debit, credit in rows}
+
+    def per_loan_lines(self) -> dict[tuple[int, str], int]:
+        """Per (loan, account): debits less credits of the lines that name a loan."""
+        rows = self.session.execute(
+            select(JournalLineRow.loan_id, JournalLineRow.account, func.sum(JournalLineRow.debit_fen - JournalLineRow.credit_fen))
+            .where(JournalLineRow.loan_id.is_not(None))
+            .group_by(JournalLineRow.loan_id, JournalLineRow.account)
+        )
+        return {(int(loan_id), account): int(net) for loan_id, account, net in rows}
+
+    def per_loan_accruals(self) -> dict[int, tuple[int, int, int]]:
+        rows = self.session.execute(
+            select(
+                AccrualDetailRow.loan_id,
+                func.sum(AccrualDetailRow.interest_fen),
+                func.sum(AccrualDetailRow.penalty_fen),
+                func.sum(AccrualDetailRow.fee_fen),
+            ).group_by(AccrualDetailRow.loan_id)
+        )
+        return {int(loan_id): (int(i), int(p), int(f)) for loan_id, i, p, f in rows}
+
+    def accrual_entry_totals(self) -> tuple[dict[tuple[date, str], tuple[int, int, int]], dict[tuple[date, str], tuple[int, int, int]]]:
+        """Close-of-business accrual entries per (day, product) against the sum of their
+        per-loan details: the two must agree."""
+        details = {
+            (day, product): (int(i), int(p), int(f))
+            for day, product, i, p, f in self.session.execute(
+                select(
+                    AccrualDetailRow.booked_on,
+                    AccrualDetailRow.product_code,
+                    func.sum(AccrualDetailRow.interest_fen),
+                    func.sum(AccrualDetailRow.penalty_fen),
+                    func.sum(AccrualDetailRow.fee_fen),
+                ).group_by(AccrualDetailRow.booked_on, AccrualDetailRow.product_code)
+            )
+        }
+        entries: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        income = {"interest_income": 0, "penalty_income": 1, "fee_income": 2}
+        rows = self.session.execute(
+            select(JournalEntryRow.booked_on, JournalEntryRow.product_code, JournalLineRow.account,
+                   func.sum(JournalLineRow.credit_fen - JournalLineRow.debit_fen))
+            .join(JournalLineRow, JournalLineRow.entry_id == JournalEntryRow.id)
+            .where(JournalEntryRow.kind == "accrual", JournalLineRow.account.in_(list(income)))
+            .group_by(JournalEntryRow.booked_on, JournalEntryRow.product_code, JournalLineRow.account)
+        )
+        for day, product, account, net in rows:
+            entries[(day, product)][income[account]] = int(net)
+        return {key: tuple(value) for key, value in entries.items()}, details
+
+
+class Events:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, rows: list[dict[str, object]]) -> None:
+        if rows:
+            self.session.execute(insert(LoanEventRow), rows)
+
+    def of_loan(self, loan_id: int) -> list[LoanEventRow]:
+        return list(self.session.scalars(select(LoanEventRow).where(LoanEventRow.loan_id == loan_id).order_by(LoanEventRow.id)))
+
+    def counts(self) -> dict[str, int]:
+        return {kind: n for kind, n in self.session.execute(select(LoanEventRow.kind, func.count()).group_by(LoanEventRow.kind))}
+
+
+class CobDays:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, day: date) -> CobDayRow | None:
+        return self.session.get(CobDayRow, day)
+
+    def start(self, day: date) -> CobDayRow:
+        row = CobDayRow(business_date=day, status="running", last_borrower_id=0, borrowers_closed=0)
+        self.session.add(row)
+        return row
+
+
+class Users:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, *, name: str, role: str, borrower_id: int | None, token_sha256: str) -> UserRow:
+        row = UserRow(name=name, role=role, borrower_id=borrower_id, token_sha256=token_sha256)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def by_token(self, token_sha256: str) -> UserRow | None:
+        return self.session.scalars(select(UserRow).where(UserRow.token_sha256 == token_sha256)).first()
+
+
+class IdempotencyKeys:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, user_id: int, key: str) -> IdempotencyRow | None:
+        return self.session.get(IdempotencyRow, (user_id, key))
+
+    def claim(self, user_id: int, key: str, fingerprint: str, now: datetime) -> None:
+        self.session.add(IdempotencyRow(user_id=user_id, key=key, fingerprint=fingerprint, state="running", started_at=now))
+        self.session.flush()
+
+    def finish(self, user_id: int, key: str, status_code: int, body: str) -> None:
+        self.session.execute(
+            update(IdempotencyRow)
+            .where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key)
+            .values(state="done", status_code=status_code, response_body=body)
+        )
+
+    def release(self, user_id: int, key: str) -> None:
+        self.session.execute(delete(IdempotencyRow).where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key))
