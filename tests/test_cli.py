@@ -153,11 +153,6 @@ def test_r6_r8_bad_quote_input_exits_2_with_a_clear_message(args, fragments):
     assert_refused(loanbook("quote", *W1, *args), *fragments)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="money.parse_amount quantizes before checking the size: --principal 1e30 raises "
-    "decimal.InvalidOperation, which leaks as a traceback with exit 1",
-)
 def test_r6_huge_principal_is_refused_without_a_traceback():
     assert_refused(loanbook("schedule", "--principal", "1e30", "--terms", "6", "--disbursed", "2026-01-15"), "--principal")
 

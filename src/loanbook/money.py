@@ -41,16 +41,23 @@ def parse_amount(text: object, *, what: str = "amount", allow_zero: bool = False
             raise BadInput(f"{what} {text!r} is not a number") from None
     else:
         raise BadInput(f"{what} must be an amount like \"130.00\", got {text!r}")
-    if not value.is_finite():
-        raise BadInput(f"{what} {text!r} is not a finite amount")
+    check_amount_shape(value, what=what, shown=text)
     if value != value.quantize(FEN, rounding=ROUND_HALF_UP):
         raise BadInput(f"{what} {text!r} has more than 2 decimal places (fen is the smallest unit)")
     if value < 0 or (value == 0 and not allow_zero):
         bound = "zero or more" if allow_zero else "more than zero"
         raise BadInput(f"{what} must be {bound}, got {text!r}")
-    if value > AMOUNT_MAX:
-        raise BadInput(f"{what} {text!r} is above the largest amount loanbook takes ({AMOUNT_MAX})")
     return value.quantize(FEN)
+
+
+def check_amount_shape(value: Decimal, *, what: str, shown: object = None) -> None:
+    """Finite and within what loanbook takes; checked before any quantize, which would
+    raise on a huge exponent."""
+    shown = value if shown is None else shown
+    if not value.is_finite():
+        raise BadInput(f"{what} {shown!r} is not a finite amount")
+    if abs(value) > AMOUNT_MAX:
+        raise BadInput(f"{what} {shown!r} is above the largest amount loanbook takes ({AMOUNT_MAX})")
 
 
 def to_fen(amount: Decimal) -> int:

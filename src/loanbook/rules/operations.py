@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from loanbook.errors import BadInput, Conflict, NotFound, RuleRefusal
-from loanbook.money import FEN, ZERO
+from loanbook.money import FEN, ZERO, check_amount_shape
 from loanbook.rules.book import Book, Loan, Payoff, Refund, Repayment
 from loanbook.rules.payoff import check_payoff_allowed
 from loanbook.rules.position import Allocation, PayoffQuote, Position
@@ -23,10 +23,20 @@ PARTNER_SHARE_MAX = Decimal("0.70")  # R17: the platform keeps at least 30% of e
 
 
 def _check_amount(amount: Decimal, what: str) -> None:
+    check_amount_shape(amount, what=what)
     if amount <= 0:
         raise BadInput(f"{what} must be more than zero, got {amount}")
     if amount != amount.quantize(FEN):
         raise BadInput(f"{what} {amount} has more than 2 decimal places (fen is the smallest unit)")
+
+
+def _check_business_date(book: Book, business_date: date) -> None:
+    """The business date never goes back: nothing is booked before what is already booked."""
+    latest = max((tx.booked_on for tx in book.transactions), default=None)
+    if book.loans:
+        latest = max(latest or book.loans[-1].disbursed_on, book.loans[-1].disbursed_on)
+    if latest is not None and business_date < latest:
+        raise BadInput(f"business date {business_date} is before {latest}, when the book last changed")
 
 
 def _check_value_date(value_date: date, business_date: date, what: str) -> None:
@@ -63,8 +73,7 @@ def disburse(
     product.check_terms(terms)
     if on != business_date:
         raise BadInput(f"a loan is disbursed on the business date {business_date}, not on {on}")
-    if book.loans and on < book.loans[-1].disbursed_on:
-        raise BadInput(f"loan {loan_id} on {on} would come before loan {book.loans[-1].loan_id}, disbursed {book.loans[-1].disbursed_on}")
+    _check_business_date(book, business_date)
     if not ZERO <= partner_share <= PARTNER_SHARE_MAX:
         raise BadInput(f"partner_share {partner_share} must be from 0 to {PARTNER_SHARE_MAX} (the platform keeps at least 30%, R17)")
     available = available_credit(book, on)
@@ -91,6 +100,7 @@ def repay(
     """A borrower-level repayment with its value date, booked on ``business_date`` (R6)."""
     _check_amount(amount, "repayment amount")
     _check_value_date(value_date, business_date, "repayment")
+    _check_business_date(book, business_date)
     if not book.loans:
         raise BadInput("the borrower has no loan to repay")
     first_day = book.loans[0].disbursed_on
@@ -122,6 +132,7 @@ def pay_off(
 ) -> tuple[Book, Allocation]:
     """Settle one loan at the day's quote; ``amount`` is the total the borrower confirmed."""
     _check_value_date(value_date, business_date, "payoff")
+    _check_business_date(book, business_date)
     loan = _known_loan(book, loan_id)
     settled_later = position(book, business_date, include_day=True).loan(loan_id)
     if settled_later is not None and settled_later.settled_on is not None:
@@ -142,9 +153,13 @@ def pay_off(
 def refund(
     book: Book, *, amount: Decimal, value_date: date, business_date: date, tx_id: str | None = None
 ) -> tuple[Book, Allocation]:
-    """Pay back part or all of the credit balance on request (R6)."""
+    """Pay back part or all of the credit balance on request (R6). A refund is the
+    lender's own act, so it is value-dated on the day it is made."""
     _check_amount(amount, "refund amount")
     _check_value_date(value_date, business_date, "refund")
+    if value_date != business_date:
+        raise BadInput(f"a refund is paid on the business date {business_date}, not value-dated {value_date}")
+    _check_business_date(book, business_date)
     balance = position(book, business_date, include_day=True).credit_balance
     if amount > balance:
         raise RuleRefusal(f"refund of {amount} is more than the credit balance {balance}")
