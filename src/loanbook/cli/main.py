@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from loanbook.cli import calculators, demo, products, scenarios
+from loanbook.cli import admin, calculators, demo, products, scenarios
 
 app = typer.Typer(
     help="loanbook: a loan servicing engine, exact to the fen.",
@@ -17,6 +17,17 @@ app.add_typer(products.app, name="products")
 app.command("schedule")(calculators.schedule)
 app.command("quote")(calculators.quote)
 app.command("demo")(demo.demo)
+app.command("init")(admin.init)
+app.command("serve")(admin.serve)
+cob = typer.Typer(help="Close of business: closing business days in order.", no_args_is_help=True)
+cob.command("run")(admin.cob_run)
+app.add_typer(cob, name="cob")
+ledger = typer.Typer(help="The double-entry ledger (R14).", no_args_is_help=True)
+ledger.command("check")(admin.ledger_check)
+app.add_typer(ledger, name="ledger")
+user = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
+user.command("add")(admin.user_add)
+app.add_typer(user, name="user")
 
 
 def main() -> None:
