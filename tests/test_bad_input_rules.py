@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 import pytest
 
-from conftest import A, D
+from words import A, D
 from loanbook.errors import BadInput, InvariantBroken, LoanbookError, RuleRefusal
 from loanbook.rules import operations
 from loanbook.rules.book import Book

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED
+from paths import SHARED
 
 BIN = Path(sys.executable).parent / "loanbook"
 COMMAND = [str(BIN)] if BIN.exists() else (

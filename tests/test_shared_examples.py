@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SHARED
+from paths import SHARED
 from loanbook.scenario.model import load_scenario
 from loanbook.scenario.runner import play
 

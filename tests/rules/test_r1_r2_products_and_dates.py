@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from conftest import A, D
+from words import A, D
 from loanbook.config.products import products_from_document
 from loanbook.rules.calendar import days_between, due_date
 from loanbook.rules.products import FLEX6, PRESETS, TERM6, RepaymentMethod, validate_product

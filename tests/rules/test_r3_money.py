@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import A
+from words import A
 from loanbook.errors import BadInput
 from loanbook.money import format_amount, from_fen, parse_amount, round_fen, to_fen
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import A, D
+from words import A, D
 from loanbook.errors import BadInput
 from loanbook.money import ZERO, round_fen
 from loanbook.rules.products import FLEX6, RepaymentMethod

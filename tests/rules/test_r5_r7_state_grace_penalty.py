@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from builders import loan_on, new_book, paid, with_loan
-from conftest import A, D
+from words import A, D
 from loanbook.rules.position import LoanStatus
 from loanbook.rules.replay import position
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from builders import loan_on, new_book, paid, with_loan
-from conftest import A, D
+from words import A, D
 from loanbook.rules import operations
 from loanbook.rules.bill import bill
 from loanbook.rules.position import LoanStatus

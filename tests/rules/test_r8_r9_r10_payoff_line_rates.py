@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from builders import loan_on, new_book, paid, with_loan
-from conftest import A, D
+from words import A, D
 from loanbook.errors import RuleRefusal
 from loanbook.rules import operations
 from loanbook.rules.disclosure import check_rate_cap, irr_annual_rate, simple_annual_rate

@@ -12,7 +12,7 @@ from rich.table import Table
 from loanbook.cli.common import EXIT_FAILURES, out, parse_day, print_json, refusals_as_messages
 from loanbook.config.products import load_product_file
 from loanbook.money import format_amount, from_fen
-from loanbook.service.close_of_business import close_until
+from loanbook.service.close_of_business import CHUNK_BORROWERS, close_until
 from loanbook.service.ledger_check import LedgerReport, check_ledger
 from loanbook.service.setup import init_database
 from loanbook.service.users import add_user
@@ -42,6 +42,7 @@ def cob_run(
     until: str = typer.Option(..., "--until", help="Close days until the business date is this day, YYYY-MM-DD."),
     database: str = DatabaseOption,
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    chunk: int = typer.Option(CHUNK_BORROWERS, "--chunk", min=1, help="Borrowers closed per database transaction."),
 ) -> None:
     """Close of business, day by day, until the business date is --until."""
     with refusals_as_messages():
@@ -53,7 +54,10 @@ def cob_run(
         with Progress(TextColumn("close of business"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                       TimeElapsedColumn(), console=out, disable=quiet) as progress:
             task = progress.add_task(str(start), total=days)
-            closed = close_until(engine, target, on_day=lambda d: progress.update(task, advance=1, description=f"{d.closed} ({d.borrowers_closed} borrowers)"))
+            closed = close_until(
+                engine, target, chunk=chunk,
+                on_day=lambda d: progress.update(task, advance=1, description=f"{d.closed} ({d.borrowers_closed} borrowers)"),
+            )
     out.print(f"closed {len(closed)} day(s); business date {target}")
 
 

@@ -32,3 +32,7 @@ app.add_typer(user, name="user")
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,17 @@ from loanbook.cli.common import EXIT_BAD_INPUT, EXIT_FAILURES, EXIT_OK, err, out
 from loanbook.errors import LoanbookError
 from loanbook.scenario.model import load_scenario
 from loanbook.scenario.report import print_result, result_json
-from loanbook.scenario.runner import play
+from loanbook.scenario.runner import ScenarioResult, play
+from loanbook.scenario.stored import StoredServicing
+from loanbook.store.scratch import scratch_engine
+
+def _play(path: Path, store: str | None) -> ScenarioResult:
+    scenario = load_scenario(path)
+    if store is None:
+        return play(scenario)
+    with scratch_engine(store) as engine:
+        return play(scenario, StoredServicing(engine, scenario))
+
 
 app = typer.Typer(help="Scenario files: stories played through the engine (SCENARIOS.md).", no_args_is_help=True)
 
@@ -19,12 +29,17 @@ app = typer.Typer(help="Scenario files: stories played through the engine (SCENA
 def run(
     files: list[Path] = typer.Argument(..., help="Scenario files (YAML)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per file, one per line."),
+    store: str = typer.Option(
+        None, "--store",
+        help="Play through the service layer and a real database: 'sqlite' (a temporary file) or a "
+        "postgresql:// URL (a temporary schema in it, dropped after).",
+    ),
 ) -> None:
     """Play each file; exit 0 when every expectation holds, 1 on failures, 2 on a bad file."""
     worst = EXIT_OK
     for path in files:
         try:
-            result = play(load_scenario(path))
+            result = _play(path, store)
         except LoanbookError as exc:
             err.print(f"[red]error:[/] {exc}", soft_wrap=True)
             if as_json:

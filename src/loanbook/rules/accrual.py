@@ -38,13 +38,14 @@ class OpenInstalment:
         "yuan_days",
         "level_since",
         "paid_off_on",
+        "closed",
     )
 
-    def __init__(self, instalment: Instalment, grace_days: int) -> None:
+    def __init__(self, instalment: Instalment, grace: timedelta) -> None:
         self.period = instalment.period
         self.start_date = instalment.start_date
         self.due_date = instalment.due_date
-        self.grace_end = instalment.due_date + timedelta(days=grace_days)  # last day of grace
+        self.grace_end = instalment.due_date + grace  # last day of grace
         self.principal = instalment.principal
         self.interest = instalment.interest
         self.fee = instalment.fee
@@ -55,6 +56,9 @@ class OpenInstalment:
         self.yuan_days = ZERO
         self.level_since = instalment.due_date
         self.paid_off_on: date | None = None  # the day principal + interest were paid in full
+        # Nothing left to pay, now or ever: principal, interest and fee paid, and with them
+        # every fen of penalty, which is paid first (R6) and stops accruing (R7).
+        self.closed = self.penalty_base == 0 and self.fee == 0
 
     @property
     def penalty_base(self) -> Decimal:
@@ -67,29 +71,24 @@ class OpenInstalment:
             return False
         return self.paid_off_on is None or self.paid_off_on > self.grace_end
 
-    def penalty_accrued(self, on: date, penalty_rate: Decimal) -> Decimal:
-        """Exact penalty for the days from the due date to ``on`` - 1 (R7, R3)."""
-        if not self.bears_penalty(on):
-            return ZERO
-        days_at_level = (on - self.level_since).days
-        return (self.yuan_days + self.penalty_base * days_at_level) * penalty_rate
-
-    def penalty_payable(self, on: date, penalty_rate: Decimal) -> Decimal:
-        """R3: round(total accrued) minus what has been paid."""
-        payable = round_fen(self.penalty_accrued(on, penalty_rate)) - self.paid_penalty
+    def penalty(self, on: date, penalty_rate: Decimal) -> tuple[Decimal, Decimal]:
+        """R7, R3: the exact penalty accrued from the due date to ``on`` - 1, and what is
+        payable of it on ``on``: round(total accrued) minus what has been paid."""
+        if self.bears_penalty(on):
+            accrued = (self.yuan_days + self.penalty_base * (on - self.level_since).days) * penalty_rate
+            payable = round_fen(accrued) - self.paid_penalty
+        else:
+            accrued = ZERO
+            payable = ZERO - self.paid_penalty  # round_fen(ZERO) is ZERO
         if payable < 0:
             raise InvariantBroken(f"period {self.period}: penalty paid beyond what accrued")
-        return payable
+        return accrued, payable
 
-    def is_overdue(self, on: date, penalty_rate: Decimal) -> bool:
-        """Unpaid and past grace as of the start of ``on`` (R5)."""
-        return on > self.grace_end and self.outstanding(on, penalty_rate) > 0
+    def penalty_payable(self, on: date, penalty_rate: Decimal) -> Decimal:
+        return self.penalty(on, penalty_rate)[1]
 
     def in_grace(self, on: date) -> bool:
         return self.due_date < on <= self.grace_end and self.penalty_base > 0
-
-    def outstanding(self, on: date, penalty_rate: Decimal) -> Decimal:
-        return self.penalty_base + self.penalty_payable(on, penalty_rate) + self.fee - self.paid_fee
 
     def pay(self, on: date, *, penalty: Decimal, interest: Decimal, principal: Decimal, fee: Decimal) -> None:
         """Record money paid on ``on``; penalty for ``on`` then runs on what is left (R7)."""
@@ -98,13 +97,15 @@ class OpenInstalment:
         if on > self.level_since:
             self.yuan_days += self.penalty_base * (on - self.level_since).days
             self.level_since = on
+        if penalty < 0 or interest < 0 or principal < 0 or fee < 0:
+            raise InvariantBroken(f"period {self.period}: a negative payment")
         self.paid_penalty += penalty
         self.paid_interest += interest
         self.paid_principal += principal
         self.paid_fee += fee
-        if min(penalty, interest, principal, fee) < 0:
-            raise InvariantBroken(f"period {self.period}: a negative payment")
         if self.paid_interest > self.interest or self.paid_principal > self.principal or self.paid_fee > self.fee:
             raise InvariantBroken(f"period {self.period}: paid more than was due")
-        if self.paid_off_on is None and self.penalty_base == 0:
-            self.paid_off_on = on
+        if self.penalty_base == 0:
+            if self.paid_off_on is None:
+                self.paid_off_on = on
+            self.closed = self.paid_fee == self.fee

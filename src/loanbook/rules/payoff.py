@@ -9,7 +9,6 @@ settlement instalment due on t.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -20,6 +19,8 @@ from loanbook.rules.book import Loan
 from loanbook.rules.calendar import days_between
 from loanbook.rules.position import AllocationLine, PayoffQuote
 from loanbook.rules.schedule import Instalment
+
+NO_GRACE = timedelta(0)  # the settlement instalment is paid the day it falls due
 
 
 def earliest_payoff_date(loan: Loan) -> date:
@@ -43,37 +44,48 @@ def check_payoff_allowed(loan: Loan, on: date, settled_on: date | None) -> None:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _SettlementParts:
-    quote: PayoffQuote
-    due: list[OpenInstalment]
-    not_due: list[OpenInstalment]
+class Owed:
+    """What a loan owes on a day (R5, R8), summed in one pass over its plan: the unpaid
+    principal, interest and penalty of the instalments due, and the principal not yet due
+    with the start of the current period (the first instalment not yet due)."""
+
+    __slots__ = ("principal_due", "interest_due", "penalty_due", "principal_not_due", "period_start")
+
+    def __init__(self) -> None:
+        self.principal_due = ZERO
+        self.interest_due = ZERO
+        self.penalty_due = ZERO
+        self.principal_not_due = ZERO
+        self.period_start: date | None = None
+
+    def add_due(self, instalment: OpenInstalment, penalty_payable: Decimal) -> None:
+        self.principal_due += instalment.principal - instalment.paid_principal
+        self.interest_due += instalment.interest - instalment.paid_interest
+        self.penalty_due += penalty_payable
+
+    def add_not_due(self, instalment: OpenInstalment) -> None:
+        if self.period_start is None:
+            self.period_start = instalment.start_date
+        self.principal_not_due += instalment.principal - instalment.paid_principal
 
 
-def _parts(loan: Loan, instalments: list[OpenInstalment], on: date) -> _SettlementParts:
-    penalty_rate = loan.product.penalty_daily_rate
-    due = [i for i in instalments if i.due_date <= on]
-    not_due = [i for i in instalments if i.due_date > on]
-    principal_not_due = sum((i.principal - i.paid_principal for i in not_due), ZERO)
+def payoff_quote(loan: Loan, on: date, owed: Owed) -> PayoffQuote:
+    """R8: everything due with its penalty, the principal not yet due, its interest from
+    the start of the current period to ``on`` (not counted), and the fee on it."""
     interest_accrued = ZERO
-    if not_due:
-        days = days_between(not_due[0].start_date, on)
-        interest_accrued = round_fen(principal_not_due * loan.product.daily_rate * days)
-    quote = PayoffQuote(
+    if owed.period_start is not None:
+        days = days_between(owed.period_start, on)
+        interest_accrued = round_fen(owed.principal_not_due * loan.product.daily_rate * days)
+    return PayoffQuote(
         loan_id=loan.loan_id,
         on=on,
-        principal=sum((i.principal - i.paid_principal for i in due), ZERO) + principal_not_due,
-        interest=sum((i.interest - i.paid_interest for i in due), ZERO) + interest_accrued,
-        penalty=sum((i.penalty_payable(on, penalty_rate) for i in due), ZERO),
-        fee=round_fen(principal_not_due * loan.product.early_settlement_fee_rate),
-        principal_not_due=principal_not_due,
+        principal=owed.principal_due + owed.principal_not_due,
+        interest=owed.interest_due + interest_accrued,
+        penalty=owed.penalty_due,
+        fee=round_fen(owed.principal_not_due * loan.product.early_settlement_fee_rate),
+        principal_not_due=owed.principal_not_due,
         interest_accrued=interest_accrued,
     )
-    return _SettlementParts(quote, due, not_due)
-
-
-def quote_payoff(loan: Loan, instalments: list[OpenInstalment], on: date) -> PayoffQuote:
-    return _parts(loan, instalments, on).quote
 
 
 def settle(
@@ -84,40 +96,54 @@ def settle(
     The new plan keeps the instalments already due and replaces the rest by one
     settlement instalment due on ``on`` (R8: future instalments are cancelled).
     """
-    parts = _parts(loan, instalments, on)
     penalty_rate = loan.product.penalty_daily_rate
+    owed = Owed()
+    due: list[tuple[OpenInstalment, Decimal]] = []
+    first_not_due = None
+    for instalment in instalments:
+        if instalment.due_date <= on:
+            penalty = instalment.penalty_payable(on, penalty_rate)
+            owed.add_due(instalment, penalty)
+            due.append((instalment, penalty))
+        else:
+            owed.add_not_due(instalment)
+            if first_not_due is None:
+                first_not_due = instalment
+    quote = payoff_quote(loan, on, owed)
     lines = []
-    for instalment in parts.due:
-        penalty = instalment.penalty_payable(on, penalty_rate)
+    for instalment, penalty in due:
         interest = instalment.interest - instalment.paid_interest
         principal = instalment.principal - instalment.paid_principal
         if penalty or interest or principal:
             instalment.pay(on, penalty=penalty, interest=interest, principal=principal, fee=ZERO)
             lines.append(AllocationLine(loan.loan_id, instalment.period, penalty, interest, principal))
-    plan = list(parts.due)
-    quote = parts.quote
-    if parts.not_due:
-        first = parts.not_due[0]
-        settlement = OpenInstalment(
-            Instalment(
-                period=first.period,
-                start_date=first.start_date,
-                due_date=on,
-                principal=quote.principal_not_due,
-                interest=quote.interest_accrued,
-                fee=quote.fee,
-            ),
-            grace_days=0,
-        )
-        settlement.pay(on, penalty=ZERO, interest=quote.interest_accrued, principal=quote.principal_not_due, fee=quote.fee)
-        plan.append(settlement)
+    plan = [instalment for instalment, _ in due]
+    if first_not_due is not None:
+        plan.append(_settlement(first_not_due, on, quote))
         lines.append(
             AllocationLine(
                 loan.loan_id,
-                first.period,
+                first_not_due.period,
                 interest=quote.interest_accrued,
                 principal=quote.principal_not_due,
                 fee=quote.fee,
             )
         )
     return quote, plan, lines
+
+
+def _settlement(first: OpenInstalment, on: date, quote: PayoffQuote) -> OpenInstalment:
+    """The one instalment that replaces the cancelled ones, paid in full on ``on`` (R8)."""
+    settlement = OpenInstalment(
+        Instalment(
+            period=first.period,
+            start_date=first.start_date,
+            due_date=on,
+            principal=quote.principal_not_due,
+            interest=quote.interest_accrued,
+            fee=quote.fee,
+        ),
+        grace=NO_GRACE,
+    )
+    settlement.pay(on, penalty=ZERO, interest=quote.interest_accrued, principal=quote.principal_not_due, fee=quote.fee)
+    return settlement

@@ -13,15 +13,15 @@ on what is unpaid after that day's repayments (R7).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
 from loanbook.errors import InvariantBroken
 from loanbook.money import ZERO
 from loanbook.rules.accrual import OpenInstalment
-from loanbook.rules.allocation import allocate, allocation_order
+from loanbook.rules.allocation import AllocationOrder, allocate
 from loanbook.rules.book import Book, Loan, Payoff, Refund, Repayment, Transaction
-from loanbook.rules.payoff import earliest_payoff_date, quote_payoff, settle
+from loanbook.rules.payoff import Owed, earliest_payoff_date, payoff_quote, settle
 from loanbook.rules.position import (
     Allocation,
     InstalmentPosition,
@@ -34,35 +34,44 @@ EXACT_DIGITS = 60  # penalty integrals stay exact: amounts x days x rate never n
 
 
 class _OpenLoan:
-    __slots__ = ("loan", "instalments", "settled_on", "penalty_rate")
+    __slots__ = ("loan", "instalments", "settled_on", "penalty_rate", "first_open")
 
     def __init__(self, loan: Loan) -> None:
         self.loan = loan
         self.penalty_rate = loan.product.penalty_daily_rate
-        self.instalments = [OpenInstalment(i, loan.product.grace_days) for i in loan.schedule]
+        grace = timedelta(days=loan.product.grace_days)
+        self.instalments = [OpenInstalment(i, grace) for i in loan.schedule]
         self.settled_on: date | None = None
+        self.first_open = 0  # every instalment before it is closed
 
     def mark_settled_if_paid(self, on: date) -> None:
-        if self.settled_on is None and all(i.outstanding(on, self.penalty_rate) == 0 for i in self.instalments):
+        """R5: SETTLED once every instalment is closed (a closed one stays closed)."""
+        instalments, first_open = self.instalments, self.first_open
+        while first_open < len(instalments) and instalments[first_open].closed:
+            first_open += 1
+        self.first_open = first_open
+        if self.settled_on is None and first_open == len(instalments):
             self.settled_on = on
 
 
 class _Replay:
     """One pass over a borrower's transactions; private to :func:`position`."""
 
+    __slots__ = ("loans", "by_id", "order", "credit_balance", "allocations")
+
     def __init__(self, book: Book, on: date) -> None:
         self.loans = [_OpenLoan(loan) for loan in book.loans if loan.disbursed_on <= on]
         self.by_id = {open_loan.loan.loan_id: open_loan for open_loan in self.loans}
+        self.order = self._allocation_order()
         self.credit_balance = ZERO
         self.allocations: list[Allocation] = []
 
-    def _order(self, on: date):
-        return allocation_order(
-            ((o.loan.loan_id, o.penalty_rate, o.instalments) for o in self.loans if o.settled_on is None), on
-        )
+    def _allocation_order(self) -> AllocationOrder:
+        """R6 order of the open loans' instalments; built again only after a payoff."""
+        return AllocationOrder((o.loan.loan_id, o.penalty_rate, o.instalments) for o in self.loans if o.settled_on is None)
 
     def _pay_due(self, amount: Decimal, on: date):
-        lines, left = allocate(amount, self._order(on), on)
+        lines, left = allocate(amount, self.order, on)
         for loan_id in {line.loan_id for line in lines}:
             self.by_id[loan_id].mark_settled_if_paid(on)
         return lines, left
@@ -105,6 +114,7 @@ class _Replay:
             raise InvariantBroken(f"payoff {tx.tx_id} of {tx.amount} is short of the quote {quote.total}")
         open_loan.instalments = plan
         open_loan.settled_on = tx.value_date
+        self.order = self._allocation_order()
         self.credit_balance += surplus
         self.allocations.append(Allocation(tx.tx_id, "payoff", tx.value_date, tx.amount, tuple(lines), surplus))
 
@@ -136,46 +146,70 @@ def position(book: Book, on: date, *, include_day: bool = False) -> Position:
 
 
 def _loan_position(open_loan: _OpenLoan, on: date) -> LoanPosition:
-    loan, rate = open_loan.loan, open_loan.penalty_rate
-    schedule = tuple(_instalment_position(i, on, rate) for i in open_loan.instalments)
-    due = [i for i in schedule if i.due_date <= on]
+    loan = open_loan.loan
+    schedule, owed, paid, first_overdue = _plan_on(open_loan, on)
     settled = open_loan.settled_on is not None and open_loan.settled_on <= on
-    overdue_dates = [i.due_date for i in schedule if i.overdue]
     if settled:
         status, dpd = LoanStatus.SETTLED, 0
-    elif overdue_dates:
-        status, dpd = LoanStatus.OVERDUE, (on - min(overdue_dates)).days
+    elif first_overdue is not None:
+        status, dpd = LoanStatus.OVERDUE, (on - first_overdue).days
     elif any(i.in_grace(on) for i in open_loan.instalments):
         status, dpd = LoanStatus.GRACE, 0
     else:
         status, dpd = LoanStatus.ACTIVE, 0
     payoff = None
     if not settled and on >= earliest_payoff_date(loan):
-        payoff = quote_payoff(loan, open_loan.instalments, on)
+        payoff = payoff_quote(loan, on, owed)
+    principal_paid, interest_paid, penalty_paid, fee_paid = paid
     return LoanPosition(
         loan_id=loan.loan_id,
         product_code=loan.product.code,
         disbursed_on=loan.disbursed_on,
         status=status,
         dpd=dpd,
-        principal_outstanding=sum((i.principal_unpaid for i in schedule), ZERO),
-        principal_due=sum((i.principal_unpaid for i in due), ZERO),
-        interest_due=sum((i.interest_unpaid for i in due), ZERO),
-        penalty_due=sum((i.penalty_due for i in due), ZERO),
+        principal_outstanding=owed.principal_due + owed.principal_not_due,
+        principal_due=owed.principal_due,
+        interest_due=owed.interest_due,
+        penalty_due=owed.penalty_due,
         payoff=payoff,
-        principal_paid=sum((i.paid_principal for i in schedule), ZERO),
-        interest_paid=sum((i.paid_interest for i in schedule), ZERO),
-        penalty_paid=sum((i.paid_penalty for i in schedule), ZERO),
-        fee_paid=sum((i.paid_fee for i in schedule), ZERO),
+        principal_paid=principal_paid,
+        interest_paid=interest_paid,
+        penalty_paid=penalty_paid,
+        fee_paid=fee_paid,
         coupon_waived=ZERO,
         settled_on=open_loan.settled_on if settled else None,
         schedule=schedule,
     )
 
 
+def _plan_on(
+    open_loan: _OpenLoan, on: date
+) -> tuple[tuple[InstalmentPosition, ...], Owed, tuple[Decimal, Decimal, Decimal, Decimal], date | None]:
+    """One pass over the plan: each instalment's position (its penalty computed once,
+    R7), what is owed (R5, R8), what was paid (principal, interest, penalty, fee) and the
+    due date of the earliest overdue instalment (R5: it sets the DPD)."""
+    owed = Owed()
+    principal_paid = interest_paid = penalty_paid = fee_paid = ZERO
+    first_overdue = None
+    schedule = []
+    for instalment in open_loan.instalments:
+        position = _instalment_position(instalment, on, open_loan.penalty_rate)
+        schedule.append(position)
+        if instalment.due_date <= on:
+            owed.add_due(instalment, position.penalty_due)
+        else:
+            owed.add_not_due(instalment)
+        if position.overdue and (first_overdue is None or instalment.due_date < first_overdue):
+            first_overdue = instalment.due_date
+        principal_paid += instalment.paid_principal
+        interest_paid += instalment.paid_interest
+        penalty_paid += instalment.paid_penalty
+        fee_paid += instalment.paid_fee
+    return tuple(schedule), owed, (principal_paid, interest_paid, penalty_paid, fee_paid), first_overdue
+
+
 def _instalment_position(instalment: OpenInstalment, on: date, penalty_rate: Decimal) -> InstalmentPosition:
-    accrued = instalment.penalty_accrued(on, penalty_rate)
-    penalty_due = instalment.penalty_payable(on, penalty_rate)
+    accrued, penalty_due = instalment.penalty(on, penalty_rate)
     return InstalmentPosition(
         period=instalment.period,
         due_date=instalment.due_date,

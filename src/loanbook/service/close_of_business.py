@@ -148,7 +148,7 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
 
 
 def close_until(engine: Engine, until: date, *, on_day: Callable[[DayClosed], None] | None = None,
-                on_chunk: ProgressCallback | None = None) -> list[DayClosed]:
+                on_chunk: ProgressCallback | None = None, chunk: int = CHUNK_BORROWERS) -> list[DayClosed]:
     """Close every day until the business date is ``until``."""
     with UnitOfWork(engine) as uow:
         today = uow.business_dates.get()
@@ -156,7 +156,7 @@ def close_until(engine: Engine, until: date, *, on_day: Callable[[DayClosed], No
         raise BadInput(f"the business date is already {today}; it cannot go back to {until}")
     closed = []
     while today < until:
-        result = close_day(engine, on_chunk=on_chunk)
+        result = close_day(engine, on_chunk=on_chunk, chunk=chunk)
         closed.append(result)
         today = result.business_date
         if on_day is not None:

@@ -146,12 +146,15 @@ def loan_state(uow: UnitOfWork, loan_id: int) -> tuple[int, LoanPosition, date]:
     return row.borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
 
 
-def payoff_quote(uow: UnitOfWork, loan_id: int) -> tuple[int, PayoffQuote]:
+def payoff_quote(uow: UnitOfWork, loan_id: int, on: date | None = None) -> tuple[int, PayoffQuote]:
+    """(borrower id, the payoff quote of ``on``, default the business date) (R8)."""
     row = uow.borrowers.loan_row(loan_id)
     if row is None:
         raise NotFound(f"no loan {loan_id}")
     today = uow.business_dates.get()
-    return row.borrower_id, operations.quote(uow.borrowers.book(row.borrower_id), str(loan_id), today)
+    if on is not None and on > today:
+        raise BadInput(f"a quote is for today ({today}) or a day before, not {on}")
+    return row.borrower_id, operations.quote(uow.borrowers.book(row.borrower_id), str(loan_id), on or today)
 
 
 def borrower_bill(uow: UnitOfWork, borrower_id: int, due_date: date) -> Bill:
@@ -180,10 +183,14 @@ def repay(
     return MoneyResult((tx_id,), (allocation,), revaluation.position.credit_balance, today)
 
 
-def pay_off(uow: UnitOfWork, *, borrower_id: int, loan_ids: list[int], total: Decimal) -> MoneyResult:
-    """Settle the chosen loans at today's quotes; ``total`` is what the borrower confirmed,
-    and must be the sum of today's quotes (R8)."""
+def pay_off(
+    uow: UnitOfWork, *, borrower_id: int, loan_ids: list[int], total: Decimal, value_date: date | None = None
+) -> MoneyResult:
+    """Settle the chosen loans at the quotes of ``value_date`` (default: today); ``total``
+    is what the borrower confirmed, and must be the sum of those quotes (R8). A payoff
+    learnt of late is value-dated on the day it was paid."""
     today = _open_day(uow)
+    on = value_date or today
     _borrower(uow, borrower_id, for_update=True)
     if not loan_ids:
         raise BadInput("name at least one loan to pay off")
@@ -193,19 +200,21 @@ def pay_off(uow: UnitOfWork, *, borrower_id: int, loan_ids: list[int], total: De
     for loan_id in loan_ids:
         if book.loan(str(loan_id)) is None:
             raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")
-    quotes = [operations.quote(book, str(loan_id), today) for loan_id in loan_ids]
+    quotes = [operations.quote(book, str(loan_id), on) for loan_id in loan_ids]
     expected = sum((q.total for q in quotes), Decimal("0.00"))
     if total != expected:
         raise Conflict(
-            f"total {total} is not today's payoff amount {expected} for loan(s) "
+            f"total {total} is not the payoff amount {expected} on {on} for loan(s) "
             f"{', '.join(map(str, loan_ids))}: get a new quote and confirm again (R8)"
         )
     tx_ids = []
     for loan_id, quote in zip(loan_ids, quotes):
-        book, _ = operations.pay_off(book, loan_id=str(loan_id), value_date=today, business_date=today, amount=quote.total, tx_id=PENDING_TX)
+        book, _ = operations.pay_off(
+            book, loan_id=str(loan_id), value_date=on, business_date=today, amount=quote.total, tx_id=PENDING_TX
+        )
         tx_ids.append(
             uow.borrowers.add_transaction(
-                borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=today, booked_on=today,
+                borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=on, booked_on=today,
                 amount_fen=to_fen(quote.total), channel="payoff",
             )
         )

@@ -362,5 +362,16 @@ class IdempotencyKeys:
             .values(state="done", status_code=status_code, response_body=body)
         )
 
+    def take_over(self, user_id: int, key: str, *, started_at: datetime, now: datetime) -> bool:
+        """Claim again a key still running since ``started_at`` (its request died): true
+        for the one caller whose update found it unchanged."""
+        result = self.session.execute(
+            update(IdempotencyRow)
+            .where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key, IdempotencyRow.state == "running",
+                   IdempotencyRow.started_at == started_at)
+            .values(started_at=now)
+        )
+        return result.rowcount == 1
+
     def release(self, user_id: int, key: str) -> None:
         self.session.execute(delete(IdempotencyRow).where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key))

@@ -1,0 +1,186 @@
+"""Idempotency-Key: a POST that moves money runs once, however often it is sent.
+
+The key belongs to the user who sends it. The request's fingerprint is the SHA-256 of
+its method, path and canonical body (the validated body, keys sorted).
+
+1. Claim: insert (user, key, fingerprint, "running") in a transaction of its own,
+   committed at once. A unique-key violation means the key is known: same fingerprint
+   and done -> replay the stored response with ``Idempotent-Replayed: true``; still
+   running -> 409 (``Retry-After``); another fingerprint -> 422. A claim running for
+   longer than :data:`CLAIM_STALE_AFTER` belonged to a request that died: the first
+   to take it over runs the request again.
+2. Run the service in a unit of work whose ``commit()`` only flushes (see
+   :class:`_CommitWithReply`), render the response, store it on the key, and commit:
+   the money and the stored response are one transaction, so a request that dies
+   leaves either both or neither, and taking over a stale claim never moves money twice.
+3. A refusal is stored too (a replay is faithful), in a transaction of its own since the
+   service's rolled back. A conflict (409: the books moved on, ask again) or a server
+   fault releases the key instead, so that the same request may be sent again.
+
+Close of business runs its own transactions (it is restartable by day); its stored
+response is committed after the day is closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from loanbook.api.deps import CurrentUser, EngineDep
+from loanbook.api.errors import JSON, ApiError, reply_for
+from loanbook.errors import LoanbookError
+from loanbook.service.users import User
+from loanbook.store.unit_of_work import UnitOfWork
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+KEY_LENGTH_MAX = 200  # idempotency_keys.key
+CLAIM_STALE_AFTER = timedelta(minutes=5)
+CLAIM_ATTEMPTS = 3  # a key released while we looked at it is claimed again, this often at most
+RETRY_AFTER_SECONDS = 1
+
+Action = Callable[[UnitOfWork], BaseModel]
+
+
+def fingerprint(method: str, path: str, body: BaseModel | None) -> str:
+    canonical = "" if body is None else json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
+                                                   ensure_ascii=False)
+    return hashlib.sha256(f"{method.upper()}\n{path}\n{canonical}".encode()).hexdigest()
+
+
+def _now() -> datetime:
+    """The edge reads the clock (UTC, naive as the column stores it); services never do."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class _CommitWithReply(UnitOfWork):
+    """The service's one ``commit()`` becomes a flush; :meth:`commit_with_reply` commits
+    the service's writes together with the stored response."""
+
+    def commit(self) -> None:
+        self.session.flush()
+
+    def commit_with_reply(self) -> None:
+        self.session.commit()
+
+
+def _json_response(text: str, status: int, *, replayed: bool = False) -> Response:
+    headers = {REPLAYED_HEADER: "true"} if replayed else None
+    return Response(text, status_code=status, media_type=JSON, headers=headers)
+
+
+class Idempotency:
+    """What a route needs to run its one service call under the request's key."""
+
+    def __init__(self, engine: Engine, user: User, method: str, path: str, key: str | None, *, required: bool) -> None:
+        self.engine, self.user, self.method, self.path = engine, user, method, path
+        self.key = key.strip() if key is not None else None
+        self.required = required
+
+    def _check_key(self) -> None:
+        """Checked when the route runs, after it has checked who may call it (403 first)."""
+        if self.key is None:
+            if self.required:
+                raise ApiError(400, "idempotency_key_missing",
+                               f"this request moves money: send an {HEADER} header, e.g. a UUID made once per "
+                               "operation, and send the same key again to retry it safely")
+        elif not self.key or len(self.key) > KEY_LENGTH_MAX or not self.key.isprintable():
+            raise ApiError(400, "idempotency_key_invalid",
+                           f"the {HEADER} header must be 1 to {KEY_LENGTH_MAX} printable characters, "
+                           "e.g. a UUID made once per operation")
+
+    def run(self, body: BaseModel | None, action: Action, *, status: int = 201) -> Response:
+        """Run ``action`` (one service call, rendered) at most once for this key."""
+        self._check_key()
+        if self.key is None:
+            with UnitOfWork(self.engine) as uow:
+                return _json_response(action(uow).model_dump_json(), status)
+        fp = fingerprint(self.method, self.path, body)
+        replay = self._claim(fp)
+        if replay is not None:
+            return replay
+        try:
+            with _CommitWithReply(self.engine) as uow:
+                text = action(uow).model_dump_json()
+                uow.idempotency.finish(self.user.user_id, self.key, status, text)
+                uow.commit_with_reply()
+            return _json_response(text, status)
+        except LoanbookError as exc:
+            error = reply_for(exc)
+            if error.final:
+                self._store(error.status, error.text())
+            else:
+                self._release()
+            return error.response()
+        except BaseException:
+            self._release()
+            raise
+
+    def _claim(self, fp: str) -> Response | None:
+        """None when this request holds the key; else the response to send instead."""
+        now = _now()
+        for _ in range(CLAIM_ATTEMPTS):
+            try:
+                with UnitOfWork(self.engine) as uow:
+                    uow.idempotency.claim(self.user.user_id, self.key, fp, now)
+                    uow.commit()
+                return None
+            except IntegrityError:
+                pass  # the key is known: look at it
+            with UnitOfWork(self.engine) as uow:
+                row = uow.idempotency.get(self.user.user_id, self.key)
+                if row is None:
+                    continue  # released meanwhile: claim it again
+                if row.fingerprint != fp:
+                    raise ApiError(422, "idempotency_key_reused",
+                                   f"{HEADER} {self.key!r} was used for another request (another path or body); "
+                                   "use a new key for a new operation")
+                if row.state == "done":
+                    return _json_response(row.response_body or "", row.status_code or 200, replayed=True)
+                if row.started_at <= now - CLAIM_STALE_AFTER and uow.idempotency.take_over(
+                    self.user.user_id, self.key, started_at=row.started_at, now=now
+                ):
+                    uow.commit()
+                    return None
+                break
+        raise ApiError(409, "idempotency_request_in_progress",
+                       f"a request with {HEADER} {self.key!r} is still being processed; "
+                       "send it again in a moment to get its result",
+                       headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    def _store(self, status: int, text: str) -> None:
+        with UnitOfWork(self.engine) as uow:
+            uow.idempotency.finish(self.user.user_id, self.key, status, text)
+            uow.commit()
+
+    def _release(self) -> None:
+        with UnitOfWork(self.engine) as uow:
+            uow.idempotency.release(self.user.user_id, self.key)
+            uow.commit()
+
+
+KeyHeader = Annotated[
+    str | None,
+    Header(alias=HEADER, description="A key made once per operation (e.g. a UUID); required where money moves."),
+]
+
+
+def required_key(request: Request, engine: EngineDep, user: CurrentUser, key: KeyHeader = None) -> Idempotency:
+    return Idempotency(engine, user, request.method, request.url.path, key, required=True)
+
+
+def optional_key(request: Request, engine: EngineDep, user: CurrentUser, key: KeyHeader = None) -> Idempotency:
+    return Idempotency(engine, user, request.method, request.url.path, key, required=False)
+
+
+IdempotentDep = Annotated[Idempotency, Depends(required_key)]
+OptionallyIdempotentDep = Annotated[Idempotency, Depends(optional_key)]

@@ -1,0 +1,188 @@
+"""The API on a fresh database per test, on SQLite and on PostgreSQL.
+
+SQLite: a file in the test's tmp_path. PostgreSQL: a database of its own for the test
+session (``loanbook_api_test``, made with CREATE DATABASE in autocommit on the server of
+LOANBOOK_TEST_POSTGRES_URL, default the local one), its tables truncated before each
+test. PostgreSQL tests are skipped, with the reason, when the server is not reachable,
+unless LOANBOOK_REQUIRE_POSTGRES=1 (CI), which fails them instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine, create_engine, text
+
+from loanbook.api.app import create_app
+from loanbook.service.close_of_business import close_until
+from loanbook.service.setup import init_database
+from loanbook.service.users import add_user
+from loanbook.store.database import make_engine
+from loanbook.store.tables import Base
+from loanbook.store.unit_of_work import UnitOfWork
+
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+from fastapi.testclient import TestClient  # noqa: E402 - after the warning filter
+
+POSTGRES_URL = os.environ.get("LOANBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("LOANBOOK_REQUIRE_POSTGRES") == "1"
+API_DATABASE = "loanbook_api_test"
+FIRST_DAY = date(2026, 1, 15)  # W1's disbursement day
+SERVER_START_SECONDS = 10
+
+
+def _psycopg(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+def _with_database(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    admin = create_engine(_psycopg(POSTGRES_URL), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{API_DATABASE}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{API_DATABASE}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure means: not reachable
+        admin.dispose()
+        why = f"PostgreSQL not reachable at {POSTGRES_URL} ({type(exc).__name__}: {str(exc).splitlines()[0]})"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{why}, and LOANBOOK_REQUIRE_POSTGRES=1")
+        pytest.skip(f"{why}: the API tests ran on SQLite only")
+    engine = make_engine(_psycopg(_with_database(POSTGRES_URL, API_DATABASE)))
+    try:
+        init_database(engine, business_date=FIRST_DAY)  # the schema, once
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{API_DATABASE}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _emptied(engine: Engine) -> Engine:
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path) -> Iterator[Engine]:
+    if request.param == "postgresql":
+        fresh = _emptied(request.getfixturevalue("postgres_engine"))
+        init_database(fresh, business_date=FIRST_DAY)
+        yield fresh
+        return
+    fresh = make_engine(f"sqlite:///{tmp_path / 'api.sqlite3'}")
+    init_database(fresh, business_date=FIRST_DAY)
+    yield fresh
+    fresh.dispose()
+
+
+@pytest.fixture
+def pg_engine(postgres_engine) -> Engine:
+    """PostgreSQL only: for what only a server with row locks can show."""
+    fresh = _emptied(postgres_engine)
+    init_database(fresh, business_date=FIRST_DAY)
+    return fresh
+
+
+def new_key() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class Api:
+    """A TestClient with a token per role and a few steps that tests share."""
+
+    client: TestClient
+    engine: Engine
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, role: str = "admin", key: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return headers
+
+    def get(self, path: str, role: str = "admin", **kwargs):
+        return self.client.get(path, headers=self.auth(role), **kwargs)
+
+    def post(self, path: str, body: object = None, role: str = "admin", key: str | None = "new"):
+        """POST with a fresh Idempotency-Key unless ``key`` is given (None: no header)."""
+        return self.client.post(path, json=body, headers=self.auth(role, new_key() if key == "new" else key))
+
+    def borrower(self, credit_limit: str = "50000.00", name: str = "Li Lei") -> int:
+        reply = self.post("/v1/borrowers", {"name": name, "phone": "+86 138 0013 8000", "credit_limit": credit_limit})
+        assert reply.status_code == 201, reply.text
+        return reply.json()["id"]
+
+    def loan(self, borrower_id: int, principal: str = "10000.00", terms: int = 6, product: str = "FLEX6") -> dict:
+        reply = self.post(f"/v1/borrowers/{borrower_id}/loans", {"product": product, "principal": principal, "terms": terms})
+        assert reply.status_code == 201, reply.text
+        return reply.json()
+
+    def borrower_token(self, borrower_id: int) -> str:
+        role = f"borrower:{borrower_id}"
+        with UnitOfWork(self.engine) as uow:
+            _, self.tokens[role] = add_user(uow, name=f"borrower {borrower_id}", role="borrower", borrower_id=borrower_id)
+        return role
+
+    def close_until(self, day: date) -> None:
+        close_until(self.engine, day)
+
+
+def make_api(engine: Engine, *, raise_server_exceptions: bool = True) -> Api:
+    api = Api(TestClient(create_app(engine), raise_server_exceptions=raise_server_exceptions), engine)
+    with UnitOfWork(engine) as uow:
+        for role in ("admin", "operator", "reviewer"):
+            _, api.tokens[role] = add_user(uow, name=f"{role} of the tests", role=role)
+    return api
+
+
+@pytest.fixture
+def api(engine) -> Api:
+    return make_api(engine)
+
+
+@pytest.fixture
+def pg_api(pg_engine) -> Api:
+    return make_api(pg_engine)
+
+
+@contextmanager
+def live_server(engine: Engine) -> Iterator[str]:
+    """The app under uvicorn on 127.0.0.1, a port the system picks; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(engine), log_level="warning", lifespan="off", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(SERVER_START_SECONDS)
+        sock.close()
