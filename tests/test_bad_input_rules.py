@@ -12,12 +12,12 @@ Every refusal here is checked three ways:
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pytest
 
 from words import A, D
-from loanbook.errors import BadInput, InvariantBroken, LoanbookError, RuleRefusal
+from loanbook.errors import BadInput, LoanbookError, RuleRefusal
 from loanbook.rules import operations
 from loanbook.rules.book import Book
 from loanbook.rules.products import FLEX6, TERM6

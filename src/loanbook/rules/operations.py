@@ -133,7 +133,7 @@ def pay_off(
     """Settle one loan at the day's quote; ``amount`` is the total the borrower confirmed."""
     _check_value_date(value_date, business_date, "payoff")
     _check_business_date(book, business_date)
-    loan = _known_loan(book, loan_id)
+    _known_loan(book, loan_id)
     settled_later = position(book, business_date, include_day=True).loan(loan_id)
     if settled_later is not None and settled_later.settled_on is not None:
         raise RuleRefusal(f"loan {loan_id} was settled on {settled_later.settled_on}: there is nothing left to pay off")

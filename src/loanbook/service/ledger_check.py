@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -133,11 +132,13 @@ def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, cr
         mark = marks.get(loan_id)
         cached = Marks.figures(mark)
         wrong = {k: (core[k], ledger[k]) for k in core if core[k] != ledger[k]}
-        if wrong or cached != figures or mark is None or mark.status != loan.status.value or mark.dpd != loan.dpd:
+        cached_state = None if mark is None else (mark.status, mark.dpd, mark.amount_due_fen)
+        core_state = (loan.status.value, loan.dpd, to_fen(loan.amount_due))
+        if wrong or cached != figures or cached_state != core_state:
             report.loans_disagreeing.append(loan_id)
             detail = ", ".join(f"{k} core {c} ledger {l}" for k, (c, l) in wrong.items())
             if cached != figures:
                 detail += f"; cached figures differ: {cached.differences(figures)}"
-            if mark is not None and (mark.status, mark.dpd) != (loan.status.value, loan.dpd):
-                detail += f"; cached status {mark.status}/{mark.dpd}, core {loan.status.value}/{loan.dpd}"
+            if cached_state is not None and cached_state != core_state:
+                detail += f"; cached status/dpd/due {cached_state}, core {core_state}"
             report.problems.append(f"loan {loan_id}: {detail or 'no cached figures'} (fen)")

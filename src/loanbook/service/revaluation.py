@@ -116,6 +116,7 @@ def _mark_values(borrower_id: int, loan: LoanPosition, product_code: str, on: da
         "as_of": on,
         "status": loan.status.value,
         "dpd": loan.dpd,
+        "amount_due_fen": to_fen(loan.amount_due),
         "settled_on": loan.settled_on,
         **{name: getattr(figures, name) for name in LoanFigures.__dataclass_fields__},
     }

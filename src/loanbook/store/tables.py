@@ -36,6 +36,7 @@ class CobDayRow(Base):
     status: Mapped[str] = mapped_column(String(16))  # running, done
     last_borrower_id: Mapped[int] = mapped_column(Id, default=0)  # progress marker for a restart
     borrowers_closed: Mapped[int] = mapped_column(Integer, default=0)
+    loans_fallen_due_in_bulk: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: not done yet
 
 
 class ProductRow(Base):
@@ -137,6 +138,7 @@ class LoanMarkRow(Base):
     as_of: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), index=True)
     dpd: Mapped[int] = mapped_column(Integer, default=0)
+    amount_due_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # principal + interest + penalty due
     settled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     principal_disbursed_fen: Mapped[int] = mapped_column(BigInteger)
     principal_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)

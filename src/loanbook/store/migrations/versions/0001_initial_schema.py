@@ -48,6 +48,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('last_borrower_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('borrowers_closed', sa.Integer(), nullable=False),
+    sa.Column('loans_fallen_due_in_bulk', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('business_date')
     )
     op.create_table('idempotency_keys',
@@ -147,6 +148,7 @@ def upgrade() -> None:
     sa.Column('as_of', sa.Date(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('dpd', sa.Integer(), nullable=False),
+    sa.Column('amount_due_fen', sa.BigInteger(), server_default='0', nullable=False),
     sa.Column('settled_on', sa.Date(), nullable=True),
     sa.Column('principal_disbursed_fen', sa.BigInteger(), nullable=False),
     sa.Column('principal_paid_fen', sa.BigInteger(), nullable=False),
