@@ -27,7 +27,7 @@ from sqlalchemy import Engine, create_engine, text
 from loanbook.api.app import create_app
 from loanbook.service.close_of_business import close_until
 from loanbook.service.setup import init_database
-from loanbook.service.users import add_user
+from loanbook.service.users import add_user, authenticate
 from loanbook.store.database import make_engine
 from loanbook.store.tables import Base
 from loanbook.store.unit_of_work import UnitOfWork
@@ -143,6 +143,10 @@ class Api:
             _, self.tokens[role] = add_user(uow, name=f"borrower {borrower_id}", role="borrower", borrower_id=borrower_id)
         return role
 
+    def user_id(self, role: str = "admin") -> int:
+        with UnitOfWork(self.engine) as uow:
+            return authenticate(uow, self.tokens[role]).user_id
+
     def close_until(self, day: date) -> None:
         close_until(self.engine, day)
 
@@ -168,7 +172,7 @@ def pg_api(pg_engine) -> Api:
 @contextmanager
 def live_server(engine: Engine) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1, a port the system picks; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # so asyncio sets TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -4,11 +4,14 @@ The key belongs to the user who sends it. The request's fingerprint is the SHA-2
 its method, path and canonical body (the validated body, keys sorted).
 
 1. Claim: insert (user, key, fingerprint, "running") in a transaction of its own,
-   committed at once. A unique-key violation means the key is known: same fingerprint
-   and done -> replay the stored response with ``Idempotent-Replayed: true``; still
-   running -> 409 (``Retry-After``); another fingerprint -> 422. A claim running for
-   longer than :data:`CLAIM_STALE_AFTER` belonged to a request that died: the first
-   to take it over runs the request again.
+   committed at once, without waiting for the disk (see
+   ``IdempotencyKeys.commit_without_waiting_for_disk``). A unique-key violation means
+   the key is known: same fingerprint and done -> replay the stored response with
+   ``Idempotent-Replayed: true``; still running -> 409 (``Retry-After``); another
+   fingerprint -> 422. A claim running for longer than :data:`CLAIM_STALE_AFTER`
+   belonged to a request that died: the first to take it over runs the request again;
+   the request that lost its claim, if it was only slow, finds so when it stores its
+   response, and rolls back.
 2. Run the service in a unit of work whose ``commit()`` only flushes (see
    :class:`_CommitWithReply`), render the response, store it on the key, and commit:
    the money and the stored response are one transaction, so a request that dies
@@ -85,6 +88,7 @@ class Idempotency:
         self.engine, self.user, self.method, self.path = engine, user, method, path
         self.key = key.strip() if key is not None else None
         self.required = required
+        self.claimed_at: datetime | None = None  # our claim's mark: a take-over changes it
 
     def _check_key(self) -> None:
         """Checked when the route runs, after it has checked who may call it (403 first)."""
@@ -111,7 +115,8 @@ class Idempotency:
         try:
             with _CommitWithReply(self.engine) as uow:
                 text = action(uow).model_dump_json()
-                uow.idempotency.finish(self.user.user_id, self.key, status, text)
+                if not uow.idempotency.finish(self.user.user_id, self.key, status, text, claimed_at=self.claimed_at):
+                    return self._lost_claim()  # rolled back: the request that took the key over runs it
                 uow.commit_with_reply()
             return _json_response(text, status)
         except LoanbookError as exc:
@@ -131,8 +136,10 @@ class Idempotency:
         for _ in range(CLAIM_ATTEMPTS):
             try:
                 with UnitOfWork(self.engine) as uow:
+                    uow.idempotency.commit_without_waiting_for_disk()
                     uow.idempotency.claim(self.user.user_id, self.key, fp, now)
                     uow.commit()
+                self.claimed_at = now
                 return None
             except IntegrityError:
                 pass  # the key is known: look at it
@@ -150,21 +157,32 @@ class Idempotency:
                     self.user.user_id, self.key, started_at=row.started_at, now=now
                 ):
                     uow.commit()
+                    self.claimed_at = now
                     return None
                 break
-        raise ApiError(409, "idempotency_request_in_progress",
-                       f"a request with {HEADER} {self.key!r} is still being processed; "
-                       "send it again in a moment to get its result",
-                       headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        raise self._in_progress()
+
+    def _in_progress(self) -> ApiError:
+        return ApiError(409, "idempotency_request_in_progress",
+                        f"a request with {HEADER} {self.key!r} is still being processed; "
+                        "send it again in a moment to get its result",
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    def _lost_claim(self) -> Response:
+        """This request ran for so long that another took its key over (see
+        CLAIM_STALE_AFTER): its own writes roll back, the other's count."""
+        return reply_for(self._in_progress()).response()
 
     def _store(self, status: int, text: str) -> None:
         with UnitOfWork(self.engine) as uow:
-            uow.idempotency.finish(self.user.user_id, self.key, status, text)
+            uow.idempotency.commit_without_waiting_for_disk()
+            uow.idempotency.finish(self.user.user_id, self.key, status, text, claimed_at=self.claimed_at)
             uow.commit()
 
     def _release(self) -> None:
         with UnitOfWork(self.engine) as uow:
-            uow.idempotency.release(self.user.user_id, self.key)
+            uow.idempotency.commit_without_waiting_for_disk()
+            uow.idempotency.release(self.user.user_id, self.key, claimed_at=self.claimed_at)
             uow.commit()
 
 
@@ -174,11 +192,12 @@ KeyHeader = Annotated[
 ]
 
 
-def required_key(request: Request, engine: EngineDep, user: CurrentUser, key: KeyHeader = None) -> Idempotency:
+async def required_key(request: Request, engine: EngineDep, user: CurrentUser, key: KeyHeader = None) -> Idempotency:
+    """No I/O here (hence ``async``): the key is claimed when the route runs."""
     return Idempotency(engine, user, request.method, request.url.path, key, required=True)
 
 
-def optional_key(request: Request, engine: EngineDep, user: CurrentUser, key: KeyHeader = None) -> Idempotency:
+async def optional_key(request: Request, engine: EngineDep, user: CurrentUser, key: KeyHeader = None) -> Idempotency:
     return Idempotency(engine, user, request.method, request.url.path, key, required=False)
 
 

@@ -91,6 +91,19 @@ class Book:
     def with_transaction(self, transaction: Transaction) -> Book:
         return replace(self, transactions=self.transactions + (transaction,))
 
+    def renamed(self, old_id: str, new_id: str) -> Book:
+        """The same book with a loan or transaction under its stored id: the core names a
+        new fact before the database has given it one."""
+        return replace(
+            self,
+            loans=tuple(replace(loan, loan_id=new_id) if loan.loan_id == old_id else loan for loan in self.loans),
+            transactions=tuple(
+                replace(tx, **{"tx_id": new_id} if tx.tx_id == old_id else {},
+                        **{"loan_id": new_id} if isinstance(tx, Payoff) and tx.loan_id == old_id else {})
+                for tx in self.transactions
+            ),
+        )
+
     def known_before(self, day: date) -> Book:
         """The book as the system knew it at the start of ``day`` (booked before it)."""
         return replace(

@@ -65,19 +65,23 @@ def _borrower(uow: UnitOfWork, borrower_id: int, *, for_update: bool = False) ->
     return row
 
 
-def _write(uow: UnitOfWork, borrower_id: int, revaluation: Revaluation) -> None:
-    uow.journal.post(revaluation.entries)
-    uow.marks.put(revaluation.marks, uow.marks.of_borrowers([borrower_id]))
-    uow.marks.set_credit_balance(borrower_id, revaluation.credit_balance_fen)
-    uow.events.add(revaluation.events)
-
-
 def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: str, cash_fen: int, tx_id: int | None) -> Revaluation:
+    """Post the borrower's change to the ledger, the cached figures and the events."""
     marks = uow.marks.of_borrowers([borrower_id])
     credit_before = uow.marks.credit_balances([borrower_id]).get(borrower_id, 0)
     revaluation = revalue(borrower_id, book, today, marks, credit_before, kind=kind, cash_fen=cash_fen, transaction_id=tx_id)
-    _write(uow, borrower_id, revaluation)
+    uow.journal.post(revaluation.entries)
+    uow.marks.put(revaluation.marks, marks)
+    if revaluation.credit_balance_fen != credit_before:
+        uow.marks.set_credit_balance(borrower_id, revaluation.credit_balance_fen)
+    uow.events.add(revaluation.events)
     return revaluation
+
+
+def _locked_book(uow: UnitOfWork, borrower_id: int) -> Book:
+    """The borrower's book, its row locked until the unit of work ends (R6: writers to
+    one borrower are serialised, so no two repayments read the same book)."""
+    return uow.borrowers.book(borrower_id, row=_borrower(uow, borrower_id, for_update=True))
 
 
 def create_borrower(uow: UnitOfWork, *, name: str, phone: str, credit_limit: Decimal) -> BorrowerSummary:
@@ -119,17 +123,16 @@ def disburse_loan(
 ) -> Disbursement:
     """A drawdown on the credit line, disbursed on the business date (R4, R9, R10)."""
     today = _open_day(uow)
-    _borrower(uow, borrower_id, for_update=True)
+    book = _locked_book(uow, borrower_id)
     product = uow.products.get(product_code)
     if product is None:
         raise BadInput(f"unknown product {product_code!r} (known: {', '.join(uow.products.codes())})")
-    book = uow.borrowers.book(borrower_id)
     new_book, loan = operations.disburse(
         book, loan_id=PENDING_TX, product=product, principal=principal, terms=terms, on=today,
         business_date=today, partner_share=partner_share,
     )
     loan_id = uow.borrowers.add_loan(borrower_id, loan, external_ref)
-    stored = uow.borrowers.book(borrower_id)  # the loan under its real id
+    stored = new_book.renamed(PENDING_TX, str(loan_id))
     revaluation = _post(uow, borrower_id, stored, today, kind="disbursement", cash_fen=-to_fen(principal), tx_id=None)
     uow.commit()
     state = revaluation.position.loan(str(loan_id))
@@ -168,15 +171,14 @@ def repay(
 ) -> MoneyResult:
     """A borrower-level repayment, value-dated (default: the business date) (R6)."""
     today = _open_day(uow)
-    _borrower(uow, borrower_id, for_update=True)
     value_date = value_date or today
-    book = uow.borrowers.book(borrower_id)
+    book = _locked_book(uow, borrower_id)
     new_book, _ = operations.repay(book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX)
     tx_id = uow.borrowers.add_transaction(
         borrower_id=borrower_id, kind="repayment", loan_id=None, value_date=value_date, booked_on=today,
         amount_fen=to_fen(amount), channel=channel[:32],
     )
-    stored = uow.borrowers.book(borrower_id)
+    stored = new_book.renamed(PENDING_TX, str(tx_id))
     revaluation = _post(uow, borrower_id, stored, today, kind="repayment", cash_fen=to_fen(amount), tx_id=tx_id)
     uow.commit()
     allocation = revaluation.position.allocation(str(tx_id))
@@ -191,12 +193,11 @@ def pay_off(
     learnt of late is value-dated on the day it was paid."""
     today = _open_day(uow)
     on = value_date or today
-    _borrower(uow, borrower_id, for_update=True)
     if not loan_ids:
         raise BadInput("name at least one loan to pay off")
     if len(set(loan_ids)) != len(loan_ids):
         raise BadInput("a loan is named twice")
-    book = uow.borrowers.book(borrower_id)
+    book = _locked_book(uow, borrower_id)
     for loan_id in loan_ids:
         if book.loan(str(loan_id)) is None:
             raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")
@@ -218,7 +219,7 @@ def pay_off(
                 amount_fen=to_fen(quote.total), channel="payoff",
             )
         )
-        book = uow.borrowers.book(borrower_id)
+        book = book.renamed(PENDING_TX, str(tx_ids[-1]))
     revaluation = _post(uow, borrower_id, book, today, kind="payoff", cash_fen=to_fen(total), tx_id=tx_ids[0])
     uow.commit()
     allocations = tuple(revaluation.position.allocation(str(t)) for t in tx_ids)
@@ -228,14 +229,14 @@ def pay_off(
 def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal) -> MoneyResult:
     """Pay back credit balance to the borrower (R6)."""
     today = _open_day(uow)
-    _borrower(uow, borrower_id, for_update=True)
-    book = uow.borrowers.book(borrower_id)
-    operations.refund(book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX)
+    book = _locked_book(uow, borrower_id)
+    new_book, _ = operations.refund(book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX)
     tx_id = uow.borrowers.add_transaction(
         borrower_id=borrower_id, kind="refund", loan_id=None, value_date=today, booked_on=today,
         amount_fen=to_fen(amount), channel="refund",
     )
-    revaluation = _post(uow, borrower_id, uow.borrowers.book(borrower_id), today, kind="refund", cash_fen=-to_fen(amount), tx_id=tx_id)
+    stored = new_book.renamed(PENDING_TX, str(tx_id))
+    revaluation = _post(uow, borrower_id, stored, today, kind="refund", cash_fen=-to_fen(amount), tx_id=tx_id)
     uow.commit()
     return MoneyResult((tx_id,), (revaluation.position.allocation(str(tx_id)),), revaluation.position.credit_balance, today)
 
