@@ -80,3 +80,16 @@ def test_r10_cap_flags_a_product_whose_irr_can_pass_it():
     expensive = dataclasses.replace(FLEX6, code="DEAR", daily_rate=A("0.001"))
     check = check_rate_cap(expensive)
     assert check.above_cap and check.worst_irr > A("0.36")
+
+
+def test_r6_r8_late_repayment_that_had_settled_the_loan_turns_the_payoff_into_credit():
+    book = with_loan(new_book(), "A", "1000.00", 1, D("2026-01-15"))
+    book, allocation = operations.pay_off(book, loan_id="A", value_date=D("2026-02-20"), business_date=D("2026-02-20"))
+    payoff_total = allocation.amount
+    book = paid(book, "2000.00", D("2026-02-15"), booked_on=D("2026-02-25"))
+    after = position(book, D("2026-02-26"))
+    loan = after.loan("A")
+    assert (loan.status, loan.settled_on) == (LoanStatus.SETTLED, D("2026-02-15"))
+    # 2000.00 paid the loan on the 15th (its amount due then) and the rest, plus the whole
+    # payoff of the 20th, is the borrower's refundable credit
+    assert after.credit_balance == A("2000.00") + payoff_total - loan.total_paid

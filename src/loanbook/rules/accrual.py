@@ -35,9 +35,11 @@ class OpenInstalment:
         "paid_interest",
         "paid_penalty",
         "paid_fee",
+        "penalty_base",
         "yuan_days",
         "level_since",
         "paid_off_on",
+        "paid_in_grace",
         "closed",
     )
 
@@ -53,59 +55,57 @@ class OpenInstalment:
         self.paid_interest = ZERO
         self.paid_penalty = ZERO
         self.paid_fee = ZERO
+        # R7: unpaid principal + unpaid interest; penalty is never charged on penalty.
+        # Kept as a running figure: exact, so it is the very same value (and exponent)
+        # as principal - paid_principal + interest - paid_interest.
+        self.penalty_base = self.principal - self.paid_principal + self.interest - self.paid_interest
         self.yuan_days = ZERO
         self.level_since = instalment.due_date
         self.paid_off_on: date | None = None  # the day principal + interest were paid in full
+        self.paid_in_grace = False  # paid_off_on is on or before grace_end: never any penalty
         # Nothing left to pay, now or ever: principal, interest and fee paid, and with them
         # every fen of penalty, which is paid first (R6) and stops accruing (R7).
         self.closed = self.penalty_base == 0 and self.fee == 0
 
-    @property
-    def penalty_base(self) -> Decimal:
-        """R7: unpaid principal + unpaid interest; penalty is never charged on penalty."""
-        return self.principal - self.paid_principal + self.interest - self.paid_interest
-
-    def bears_penalty(self, on: date) -> bool:
-        """R7: as of the start of ``on``, was something unpaid at the end of grace?"""
-        if on <= self.grace_end:
-            return False
-        return self.paid_off_on is None or self.paid_off_on > self.grace_end
-
     def penalty(self, on: date, penalty_rate: Decimal) -> tuple[Decimal, Decimal]:
         """R7, R3: the exact penalty accrued from the due date to ``on`` - 1, and what is
-        payable of it on ``on``: round(total accrued) minus what has been paid."""
-        if self.bears_penalty(on):
+        payable of it on ``on``: round(total accrued) minus what has been paid.
+
+        The instalment bears penalty only if, as of the start of ``on``, something was
+        still unpaid at the end of grace (R7)."""
+        if on > self.grace_end and not self.paid_in_grace:
             accrued = (self.yuan_days + self.penalty_base * (on - self.level_since).days) * penalty_rate
             payable = round_fen(accrued) - self.paid_penalty
         else:
             accrued = ZERO
             payable = ZERO - self.paid_penalty  # round_fen(ZERO) is ZERO
-        if payable < 0:
+        if payable < ZERO:
             raise InvariantBroken(f"period {self.period}: penalty paid beyond what accrued")
         return accrued, payable
-
-    def penalty_payable(self, on: date, penalty_rate: Decimal) -> Decimal:
-        return self.penalty(on, penalty_rate)[1]
 
     def in_grace(self, on: date) -> bool:
         return self.due_date < on <= self.grace_end and self.penalty_base > 0
 
-    def pay(self, on: date, *, penalty: Decimal, interest: Decimal, principal: Decimal, fee: Decimal) -> None:
-        """Record money paid on ``on``; penalty for ``on`` then runs on what is left (R7)."""
+    def pay(self, on: date, *, penalty: Decimal, interest: Decimal, principal: Decimal, fee: Decimal = ZERO) -> None:
+        """Record money paid on ``on``; penalty for ``on`` then runs on what is left (R7).
+        Only the settlement instalment of a payoff has a fee (R8)."""
         if on < self.due_date:
             raise InvariantBroken(f"period {self.period}: paid on {on}, before its due date {self.due_date}")
+        if penalty < ZERO or interest < ZERO or principal < ZERO or fee < ZERO:
+            raise InvariantBroken(f"period {self.period}: a negative payment")
         if on > self.level_since:
             self.yuan_days += self.penalty_base * (on - self.level_since).days
             self.level_since = on
-        if penalty < 0 or interest < 0 or principal < 0 or fee < 0:
-            raise InvariantBroken(f"period {self.period}: a negative payment")
         self.paid_penalty += penalty
         self.paid_interest += interest
         self.paid_principal += principal
-        self.paid_fee += fee
+        if fee:  # a fee is rounded to the fen (R3): a zero one is 0.00, and adding it changes nothing
+            self.paid_fee += fee
         if self.paid_interest > self.interest or self.paid_principal > self.principal or self.paid_fee > self.fee:
             raise InvariantBroken(f"period {self.period}: paid more than was due")
+        self.penalty_base = self.penalty_base - interest - principal
         if self.penalty_base == 0:
             if self.paid_off_on is None:
                 self.paid_off_on = on
+                self.paid_in_grace = on <= self.grace_end
             self.closed = self.paid_fee == self.fee

@@ -102,7 +102,7 @@ def settle(
     first_not_due = None
     for instalment in instalments:
         if instalment.due_date <= on:
-            penalty = instalment.penalty_payable(on, penalty_rate)
+            _, penalty = instalment.penalty(on, penalty_rate)
             owed.add_due(instalment, penalty)
             due.append((instalment, penalty))
         else:
@@ -115,7 +115,7 @@ def settle(
         interest = instalment.interest - instalment.paid_interest
         principal = instalment.principal - instalment.paid_principal
         if penalty or interest or principal:
-            instalment.pay(on, penalty=penalty, interest=interest, principal=principal, fee=ZERO)
+            instalment.pay(on, penalty=penalty, interest=interest, principal=principal)
             lines.append(AllocationLine(loan.loan_id, instalment.period, penalty, interest, principal))
     plan = [instalment for instalment, _ in due]
     if first_not_due is not None:

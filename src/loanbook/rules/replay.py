@@ -44,14 +44,17 @@ class _OpenLoan:
         self.settled_on: date | None = None
         self.first_open = 0  # every instalment before it is closed
 
-    def mark_settled_if_paid(self, on: date) -> None:
-        """R5: SETTLED once every instalment is closed (a closed one stays closed)."""
+    def mark_settled_if_paid(self, on: date) -> bool:
+        """R5: SETTLED once every instalment is closed (a closed one stays closed).
+        True if the loan was settled just now."""
         instalments, first_open = self.instalments, self.first_open
         while first_open < len(instalments) and instalments[first_open].closed:
             first_open += 1
         self.first_open = first_open
         if self.settled_on is None and first_open == len(instalments):
             self.settled_on = on
+            return True
+        return False
 
 
 class _Replay:
@@ -67,18 +70,22 @@ class _Replay:
         self.allocations: list[Allocation] = []
 
     def _allocation_order(self) -> AllocationOrder:
-        """R6 order of the open loans' instalments; built again only after a payoff."""
-        return AllocationOrder((o.loan.loan_id, o.penalty_rate, o.instalments) for o in self.loans if o.settled_on is None)
+        """R6 order of the open loans' instalments; built again when a loan is settled."""
+        open_loans = [o for o in self.loans if o.settled_on is None]
+        return AllocationOrder((o.loan.loan_id, o.penalty_rate, o.instalments) for o in open_loans)
 
     def _pay_due(self, amount: Decimal, on: date):
         lines, left = allocate(amount, self.order, on)
+        settled_now = False
         for loan_id in {line.loan_id for line in lines}:
-            self.by_id[loan_id].mark_settled_if_paid(on)
+            settled_now = self.by_id[loan_id].mark_settled_if_paid(on) or settled_now
+        if settled_now:
+            self.order = self._allocation_order()
         return lines, left
 
     def apply_credit(self, on: date) -> None:
         """R6: a credit balance pays what falls due, at the start of the due date."""
-        if self.credit_balance == 0:
+        if not self.credit_balance:
             return
         lines, left = self._pay_due(self.credit_balance, on)
         if lines:
@@ -104,8 +111,14 @@ class _Replay:
 
     def _apply_payoff(self, tx: Payoff) -> None:
         open_loan = self.by_id.get(tx.loan_id)
-        if open_loan is None or open_loan.settled_on is not None:
-            raise InvariantBroken(f"payoff {tx.tx_id}: loan {tx.loan_id} is not open on {tx.value_date}")
+        if open_loan is None:
+            raise InvariantBroken(f"payoff {tx.tx_id}: loan {tx.loan_id} does not exist on {tx.value_date}")
+        if open_loan.settled_on is not None:
+            # A repayment booked late, value-dated before this payoff, had already paid the
+            # loan in full: the whole payoff is the borrower's credit, refundable (R6, R8).
+            self.credit_balance += tx.amount
+            self.allocations.append(Allocation(tx.tx_id, "payoff", tx.value_date, tx.amount, (), tx.amount))
+            return
         quote, plan, lines = settle(open_loan.loan, open_loan.instalments, tx.value_date)
         # A repayment booked late, value-dated before this payoff, lowers what the payoff
         # had to cover: the borrower's surplus becomes credit, refundable (R6, R8).
@@ -167,7 +180,7 @@ def _loan_position(open_loan: _OpenLoan, on: date) -> LoanPosition:
         disbursed_on=loan.disbursed_on,
         status=status,
         dpd=dpd,
-        principal_outstanding=owed.principal_due + owed.principal_not_due,
+        principal_outstanding=owed.principal_due + owed.principal_not_due,  # the whole plan's, exactly
         principal_due=owed.principal_due,
         interest_due=owed.interest_due,
         penalty_due=owed.penalty_due,
@@ -193,13 +206,13 @@ def _plan_on(
     first_overdue = None
     schedule = []
     for instalment in open_loan.instalments:
-        position = _instalment_position(instalment, on, open_loan.penalty_rate)
-        schedule.append(position)
+        state = _instalment_position(instalment, on, open_loan.penalty_rate)
+        schedule.append(state)
         if instalment.due_date <= on:
-            owed.add_due(instalment, position.penalty_due)
+            owed.add_due(instalment, state.penalty_due)
         else:
             owed.add_not_due(instalment)
-        if position.overdue and (first_overdue is None or instalment.due_date < first_overdue):
+        if state.overdue and (first_overdue is None or instalment.due_date < first_overdue):
             first_overdue = instalment.due_date
         principal_paid += instalment.paid_principal
         interest_paid += instalment.paid_interest
