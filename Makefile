@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-api clean
+.PHONY: install demo test bench bench-api clean bench-cob
 
 install: $(STAMP)
 
@@ -27,6 +27,9 @@ bench: install
 
 bench-api: install
 	$(BIN)/python bench/api.py
+
+bench-cob: install
+	$(BIN)/python bench/cob.py --quick
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis

@@ -385,7 +385,7 @@ def test_r1_schedule_with_a_product_file(tmp_path):
 
 
 def test_demo_exits_0_and_shows_the_worked_examples():
-    run = loanbook("demo")
+    run = loanbook("demo", "--examples")  # the worked examples; plain `demo` plays a portfolio and serves
     assert run.returncode == 0, run.stdout + run.stderr
     assert "880.00" in run.stdout  # W1
     assert "19.86%" in run.stdout  # R10
