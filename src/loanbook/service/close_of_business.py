@@ -45,7 +45,7 @@ class DayClosed:
     loans_fallen_due_in_bulk: int
 
 
-def _borrowers_to_close(uow: UnitOfWork, day: date, after_id: int, limit: int) -> list[int]:
+def _borrowers_to_close(uow: UnitOfWork, day: date, after_id: int) -> list[int]:
     """Borrowers whose figures change overnight and were not brought forward yet: a loan
     in grace or overdue, an unpaid instalment due on ``day`` (it enters grace), or an
     instalment due on ``day`` + 1 (it falls due, and a credit balance may pay it)."""
@@ -68,7 +68,7 @@ def _borrowers_to_close(uow: UnitOfWork, day: date, after_id: int, limit: int) -
         )
     )
     both = union(arrears, falling_due).subquery()
-    return list(uow.session.scalars(select(both.c.borrower_id).order_by(both.c.borrower_id).limit(limit)))
+    return list(uow.session.scalars(select(both.c.borrower_id).order_by(both.c.borrower_id)))
 
 
 def _fall_due_in_bulk(uow: UnitOfWork, tomorrow: date) -> int:
@@ -166,17 +166,18 @@ def _product_entries(uow: UnitOfWork, tomorrow: date) -> list[JournalEntry]:
 def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: ProgressCallback | None = None) -> DayClosed:
     """Close the current business date; resumes a close that was interrupted."""
     with UnitOfWork(engine) as uow:
-        day = uow.business_dates.get()
+        day = uow.business_dates.get(lock="update")  # waits for the day's bookings in flight
         cob = uow.cob_days.get(day) or uow.cob_days.start(day)
         if cob.loans_fallen_due_in_bulk is None:
             cob.loans_fallen_due_in_bulk = _fall_due_in_bulk(uow, day + timedelta(days=1))
         uow.commit()
-    while True:
+    with UnitOfWork(engine) as uow:  # the night's list, once: the query is costly on a big book
+        cob = uow.cob_days.get(day)
+        remaining = _borrowers_to_close(uow, day, cob.last_borrower_id)
+    for start in range(0, len(remaining), chunk):
+        borrower_ids = remaining[start : start + chunk]
         with UnitOfWork(engine) as uow:
             cob = uow.cob_days.get(day)
-            borrower_ids = _borrowers_to_close(uow, day, cob.last_borrower_id, chunk)
-            if not borrower_ids:
-                break
             _close_chunk(uow, day, borrower_ids)
             cob.last_borrower_id = borrower_ids[-1]
             cob.borrowers_closed += len(borrower_ids)

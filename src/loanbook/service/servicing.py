@@ -51,7 +51,7 @@ class MoneyResult:
 
 def _open_day(uow: UnitOfWork) -> date:
     """The business date, refusing money movements while that day is being closed."""
-    today = uow.business_dates.get()
+    today = uow.business_dates.get(lock="share")
     cob = uow.cob_days.get(today)
     if cob is not None and cob.status == "running":
         raise Conflict(f"business day {today} is being closed; try again once close of business has finished")
