@@ -47,12 +47,16 @@ class DayClosed:
 
 def _borrowers_to_close(uow: UnitOfWork, day: date, after_id: int) -> list[int]:
     """Borrowers whose figures change overnight and were not brought forward yet: a loan
-    in grace or overdue, an unpaid instalment due on ``day`` (it enters grace), or an
-    instalment due on ``day`` + 1 (it falls due, and a credit balance may pay it)."""
+    overdue (its penalty grows, R7), a loan whose grace ends tonight (R5), an unpaid
+    instalment due on ``day`` (it enters grace), or an instalment due on ``day`` + 1 (it
+    falls due, and a credit balance may pay it). A loan in grace with days of grace left
+    does not change overnight."""
     tomorrow = day + timedelta(days=1)
     not_yet = LoanMarkRow.as_of < tomorrow
     arrears = select(LoanMarkRow.borrower_id.label("borrower_id")).where(
-        LoanMarkRow.status.in_(("GRACE", "OVERDUE")), not_yet, LoanMarkRow.borrower_id > after_id
+        or_(LoanMarkRow.status == "OVERDUE", and_(LoanMarkRow.status == "GRACE", LoanMarkRow.grace_ends_on <= day)),
+        not_yet,
+        LoanMarkRow.borrower_id > after_id,
     )
     falling_due = (
         select(LoanMarkRow.borrower_id.label("borrower_id"))

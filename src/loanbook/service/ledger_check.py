@@ -19,6 +19,7 @@ from loanbook.ledger.accounts import Account, normal_balance
 from loanbook.ledger.figures import LoanFigures, figures_of
 from loanbook.money import to_fen
 from loanbook.rules.replay import position
+from loanbook.service.revaluation import grace_ends_on
 from loanbook.store.repositories import Marks
 from loanbook.store.tables import JournalLineRow
 from loanbook.store.unit_of_work import UnitOfWork
@@ -123,6 +124,7 @@ def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, cr
     if credit_ledger != credit or credit_mark != credit:
         report.problems.append(f"borrower {borrower_id}: credit balance core {credit}, ledger {credit_ledger}, cached {credit_mark} (fen)")
     principal_by_loan = {loan.loan_id: to_fen(loan.principal) for loan in book.loans}
+    grace_days = {loan.loan_id: loan.product.grace_days for loan in book.loans}
     for loan in current.loans:
         report.loans_checked += 1
         loan_id = int(loan.loan_id)
@@ -132,8 +134,8 @@ def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, cr
         mark = marks.get(loan_id)
         cached = Marks.figures(mark)
         wrong = {k: (core[k], ledger[k]) for k in core if core[k] != ledger[k]}
-        cached_state = None if mark is None else (mark.status, mark.dpd, mark.amount_due_fen)
-        core_state = (loan.status.value, loan.dpd, to_fen(loan.amount_due))
+        cached_state = None if mark is None else (mark.status, mark.dpd, mark.amount_due_fen, mark.grace_ends_on)
+        core_state = (loan.status.value, loan.dpd, to_fen(loan.amount_due), grace_ends_on(loan, grace_days[loan.loan_id], today))
         if wrong or cached != figures or cached_state != core_state:
             report.loans_disagreeing.append(loan_id)
             detail = ", ".join(f"{k} core {c} ledger {l}" for k, (c, l) in wrong.items())

@@ -9,7 +9,7 @@ from the figures last posted (``loan_marks``), and status changes become loan ev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, Line, signed
@@ -18,6 +18,7 @@ from loanbook.ledger.postings import recognition_lines, settlement_lines
 from loanbook.money import to_fen
 from loanbook.rules.book import Book
 from loanbook.rules.position import LoanPosition, Position
+from loanbook.rules.products import Product
 from loanbook.rules.replay import position
 from loanbook.store.repositories import Marks
 from loanbook.store.tables import LoanMarkRow
@@ -70,7 +71,7 @@ def revalue(
     if cash_fen:
         lines.append(signed(Account.CASH, cash_fen, debit=True, borrower_id=borrower_id))
     principal_by_loan = {loan.loan_id: to_fen(loan.principal) for loan in book.loans}
-    product_by_loan = {loan.loan_id: loan.product.code for loan in book.loans}
+    product_by_loan = {loan.loan_id: loan.product for loan in book.loans}
     for loan in current.loans:
         loan_id = int(loan.loan_id)
         mark = marks.get(loan_id)
@@ -82,7 +83,7 @@ def revalue(
         paid_lines, _ = settlement_lines(loan_id, before, after)
         lines.extend(paid_lines)
         if aggregate_recognition:
-            _accrual_row(result, loan_id, product_by_loan[loan.loan_id], on, before, after)
+            _accrual_row(result, loan_id, product_by_loan[loan.loan_id].code, on, before, after)
         else:
             lines.extend(recognition_lines(loan_id, before, after))
         result.marks.append(_mark_values(borrower_id, loan, product_by_loan[loan.loan_id], on, after))
@@ -108,11 +109,21 @@ def _accrual_row(result: Revaluation, loan_id: int, product_code: str, on: date,
         )
 
 
-def _mark_values(borrower_id: int, loan: LoanPosition, product_code: str, on: date, figures: LoanFigures) -> dict[str, object]:
+def grace_ends_on(loan: LoanPosition, grace_days: int, on: date) -> date | None:
+    """While a loan is in GRACE, the last day of grace of its earliest unpaid instalment:
+    the night that day closes, the loan goes overdue unless paid (R5, R7)."""
+    if loan.status.value != "GRACE":
+        return None
+    unpaid = [i.due_date for i in loan.schedule if i.due_date < on and i.principal_unpaid + i.interest_unpaid > 0]
+    return min(unpaid) + timedelta(days=grace_days) if unpaid else None
+
+
+def _mark_values(borrower_id: int, loan: LoanPosition, product: Product, on: date, figures: LoanFigures) -> dict[str, object]:
     return {
         "loan_id": int(loan.loan_id),
         "borrower_id": borrower_id,
-        "product_code": product_code,
+        "product_code": product.code,
+        "grace_ends_on": grace_ends_on(loan, product.grace_days, on),
         "as_of": on,
         "status": loan.status.value,
         "dpd": loan.dpd,

@@ -139,6 +139,7 @@ class LoanMarkRow(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     dpd: Mapped[int] = mapped_column(Integer, default=0)
     amount_due_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # principal + interest + penalty due
+    grace_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # in GRACE: the last day of grace (R5)
     settled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     principal_disbursed_fen: Mapped[int] = mapped_column(BigInteger)
     principal_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -149,6 +149,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('dpd', sa.Integer(), nullable=False),
     sa.Column('amount_due_fen', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('grace_ends_on', sa.Date(), nullable=True),
     sa.Column('settled_on', sa.Date(), nullable=True),
     sa.Column('principal_disbursed_fen', sa.BigInteger(), nullable=False),
     sa.Column('principal_paid_fen', sa.BigInteger(), nullable=False),
