@@ -9,7 +9,6 @@ unless LOANBOOK_REQUIRE_POSTGRES=1 (CI), which fails them instead.
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -24,6 +23,7 @@ import pytest
 import uvicorn
 from sqlalchemy import Engine, create_engine, text
 
+from databases import POSTGRES_URL, postgres_missing, psycopg_url
 from loanbook.api.app import create_app
 from loanbook.service.close_of_business import close_until
 from loanbook.service.setup import init_database
@@ -35,15 +35,9 @@ from loanbook.store.unit_of_work import UnitOfWork
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
 from fastapi.testclient import TestClient  # noqa: E402 - after the warning filter
 
-POSTGRES_URL = os.environ.get("LOANBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REQUIRE_POSTGRES = os.environ.get("LOANBOOK_REQUIRE_POSTGRES") == "1"
 API_DATABASE = "loanbook_api_test"
 FIRST_DAY = date(2026, 1, 15)  # W1's disbursement day
 SERVER_START_SECONDS = 10
-
-
-def _psycopg(url: str) -> str:
-    return "postgresql+psycopg://" + url.split("://", 1)[1]
 
 
 def _with_database(url: str, name: str) -> str:
@@ -52,18 +46,15 @@ def _with_database(url: str, name: str) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
-    admin = create_engine(_psycopg(POSTGRES_URL), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    admin = create_engine(psycopg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
     try:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{API_DATABASE}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{API_DATABASE}"'))
     except Exception as exc:  # noqa: BLE001 - any failure means: not reachable
         admin.dispose()
-        why = f"PostgreSQL not reachable at {POSTGRES_URL} ({type(exc).__name__}: {str(exc).splitlines()[0]})"
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"{why}, and LOANBOOK_REQUIRE_POSTGRES=1")
-        pytest.skip(f"{why}: the API tests ran on SQLite only")
-    engine = make_engine(_psycopg(_with_database(POSTGRES_URL, API_DATABASE)))
+        postgres_missing(f"{type(exc).__name__}: {str(exc).splitlines()[0]}", what="API")
+    engine = make_engine(psycopg_url(_with_database(POSTGRES_URL, API_DATABASE)))
     try:
         init_database(engine, business_date=FIRST_DAY)  # the schema, once
         yield engine
