@@ -162,8 +162,10 @@ def _phone(rng: random.Random) -> str:
     return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
 
 
-def _round_down_hundred(amount: float) -> Decimal:
-    return Decimal(int(amount) // 100 * 100).quantize(FEN)
+def _principal(rng: random.Random, limit_yuan: int) -> Decimal:
+    """15% to 60% of the credit line, in whole hundreds of yuan (integers: no float)."""
+    hundreds = rng.randrange(limit_yuan * 15 // 10_000, limit_yuan * 60 // 10_000 + 1)
+    return Decimal(hundreds * 100).quantize(FEN)
 
 
 def plan_borrower(seed: int, index: int, start: date = START) -> PlannedBorrower:
@@ -175,7 +177,7 @@ def plan_borrower(seed: int, index: int, start: date = START) -> PlannedBorrower
     days = sorted(rng.randrange(DRAWDOWN_DAYS) for _ in range(count))
     loans, left = [], limit
     for day in days:
-        principal = min(_round_down_hundred(limit * rng.uniform(0.15, 0.6)), Decimal(left))
+        principal = min(_principal(rng, limit), Decimal(left))
         if principal < MIN_PRINCIPAL_YUAN:
             break
         left -= int(principal)
