@@ -103,7 +103,7 @@ class Night:
     seconds: float
     borrowers: int
     stopped: bool = False  # ran past --night-limit: the rate is of the part that ran
-    bulk: int = 0  # loans that only fell due, brought forward by one set-based statement
+    bulk: int = 0  # loans only falling due or entering grace, brought forward set-based
 
     @property
     def loans(self) -> int:
@@ -296,10 +296,10 @@ def _close(engine: Engine, label: str, profile: bool, limit_seconds: float) -> N
     try:
         closed = close_day(engine, on_chunk=on_chunk)
         night = Night(label, day, time.perf_counter() - started, closed.borrowers_closed,
-                      bulk=closed.loans_fallen_due_in_bulk)
+                      bulk=closed.loans_in_bulk)
     except NightTooLong as stop:
         with UnitOfWork(engine) as uow:
-            bulk = uow.cob_days.get(day).loans_fallen_due_in_bulk or 0
+            bulk = uow.cob_days.get(day).loans_in_bulk or 0
         night = Night(label, day, stop.seconds, stop.closed, stopped=True, bulk=bulk)
     finally:
         if profiler:

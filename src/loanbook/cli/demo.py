@@ -146,7 +146,7 @@ def _play_with_progress(engine: Engine, borrowers: int, seed: int, until: date) 
         def on_day(closed: DayClosed, result: PortfolioResult) -> None:
             progress.update(task, advance=1, description=(
                 f"{closed.business_date}  {result.borrowers_closed:,} borrowers closed, "
-                f"{result.loans_fallen_due_in_bulk:,} loans fell due in bulk"
+                f"{result.loans_in_bulk:,} loans brought forward in bulk"
             ))
 
         def on_chunk(day: date, closed_so_far: int) -> None:
@@ -209,7 +209,7 @@ def _activity_table(result: PortfolioResult, totals: dict[str, int]) -> Table:
     table.add_row("principal outstanding", "", _money(from_fen(outstanding)))
     table.add_row("credit balances held for borrowers", "", _money(from_fen(totals["credit_balance_fen"])))
     table.add_row("close of business", f"{result.days_closed:,} days", f"{result.borrowers_closed:,} borrowers closed")
-    table.add_row("  loans that only fell due, brought forward in bulk", "", f"{result.loans_fallen_due_in_bulk:,} loan-nights")
+    table.add_row("  loans only falling due or entering grace, in bulk", "", f"{result.loans_in_bulk:,} loan-nights")
     return table
 
 

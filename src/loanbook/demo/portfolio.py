@@ -142,7 +142,7 @@ class PortfolioResult:
     refusals: list[str] = field(default_factory=list)  # a service said no: should not happen
     days_closed: int = 0
     borrowers_closed: int = 0  # borrower-nights replayed through the rules core
-    loans_fallen_due_in_bulk: int = 0  # loan-nights that only fell due, brought forward set-based
+    loans_in_bulk: int = 0  # loan-nights only falling due or entering grace, brought forward set-based
     service_calls: int = 0
 
 
@@ -384,7 +384,7 @@ def run_portfolio(
         simulation.today = closed.business_date
         result.days_closed += 1
         result.borrowers_closed += closed.borrowers_closed
-        result.loans_fallen_due_in_bulk += closed.loans_fallen_due_in_bulk
+        result.loans_in_bulk += closed.loans_in_bulk
         if on_day is not None:
             on_day(closed, result)
     return result

@@ -8,8 +8,9 @@ per-loan detail in ``accrual_details``; status changes become loan events.
 
 Most nights most loans only fall due: an ACTIVE loan with nothing unpaid, of a borrower
 with no credit balance and nothing in arrears, just gains the instalment due tomorrow.
-Those are brought forward in bulk by two set-based statements (the same figures the
-core would give; ``loanbook ledger check`` proves it). Every other borrower is replayed
+The night after a due date, the unpaid ones only enter grace: a status, no figure.
+Both are brought forward in bulk by set-based statements (the same figures the core
+would give; ``loanbook ledger check`` proves it). Every other borrower is replayed
 through the rules core.
 
 Restartable: the bulk step is one transaction; borrowers are then closed in chunks, each chunk in one transaction together with
@@ -30,7 +31,7 @@ from loanbook.errors import BadInput, Conflict
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, Line, signed
 from loanbook.service.revaluation import revalue
-from loanbook.store.tables import AccrualDetailRow, BorrowerMarkRow, LoanMarkRow, PlanInstalmentRow
+from loanbook.store.tables import AccrualDetailRow, BorrowerMarkRow, LoanEventRow, LoanMarkRow, PlanInstalmentRow
 from loanbook.store.unit_of_work import UnitOfWork
 
 CHUNK_BORROWERS = 1000
@@ -42,7 +43,7 @@ class DayClosed:
     closed: date
     business_date: date
     borrowers_closed: int  # replayed through the rules core
-    loans_fallen_due_in_bulk: int
+    loans_in_bulk: int
 
 
 def _borrowers_to_close(uow: UnitOfWork, day: date, after_id: int) -> list[int]:
@@ -114,6 +115,42 @@ def _fall_due_in_bulk(uow: UnitOfWork, tomorrow: date) -> int:
     return moved.rowcount
 
 
+def _enter_grace_in_bulk(uow: UnitOfWork, day: date) -> int:
+    """Loans whose only change overnight is entering grace (R5): ACTIVE, something unpaid
+    (an instalment due on ``day``: anything older would have them in grace already), no
+    instalment due tomorrow, a product with grace days, and a borrower with no credit
+    balance (R6 would apply it). Nothing is payable in grace, so their figures stay;
+    the status, the end of grace and the event change. Returns how many loans moved."""
+    tomorrow = day + timedelta(days=1)
+    falling_due = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == tomorrow)
+    with_credit = select(BorrowerMarkRow.borrower_id).where(BorrowerMarkRow.credit_balance_fen != 0)
+    moved = 0
+    for code in uow.products.codes():
+        grace_days = uow.products.get(code).grace_days
+        if grace_days == 0:
+            continue  # no grace: unpaid tonight is overdue tomorrow, with penalty (replayed)
+        eligible = and_(
+            LoanMarkRow.product_code == code,
+            LoanMarkRow.status == "ACTIVE",
+            LoanMarkRow.as_of < tomorrow,
+            LoanMarkRow.amount_due_fen != 0,
+            LoanMarkRow.loan_id.not_in(falling_due),
+            LoanMarkRow.borrower_id.not_in(with_credit),
+        )
+        events = select(
+            LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal(tomorrow, Date).label("on_date"),
+            literal("entered_grace").label("kind"), literal("").label("detail"),
+        ).where(eligible)
+        uow.session.execute(insert(LoanEventRow).from_select(["loan_id", "borrower_id", "on_date", "kind", "detail"], events))
+        moved += uow.session.execute(
+            update(LoanMarkRow)
+            .where(eligible)
+            .values(status="GRACE", grace_ends_on=day + timedelta(days=grace_days), as_of=tomorrow)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return moved
+
+
 def _close_chunk(uow: UnitOfWork, day: date, borrower_ids: list[int]) -> None:
     tomorrow = day + timedelta(days=1)
     books = uow.borrowers.books(borrower_ids)
@@ -172,8 +209,8 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
     with UnitOfWork(engine) as uow:
         day = uow.business_dates.get(lock="update")  # waits for the day's bookings in flight
         cob = uow.cob_days.get(day) or uow.cob_days.start(day)
-        if cob.loans_fallen_due_in_bulk is None:
-            cob.loans_fallen_due_in_bulk = _fall_due_in_bulk(uow, day + timedelta(days=1))
+        if cob.loans_in_bulk is None:  # one transaction: both bulk steps, or neither
+            cob.loans_in_bulk = _fall_due_in_bulk(uow, day + timedelta(days=1)) + _enter_grace_in_bulk(uow, day)
         uow.commit()
     with UnitOfWork(engine) as uow:  # the night's list, once: the query is costly on a big book
         cob = uow.cob_days.get(day)
@@ -196,7 +233,7 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         cob = uow.cob_days.get(day)
         cob.status = "done"
         uow.business_dates.set(tomorrow)
-        closed, bulk = cob.borrowers_closed, cob.loans_fallen_due_in_bulk or 0
+        closed, bulk = cob.borrowers_closed, cob.loans_in_bulk or 0
         uow.commit()
     return DayClosed(day, tomorrow, closed, bulk)
 

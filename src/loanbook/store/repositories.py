@@ -341,7 +341,7 @@ class CobDays:
         return self.session.get(CobDayRow, day)
 
     def start(self, day: date) -> CobDayRow:
-        row = CobDayRow(business_date=day, status="running", last_borrower_id=0, borrowers_closed=0, loans_fallen_due_in_bulk=None)
+        row = CobDayRow(business_date=day, status="running", last_borrower_id=0, borrowers_closed=0, loans_in_bulk=None)
         self.session.add(row)
         return row
 

@@ -36,7 +36,7 @@ class CobDayRow(Base):
     status: Mapped[str] = mapped_column(String(16))  # running, done
     last_borrower_id: Mapped[int] = mapped_column(Id, default=0)  # progress marker for a restart
     borrowers_closed: Mapped[int] = mapped_column(Integer, default=0)
-    loans_fallen_due_in_bulk: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: not done yet
+    loans_in_bulk: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: not done yet
 
 
 class ProductRow(Base):

@@ -48,7 +48,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('last_borrower_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('borrowers_closed', sa.Integer(), nullable=False),
-    sa.Column('loans_fallen_due_in_bulk', sa.Integer(), nullable=True),
+    sa.Column('loans_in_bulk', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('business_date')
     )
     op.create_table('idempotency_keys',
