@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from loanbook.money import format_amount
 from loanbook.rules.position import InstalmentPosition, LoanPosition, PayoffQuote
@@ -75,6 +74,3 @@ def plan_view(schedule: tuple[Instalment, ...]) -> list[dict[str, object]]:
         for i in schedule
     ]
 
-
-def amount_text(value: Decimal) -> str:
-    return format_amount(value)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import Select, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from loanbook.errors import BadInput
@@ -165,9 +165,6 @@ class Borrowers:
 
     def book(self, borrower_id: int, *, row: BorrowerRow | None = None) -> Book:
         return self.books([borrower_id], rows=[row] if row is not None else ())[borrower_id]
-
-    def loan_ids(self, borrower_id: int) -> list[int]:
-        return list(self.session.scalars(select(LoanRow.id).where(LoanRow.borrower_id == borrower_id).order_by(LoanRow.id)))
 
     def ids_after(self, after_id: int, limit: int) -> list[int]:
         return list(
