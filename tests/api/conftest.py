@@ -1,7 +1,8 @@
 """The API on a fresh database per test, on SQLite and on PostgreSQL.
 
 SQLite: a file in the test's tmp_path. PostgreSQL: a database of its own for the test
-session (``loanbook_api_test``, made with CREATE DATABASE in autocommit on the server of
+session (``loanbook_api_test_<random>``, named per run so that runs sharing a server never
+collide, made with CREATE DATABASE in autocommit on the server of
 LOANBOOK_TEST_POSTGRES_URL, default the local one), its tables truncated before each
 test. PostgreSQL tests are skipped, with the reason, when the server is not reachable,
 unless LOANBOOK_REQUIRE_POSTGRES=1 (CI), which fails them instead.
@@ -35,7 +36,7 @@ from loanbook.store.unit_of_work import UnitOfWork
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
 from fastapi.testclient import TestClient  # noqa: E402 - after the warning filter
 
-API_DATABASE = "loanbook_api_test"
+API_DATABASE = f"loanbook_api_test_{uuid.uuid4().hex[:12]}"  # per run: runs may share a server
 FIRST_DAY = date(2026, 1, 15)  # W1's disbursement day
 SERVER_START_SECONDS = 10
 
@@ -49,7 +50,6 @@ def postgres_engine() -> Iterator[Engine]:
     admin = create_engine(psycopg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{API_DATABASE}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{API_DATABASE}"'))
     except Exception as exc:  # noqa: BLE001 - any failure means: not reachable
         admin.dispose()

@@ -1,0 +1,21 @@
+"""idempotency keys: the owner process and its start, expiry
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from alembic import op  # noqa: F401 - used once this revision has content
+import sqlalchemy as sa  # noqa: F401
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

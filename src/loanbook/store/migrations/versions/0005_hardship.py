@@ -1,0 +1,21 @@
+"""requests and reviews (R11), coupons (R13)
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from alembic import op  # noqa: F401 - used once this revision has content
+import sqlalchemy as sa  # noqa: F401
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
