@@ -62,7 +62,7 @@ def demo(
     no_serve: bool = typer.Option(False, "--no-serve", help="Stop after the summary instead of serving the API."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
-    examples: bool = typer.Option(False, "--examples", help="Only print the worked examples W1-W3 of RULES.md."),
+    examples: bool = typer.Option(False, "--examples", help="Only print the worked examples W1-W3 of docs/rules.md."),
 ) -> None:
     """A demo portfolio of borrowers serviced day by day to --until, the books proved, the API served."""
     if examples:
