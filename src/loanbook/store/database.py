@@ -103,7 +103,7 @@ def check_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
-        raise BadInput(f"--database {mask_url(url)!r} is not a database URL: write {URL_FORMS}") from None
+        raise BadInput(f"{mask_url(url)!r} is not a database URL: write {URL_FORMS}") from None
     if parsed.drivername not in SUPPORTED_DRIVERS:
         raise BadInput(f"no driver for {parsed.drivername}: loanbook supports sqlite and postgresql ({URL_FORMS})")
     return parsed
