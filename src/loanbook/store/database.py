@@ -174,9 +174,10 @@ def driver_reason(exc: DBAPIError) -> str:
     """The driver's own words, first line, without SQL, parameters or a password."""
     lines = [line.strip() for line in str(exc.orig).splitlines() if line.strip()]
     first = lines[0] if lines else type(exc.orig).__name__
-    # psycopg: 'connection failed: connection to server at "h" (h), port p failed: FATAL:  why'
-    reason = first.rsplit("failed: ", 1)[-1].strip() or first
-    return " ".join(reason.removeprefix("FATAL:").split())
+    if first.startswith("connection failed:") or "connection to server" in first:
+        # psycopg: 'connection failed: connection to server at "h" (h), port p failed: FATAL:  why'
+        first = first.rsplit("failed: ", 1)[-1].strip() or first
+    return " ".join(first.removeprefix("FATAL:").split())
 
 
 def _check_schema(engine: Engine, parsed: URL) -> None:
