@@ -39,8 +39,9 @@ def explain(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, LoanbookError):
         return f"[red]error:[/] {escape(str(exc))}", EXIT_BAD_INPUT
     if isinstance(exc, DBAPIError):
-        return (f"[red]error:[/] the database refused: {escape(driver_reason(exc))}; nothing was changed "
-                "(check the values given, and that `loanbook init` has upgraded the database)"), EXIT_BAD_INPUT
+        # A unit of work rolls back on it; close of business resumes where it stopped when run again.
+        return (f"[red]error:[/] the database refused: {escape(driver_reason(exc))} (check the values given, that "
+                "the database is reachable, and that `loanbook init` has upgraded it)"), EXIT_BAD_INPUT
     return None
 
 
