@@ -34,7 +34,8 @@ def test_an_unknown_route_is_404_in_the_envelope(api):
 @pytest.mark.parametrize(
     ("amount", "words"),
     [("0", "more than zero"), ("-5.00", "more than zero"), ("1.001", "more than 2 decimal places"),
-     ("ten", "not a number"), ("1e400", "above the largest amount"), ("NaN", "not a finite amount")],
+     ("ten", "is not an amount"), ("1e400", "is not an amount"), ("NaN", "is not an amount"),
+     ("1,5", "is not an amount"), ("１２３", "is not an amount"), ("1000000000", "above the largest amount")],
 )
 def test_a_bad_amount_is_422_bad_input_naming_it(api, amount, words):
     borrower_id = api.borrower()
