@@ -381,7 +381,7 @@ class RepaymentPublic(BaseModel):
     credit_balance: str
 
     @classmethod
-    def of(cls, borrower_id: int, result: MoneyResult, booked_by_user_id: int | None) -> RepaymentPublic:
+    def of(cls, borrower_id: int, result: MoneyResult, booked_by_user_id: int | None = None) -> RepaymentPublic:
         return cls(transaction_id=result.transaction_ids[0], borrower_id=borrower_id, business_date=result.business_date,
                    booked_by_user_id=booked_by_user_id, allocation=_allocations(result)[0],
                    credit_balance=format_amount(result.credit_balance))
@@ -396,7 +396,7 @@ class PayoffPublic(BaseModel):
     credit_balance: str
 
     @classmethod
-    def of(cls, borrower_id: int, result: MoneyResult, booked_by_user_id: int | None) -> PayoffPublic:
+    def of(cls, borrower_id: int, result: MoneyResult, booked_by_user_id: int | None = None) -> PayoffPublic:
         return cls(borrower_id=borrower_id, business_date=result.business_date, booked_by_user_id=booked_by_user_id,
                    transaction_ids=list(result.transaction_ids), allocations=_allocations(result),
                    credit_balance=format_amount(result.credit_balance))
@@ -411,7 +411,8 @@ class RefundPublic(BaseModel):
     credit_balance: str
 
     @classmethod
-    def of(cls, borrower_id: int, paid: Decimal, result: MoneyResult, booked_by_user_id: int | None) -> RefundPublic:
+    def of(cls, borrower_id: int, paid: Decimal, result: MoneyResult,
+           booked_by_user_id: int | None = None) -> RefundPublic:
         return cls(transaction_id=result.transaction_ids[0], borrower_id=borrower_id, business_date=result.business_date,
                    booked_by_user_id=booked_by_user_id, amount=format_amount(paid),
                    credit_balance=format_amount(result.credit_balance))
