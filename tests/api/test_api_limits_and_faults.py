@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, event, text
 
 from conftest import FIRST_DAY, live_server, make_api, new_key
 from databases import POSTGRES_URL, psycopg_url
-from loanbook.api.app import create_app
+from loanbook.api.app import create_app, create_app_from_environment
 from loanbook.service.setup import init_database
 from loanbook.store.database import make_engine
 
@@ -280,3 +280,14 @@ def test_an_uninitialised_database_says_run_loanbook_init(uninitialised_engine):
     error = error_of(reply)
     assert error["code"] == "database_not_initialised" and "loanbook init" in error["message"]
     assert "retry-after" not in reply.headers  # it does not recover by waiting
+
+
+def test_the_app_from_the_environment_never_makes_a_missing_sqlite_file(tmp_path, monkeypatch):
+    """A mistyped path answers 503 and is not left behind as an empty file."""
+    missing = tmp_path / "mistyped.sqlite3"
+    monkeypatch.setenv("LOANBOOK_DATABASE_URL", f"sqlite:///{missing}")
+    app = create_app_from_environment()
+    reply = TestClient(app, headers={"Authorization": "Bearer any-token"}).get("/v1/business-date")
+    assert reply.status_code == 503 and error_of(reply)["code"] == "database_missing"
+    assert not missing.exists()
+    app.state.engine.dispose()
