@@ -85,7 +85,9 @@ Text = Annotated[str, Strict()]  # then a length Field, then AfterValidator(_pla
 Name = Annotated[Text, Field(min_length=1, max_length=NAME_MAX, examples=["Li Lei"]), AfterValidator(_plain_text)]
 Phone = Annotated[Text, Field(min_length=1, max_length=PHONE_MAX, examples=["+86 138 0013 8000"],
                               description="An optional '+', then 5 to 20 digits 0-9, single spaces or dashes "
-                                          "between digits."), AfterValidator(_plain_text), AfterValidator(_phone)]
+                                          "between digits.",
+                              json_schema_extra={"pattern": f"^{PHONE_PATTERN.pattern}$"}),
+                  AfterValidator(_plain_text), AfterValidator(_phone)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Id = Annotated[int, Strict(), Field(ge=1, le=ID_MAX)]
 AmountText = Annotated[
@@ -95,6 +97,7 @@ AmountText = Annotated[
         description='Yuan exact to the fen, as a string of ASCII digits with at most 2 decimals, like "130.00" '
                     "(no commas, spaces or exponent; a JSON number is read from its digits).",
         examples=["130.00"],
+        json_schema_extra={"pattern": r"^[0-9]+(?:\.[0-9]{1,2})?$"},  # money.AMOUNT_GRAMMAR, no API field negative
     ),
     AfterValidator(_plain_text),
 ]
