@@ -41,8 +41,8 @@ Channel = Literal["api", "bank_transfer", "alipay", "wechat_pay", "unionpay", "c
 
 # Phones: an optional "+", then 5 to 20 ASCII digits, a single space or dash allowed
 # between two digits ("+86 138 0013 8000", "010-8888-6666").
-PHONE_PATTERN = re.compile(r"\+?[0-9]+(?:[ -][0-9]+)*")
 PHONE_DIGITS = (5, 20)
+PHONE_PATTERN = re.compile(rf"\+?(?:[0-9][ -]?){{{PHONE_DIGITS[0] - 1},{PHONE_DIGITS[1] - 1}}}[0-9]")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the
 # direction marks: in a name they make "Li Lei" print as another name on a statement.
@@ -64,8 +64,7 @@ def _plain_text(text: str) -> str:
 
 
 def _phone(text: str) -> str:
-    digits = sum(c in "0123456789" for c in text)
-    if PHONE_PATTERN.fullmatch(text) is None or not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
+    if PHONE_PATTERN.fullmatch(text) is None:
         raise ValueError(f"must be a phone number: an optional '+', then {PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} "
                          "digits 0-9, with single spaces or dashes between digits, like +86 138 0013 8000")
     return text
