@@ -148,3 +148,15 @@ def test_the_check_for_routes_without_the_dependencies_answers_the_same(api):
         allow(me, STAFF_WRITE, borrower_id=a)
     with pytest.raises(AccessDenied, match="may only read"):
         allow(reviewer, STAFF_WRITE, borrower_id=a)
+
+
+def test_a_payoff_naming_another_borrowers_loan_answers_as_a_missing_loan(api):
+    a, b = api.borrower(), api.borrower(name="Chen Jie")
+    api.loan(a)
+    their_loan = api.loan(b)["id"]
+    me = api.borrower_token(a)
+    theirs = api.post(f"/v1/borrowers/{a}/payoffs", {"loan_ids": [their_loan], "total": "1.00"}, role=me)
+    missing = api.post(f"/v1/borrowers/{a}/payoffs", {"loan_ids": [MISSING], "total": "1.00"}, role=me)
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json()["error"]["message"] == f"borrower {a} has no loan {their_loan}"
+    assert missing.json()["error"]["message"] == f"borrower {a} has no loan {MISSING}"
