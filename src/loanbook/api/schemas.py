@@ -12,7 +12,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
@@ -28,7 +28,6 @@ from loanbook.views import loan_view, plan_view, quote_view
 ID_MAX = 2**63 - 1  # a BIGINT id
 NAME_MAX = 200  # borrowers.name (PostgreSQL varchar counts characters, as this does)
 PHONE_MAX = 40  # borrowers.phone: "+", 20 digits and 19 separators at most
-CHANNEL_MAX = 32  # transactions.channel
 PRODUCT_CODE_MAX = 32  # products.code
 AMOUNT_TEXT_MAX = 40
 LOANS_PER_PAYOFF_MAX = 50
@@ -36,8 +35,8 @@ TERMS_MAX = 1000
 
 # The channels money arrives by (transactions.channel). "api": the borrower's app or a
 # staff member through the API, the default.
-CHANNELS = ("api", "bank_transfer", "alipay", "wechat_pay", "unionpay", "counter")
 Channel = Literal["api", "bank_transfer", "alipay", "wechat_pay", "unionpay", "counter"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
 
 # Phones: an optional "+", then 5 to 20 ASCII digits, a single space or dash allowed
 # between two digits ("+86 138 0013 8000", "010-8888-6666").
