@@ -36,7 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from loanbook.errors import AccessDenied, BadInput, Conflict, InvariantBroken, LoanbookError, NotFound, RuleRefusal
+from loanbook.errors import AccessDenied, BadInput, Conflict, InvariantBroken, LoanbookError, NotFound, RuleRefusal, Unavailable
 
 log = logging.getLogger("loanbook.api")
 
@@ -108,6 +108,9 @@ def reply_for(exc: Exception) -> ErrorReply:
     for error_type, status, code in STATUS_BY_ERROR:
         if isinstance(exc, error_type):
             return ErrorReply(status, code, str(exc))
+    if isinstance(exc, Unavailable):  # the database cannot be reached now: waiting may mend it
+        return ErrorReply(503, "database_unavailable", "the database cannot be reached now; nothing was changed, "
+                                                       "try again in a moment", {"Retry-After": "5"})
     if isinstance(exc, LoanbookError):
         return ErrorReply(422, "bad_input", str(exc))
     database = database_reply(exc)
