@@ -436,4 +436,5 @@ def _instalment_position(
         coupon_waived=instalment.coupon_waived,
         carried_interest=carried_interest,
         carried_penalty=carried_penalty,
+        start_date=instalment.start_date,
     )
