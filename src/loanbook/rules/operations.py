@@ -285,7 +285,9 @@ def _redeemable_coupon(book: Book, coupon_id: str, value_date: date) -> Coupon:
             f"coupon {coupon_id} is not yet granted on {value_date}: it was granted on {coupon.granted_on} (R13)"
         )
     if value_date > coupon.expires_on:
-        raise RuleRefusal(f"coupon {coupon_id} expired on {coupon.expires_on}: it cannot be redeemed on {value_date} (R13)")
+        raise RuleRefusal(
+            f"coupon {coupon_id} expired on {coupon.expires_on}: it cannot be redeemed on {value_date} (R13)"
+        )
     used = book.redemption_of(coupon_id)
     if used is not None:
         raise RuleRefusal(f"coupon {coupon_id} was already used on {used.value_date}: a coupon is redeemed once (R13)")

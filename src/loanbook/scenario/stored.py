@@ -68,8 +68,8 @@ class StoredServicing:
         with UnitOfWork(self.engine) as uow:
             _, quote = servicing.payoff_quote(uow, stored_id, value_date, received_at=received_at)
         with UnitOfWork(self.engine) as uow:
-            servicing.pay_off(uow, borrower_id=self.borrower_id, loan_ids=[stored_id], total=quote.total, value_date=value_date,
-                              received_at=received_at)
+            servicing.pay_off(uow, borrower_id=self.borrower_id, loan_ids=[stored_id], total=quote.total,
+                              value_date=value_date, received_at=received_at)
 
     def position(self, on: date) -> Position:
         self._reach(on)
