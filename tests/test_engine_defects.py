@@ -105,7 +105,7 @@ from loanbook.rules.book import Book  # noqa: E402
 payments = st.lists(
     st.tuples(st.integers(min_value=20, max_value=60), st.integers(min_value=0, max_value=86_399),
               st.integers(min_value=1, max_value=120_000), st.integers(min_value=0, max_value=15)),
-    min_size=1, max_size=10,
+    min_size=1, max_size=10, unique_by=lambda item: (item[0], item[1]),  # a tie keeps booking order
 )
 
 
