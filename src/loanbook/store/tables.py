@@ -91,6 +91,9 @@ class TransactionRow(Base):
     # The user whose token booked it; None: service code (reconciliation, COB, demo). Kept
     # so that every back-dated booking says who made it (migration 0002).
     booked_by_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
+    # R6: the order within a value date (time received or reported by the channel, UTC);
+    # null: a late-booked item with no reported time, after the day's timed ones (0004)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class JournalEntryRow(Base):
