@@ -159,6 +159,8 @@ def _copy_rows(connection: Connection, dialect: str, table: str, where: str, cop
     for column in _columns(table):
         if column in ("borrower_id", "loan_id"):
             expressions.append(f"t.{column} + s.k")
+        elif column in ("position_on", "position_json"):
+            expressions.append("NULL")  # the template's stored position names its own loan: none for copies
         elif column in references and references[column] in id_maps:
             expressions.append(shifted(column, references[column]))
         else:
@@ -260,7 +262,8 @@ def seed_repayments(engine: Engine, template: int) -> int:
         for table in ("transactions", "journal_entries", "journal_lines", "loan_events"):
             if table in maps:
                 _copy_rows(connection, dialect, table, new[table], copies, True, maps)
-        figures = [c for c in _columns("loan_marks") if c not in ("loan_id", "borrower_id", "product_code")]
+        figures = [c for c in _columns("loan_marks")
+                   if c not in ("loan_id", "borrower_id", "product_code", "position_on", "position_json")]
         payers = f"(m.loan_id - {template}) % {UNPAID_EVERY} <> 0 AND m.loan_id <> {template}"
         assignments = ", ".join(f"{c} = t.{c}" for c in figures)
         connection.execute(text(

@@ -5,7 +5,9 @@
    details.
 3. Per loan: the ledger's receivables and income (lines naming the loan, plus its
    accrual details) equal the figures the core computes from the loan's transactions as
-   of the business date; the cached marks agree too. Per borrower, the credit balance.
+   of the business date; the cached marks agree too, and so does the stored position
+   where it is of the business date (reads use it instead of a replay). Per borrower,
+   the credit balance.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from loanbook.ledger.figures import LoanFigures, figures_of
 from loanbook.money import to_fen
 from loanbook.rules.replay import position
 from loanbook.service.revaluation import grace_ends_on
+from loanbook.store import codec
 from loanbook.store.repositories import Marks
 from loanbook.store.tables import JournalLineRow
 from loanbook.store.unit_of_work import UnitOfWork
@@ -117,6 +120,13 @@ def check_ledger(engine: Engine, *, limit_problems: int = 50) -> LedgerReport:
         return report
 
 
+def _stored_position(mark, today: date):  # noqa: ANN001, ANN202
+    """The loan's stored position if it is of ``today`` (what reads use), else None."""
+    if mark is None or mark.position_on != today or mark.position_json is None:
+        return None
+    return codec.position_from_json(mark.position_json)
+
+
 def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, credit_ledger, credit_mark) -> None:  # noqa: ANN001
     report.borrowers_checked += 1
     current = position(book, today, include_day=True)
@@ -136,11 +146,14 @@ def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, cr
         wrong = {k: (core[k], ledger[k]) for k in core if core[k] != ledger[k]}
         cached_state = None if mark is None else (mark.status, mark.dpd, mark.amount_due_fen, mark.grace_ends_on)
         core_state = (loan.status.value, loan.dpd, to_fen(loan.amount_due), grace_ends_on(loan, grace_days[loan.loan_id], today))
-        if wrong or cached != figures or cached_state != core_state:
+        stored = _stored_position(mark, today)
+        if wrong or cached != figures or cached_state != core_state or stored not in (None, loan):
             report.loans_disagreeing.append(loan_id)
             detail = ", ".join(f"{k} core {c} ledger {l}" for k, (c, l) in wrong.items())
             if cached != figures:
                 detail += f"; cached figures differ: {cached.differences(figures)}"
             if cached_state is not None and cached_state != core_state:
                 detail += f"; cached status/dpd/due {cached_state}, core {core_state}"
+            if stored not in (None, loan):
+                detail += "; the stored position of today differs from the replay"
             report.problems.append(f"loan {loan_id}: {detail or 'no cached figures'} (fen)")

@@ -51,9 +51,8 @@ class MoneyResult:
 
 def _open_day(uow: UnitOfWork) -> date:
     """The business date, refusing money movements while that day is being closed."""
-    today = uow.business_dates.get(lock="share")
-    cob = uow.cob_days.get(today)
-    if cob is not None and cob.status == "running":
+    today, cob_status = uow.business_dates.open_for_booking()
+    if cob_status == "running":
         raise Conflict(f"business day {today} is being closed; try again once close of business has finished")
     return today
 
@@ -67,8 +66,7 @@ def _borrower(uow: UnitOfWork, borrower_id: int, *, for_update: bool = False) ->
 
 def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: str, cash_fen: int, tx_id: int | None) -> Revaluation:
     """Post the borrower's change to the ledger, the cached figures and the events."""
-    marks = uow.marks.of_borrowers([borrower_id])
-    credit_before = uow.marks.credit_balances([borrower_id]).get(borrower_id, 0)
+    marks, credit_before = uow.marks.with_credit_balance(borrower_id)
     revaluation = revalue(borrower_id, book, today, marks, credit_before, kind=kind, cash_fen=cash_fen, transaction_id=tx_id)
     uow.journal.post(revaluation.entries)
     uow.marks.put(revaluation.marks, marks)
@@ -140,13 +138,16 @@ def disburse_loan(
 
 
 def loan_state(uow: UnitOfWork, loan_id: int) -> tuple[int, LoanPosition, date]:
-    """(borrower id, the loan as of the business date, the business date)."""
-    row = uow.borrowers.loan_row(loan_id)
-    if row is None:
+    """(borrower id, the loan as of the business date, the business date): the position
+    stored by the last posting if it is of the business date, else replayed."""
+    found = uow.marks.stored_position(loan_id)
+    if found is None:
         raise NotFound(f"no loan {loan_id}")
-    today = uow.business_dates.get()
-    book = uow.borrowers.book(row.borrower_id)
-    return row.borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
+    borrower_id, today, stored = found
+    if stored is not None:
+        return borrower_id, stored, today
+    book = uow.borrowers.book(borrower_id)
+    return borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
 
 
 def _received_at(reported: datetime | None, value_date: date, today: date, book: Book) -> datetime | None:
@@ -174,15 +175,18 @@ def payoff_quote(
 ) -> tuple[int, PayoffQuote]:
     """(borrower id, the payoff quote of ``on``, default the business date) (R8), for a
     payoff at ``received_at`` (default: after everything known of that day)."""
-    row = uow.borrowers.loan_row(loan_id)
-    if row is None:
+    found = uow.marks.stored_position(loan_id)
+    if found is None:
         raise NotFound(f"no loan {loan_id}")
-    today = uow.business_dates.get()
+    borrower_id, today, stored = found
     if on is not None and on > today:
         raise BadInput(f"a quote is for today ({today}) or a day before, not {on}")
-    return row.borrower_id, operations.quote(
-        uow.borrowers.book(row.borrower_id), str(loan_id), on or today, received_at=received_at
-    )
+    if (on is None or on == today) and received_at is None and stored is not None and stored.payoff is not None:
+        # R8: after everything known of today, the quote is the stored position's (a
+        # loan with one is neither settled nor too young to settle)
+        return borrower_id, stored.payoff
+    return borrower_id, operations.quote(uow.borrowers.book(borrower_id), str(loan_id), on or today,
+                                         received_at=received_at)
 
 
 def borrower_bill(uow: UnitOfWork, borrower_id: int, due_date: date) -> Bill:
@@ -213,7 +217,7 @@ def repay(
     value_date = value_date or today
     book = _locked_book(uow, borrower_id)
     received_at = _received_at(received_at, value_date, today, book)
-    new_book, _ = operations.repay(
+    new_book = operations.with_repayment(  # replayed once, by the posting below
         book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX, received_at=received_at
     )
     tx_id = uow.borrowers.add_transaction(
@@ -253,27 +257,23 @@ def pay_off(
     for loan_id in loan_ids:
         if book.loan(str(loan_id)) is None:
             raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")
-    quotes = [operations.quote(book, str(loan_id), on, received_at=received_at) for loan_id in loan_ids]
-    expected = sum((q.total for q in quotes), Decimal("0.00"))
-    if total != expected:
-        raise Conflict(
-            f"total {total} is not the payoff amount {expected} on {on} for loan(s) "
-            f"{', '.join(map(str, loan_ids))}: get a new quote and confirm again (R8)"
-        )
+    pending = [f"{PENDING_TX}:{n}" for n in range(len(loan_ids))]
+    # one replay for every loan's quote (R8), one more to post the payoffs
+    book, quotes = operations.with_payoffs(
+        book, loan_ids=[str(loan_id) for loan_id in loan_ids], value_date=on, business_date=today, total=total,
+        tx_ids=pending, received_at=received_at,
+    )
     tx_ids = []
-    for loan_id, quote in zip(loan_ids, quotes):
-        book, _ = operations.pay_off(
-            book, loan_id=str(loan_id), value_date=on, business_date=today, amount=quote.total, tx_id=PENDING_TX,
-            received_at=received_at,
-        )
+    for loan_id, quote, pending_id in zip(loan_ids, quotes, pending):
+        received_at = next(tx.received_at for tx in book.transactions if tx.tx_id == pending_id)  # as the core keeps it
         tx_ids.append(
             uow.borrowers.add_transaction(
                 borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=on, booked_on=today,
-                amount_fen=to_fen(quote.total), channel="payoff", received_at=book.transactions[-1].received_at,
+                amount_fen=to_fen(quote.to_pay), channel="payoff", received_at=received_at,
                 booked_by_user_id=booked_by_user_id,
             )
         )
-        book = book.renamed(PENDING_TX, str(tx_ids[-1]))
+        book = book.renamed(pending_id, str(tx_ids[-1]))
     revaluation = _post(uow, borrower_id, book, today, kind="payoff", cash_fen=to_fen(total), tx_id=tx_ids[0])
     uow.commit()
     allocations = tuple(revaluation.position.allocation(str(t)) for t in tx_ids)
@@ -284,7 +284,7 @@ def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal, booked_by_user
     """Pay back credit balance to the borrower (R6)."""
     today = _open_day(uow)
     book = _locked_book(uow, borrower_id)
-    new_book, _ = operations.refund(
+    new_book = operations.with_refund(  # its allocation comes from the posting's replay
         book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX,
         received_at=_received_at(None, today, today, book),
     )

@@ -155,6 +155,10 @@ class LoanMarkRow(Base):
     penalty_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     fee_recognized_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     fee_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The loan's whole position (codec.position_to_json) as of ``position_on``, written by
+    # every posting; read instead of a replay when it is of the business date.
+    position_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    position_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class BorrowerMarkRow(Base):
