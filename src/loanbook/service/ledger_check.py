@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from loanbook.ledger.accounts import Account, normal_balance
 from loanbook.ledger.figures import LoanFigures, figures_of
@@ -24,7 +24,6 @@ from loanbook.rules.replay import position
 from loanbook.service.revaluation import grace_ends_on
 from loanbook.store import codec
 from loanbook.store.repositories import Marks
-from loanbook.store.tables import JournalLineRow
 from loanbook.store.unit_of_work import UnitOfWork
 
 CHUNK_BORROWERS = 2000
@@ -95,13 +94,7 @@ def check_ledger(engine: Engine, *, limit_problems: int = 50) -> LedgerReport:
                 report.problems.append(f"accrual entry {key[0]} {key[1]}: posted {entries.get(key)} != per-loan detail {details.get(key)}")
         lines = uow.journal.per_loan_lines()
         accruals = uow.journal.per_loan_accruals()
-        credit_lines = dict(
-            uow.session.execute(
-                select(JournalLineRow.borrower_id, func.sum(JournalLineRow.credit_fen - JournalLineRow.debit_fen))
-                .where(JournalLineRow.account == Account.CREDIT_BALANCE.value)
-                .group_by(JournalLineRow.borrower_id)
-            ).all()
-        )
+        credit_lines = uow.journal.credit_balances_by_borrower()
         after = 0
         while True:
             borrower_ids = uow.borrowers.ids_after(after, CHUNK_BORROWERS)

@@ -11,6 +11,7 @@ from sqlalchemy import Row, Select, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from loanbook.errors import BadInput
+from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry
 from loanbook.ledger.figures import LoanFigures
 from loanbook.money import to_fen
@@ -324,6 +325,15 @@ class Journal:
                     for line in entry.lines
                 ],
             )
+
+    def credit_balances_by_borrower(self) -> dict[int, int]:
+        """Per borrower, the credit balance the ledger holds (credits less debits), fen."""
+        rows = self.session.execute(
+            select(JournalLineRow.borrower_id, func.sum(JournalLineRow.credit_fen - JournalLineRow.debit_fen))
+            .where(JournalLineRow.account == Account.CREDIT_BALANCE.value)
+            .group_by(JournalLineRow.borrower_id)
+        )
+        return {borrower_id: int(total or 0) for borrower_id, total in rows}
 
     def add_accrual_details(self, rows: list[dict[str, object]]) -> None:
         if rows:
