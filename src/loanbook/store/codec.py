@@ -101,18 +101,30 @@ def book_from_rows(
 # the shape's fingerprint is stored with it, and a row of another shape is not used.
 
 
-def _encode(value: object) -> object:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if dataclasses.is_dataclass(value):
-        return [_encode(getattr(value, f.name)) for f in dataclasses.fields(value)]
-    if isinstance(value, tuple):
-        return [_encode(item) for item in value]
-    return value
+def _encoder(hint: object) -> Callable[[object], object]:
+    """A function turning a value of type ``hint`` into its JSON (built once per type)."""
+    if get_origin(hint) in (Union, UnionType):
+        inner = [arg for arg in get_args(hint) if arg is not type(None)]
+        if len(inner) != 1:
+            raise InvariantBroken(f"no stored form for {hint}")
+        encode = _encoder(inner[0])
+        return lambda value: None if value is None else encode(value)
+    if get_origin(hint) is tuple:
+        encode = _encoder(get_args(hint)[0])
+        return lambda value: [encode(item) for item in value]
+    if hint is Decimal:
+        return str
+    if hint is date:
+        return date.isoformat
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return lambda value: value.value
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = get_type_hints(hint)
+        fields = [(f.name, _encoder(hints[f.name])) for f in dataclasses.fields(hint)]
+        return lambda value: [encode(getattr(value, name)) for name, encode in fields]
+    if hint in (int, str, bool):
+        return lambda value: value
+    raise InvariantBroken(f"no stored form for {hint}")
 
 
 def _decoder(hint: object) -> Callable[[object], object]:
@@ -154,10 +166,11 @@ def _shape(cls: type, seen: frozenset = frozenset()) -> str:
 
 POSITION_SHAPE = hashlib.sha256(_shape(LoanPosition).encode()).hexdigest()[:16]
 _decode_position = _decoder(LoanPosition)
+_encode_position = _encoder(LoanPosition)
 
 
 def position_to_json(loan: LoanPosition) -> str:
-    return json.dumps([POSITION_SHAPE, _encode(loan)], separators=(",", ":"))
+    return json.dumps([POSITION_SHAPE, _encode_position(loan)], separators=(",", ":"))
 
 
 def position_from_json(text: str) -> LoanPosition | None:
