@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from loanbook.cli.common import EXIT_FAILURES, out, parse_day, print_json, refusals_as_messages
+from loanbook.config.idempotency import idempotency_ttl
 from loanbook.config.products import load_product_file
 from loanbook.money import format_amount, from_fen
 from loanbook.service.close_of_business import CHUNK_BORROWERS, close_until
@@ -55,7 +56,7 @@ def cob_run(
                       TimeElapsedColumn(), console=out, disable=quiet) as progress:
             task = progress.add_task(str(start), total=days)
             closed = close_until(
-                engine, target, chunk=chunk,
+                engine, target, chunk=chunk, now=datetime.now(UTC).replace(tzinfo=None),  # expired idempotency keys go
                 on_day=lambda d: progress.update(task, advance=1, description=f"{d.closed} ({d.borrowers_closed} borrowers)"),
             )
     out.print(f"closed {len(closed)} day(s); business date {target}")
@@ -119,6 +120,7 @@ def serve(
     from loanbook.api.app import create_app
 
     with refusals_as_messages():
+        idempotency_ttl()  # a bad LOANBOOK_IDEMPOTENCY_TTL_HOURS is refused now, not at the first request
         engine = make_engine(database)
         with UnitOfWork(engine) as uow:
             uow.business_dates.get()
