@@ -87,6 +87,14 @@ def open_book(url: str, *, borrowers: int) -> Book:
     return Book(url, engine, token, ids)
 
 
+def observer(url: str) -> Engine:
+    """An engine that only looks: plain transactions (make_engine's SQLite engine begins
+    every transaction IMMEDIATE, taking the write lock, which would slow what we watch)."""
+    if url.startswith("postgresql://"):
+        return create_engine(psycopg_url(url), pool_size=1)
+    return create_engine(url)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from faultkit import Server, fresh_database, ledger_check, open_book, report_figures
+from faultkit import observer, Server, fresh_database, ledger_check, open_book, report_figures
 from loanbook.store.tables import IdempotencyRow, TransactionRow
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -101,14 +101,15 @@ def _burst_and_kill(server: Server, book, requests: list) -> tuple[dict[int, str
     def killer() -> None:
         """Once enough are acknowledged, kill -9 while a claim is running (the case to recover from)."""
         enough.wait(KILL_WAIT_SECONDS)
-        deadline = time.monotonic() + KILL_WAIT_SECONDS
-        with book.engine.connect() as connection:
+        deadline, watch = time.monotonic() + KILL_WAIT_SECONDS, observer(book.url)
+        with watch.connect() as connection:
             while time.monotonic() < deadline:
                 running = connection.execute(select(func.count()).select_from(IdempotencyRow)
                                              .where(IdempotencyRow.state == "running")).scalar()
                 connection.rollback()
                 if running:
                     break
+        watch.dispose()
         killed.set()
         killed_at[0] = time.monotonic()
         server.kill()
