@@ -207,7 +207,7 @@ async def _phase(port: int, token: str, kind: str, ids: list[int], seconds: floa
                 sent += 1
                 target = chosen.choice(ids)
                 if kind == "repayment":
-                    body = f'{{"amount": "{chosen.randint(1, 20000) / 100:.2f}", "channel": "bench"}}'.encode()
+                    body = f'{{"amount": "{chosen.randint(1, 20000) / 100:.2f}", "channel": "bank_transfer"}}'.encode()
                     head = _head("POST", f"/v1/borrowers/{target}/repayments", token, body, str(uuid.uuid4()))
                 else:
                     body, head = b"", _head("GET", f"/v1/loans/{target}", token, b"")

@@ -60,7 +60,7 @@ BAD_FIELDS = [
     ("grace_days", "3.5", "3.5", "grace_days Decimal('3.5') must be a whole number"),
     ("early_settlement_fee_rate", '"0.25"', '"0.25"', "early_settlement_fee_rate '0.25' must be from 0 to 0.20"),
     ("settlement_after_days", "0", "0", "R8: never on the disbursement day itself"),
-    ("min_principal", '"0.001"', '"0.001"', "min_principal '0.001' must be more than 0"),
+    ("min_principal", '"0.001"', '"0.001"', "min_principal '0.001' has more than 2 decimal places"),
     ("repayment_method", '"balloon"', "balloon", "repayment_method 'balloon' must be one of interest_first, equal_principal, equal_installment"),
     ("dialy_rate", '"0.0005"', '"0.0005"', "unknown field(s) dialy_rate; known fields:"),
     ("base", '"FLEX7"', "FLEX7", "base 'FLEX7' is not a preset (FLEX6, TERM6)"),
@@ -261,7 +261,7 @@ def test_r1_products_from_document_refuses_binary_floats():
         (["P1"], "api: expected a product"),
         ({"products": "P1"}, "api: 'products' must be a non-empty list"),
         ({"code": "P1", "base": "FLEX6", "due_day": True}, "api: product P1: due_day True must be a whole number"),
-        ({"code": "P1", "base": "FLEX6", "min_principal": "1e30"}, "min_principal '1E+30' must be more than 0 and at most"),
+        ({"code": "P1", "base": "FLEX6", "min_principal": "1e30"}, "min_principal '1e30' is not an amount"),
         ({"code": "P1", "base": "FLEX6", "max_principal": "50.00"}, "min_principal '100.00' is above max_principal 50.00"),
         ({"code": "P1", "base": "FLEX6", "annual_rate_cap": "0"}, "annual_rate_cap '0' must be more than 0"),
     ],
@@ -339,7 +339,7 @@ BAD_SCENARIO_BODIES = [
     ),
     (
         'events:\n  - {date: 2026-02-14, repay: "a lot"}\ncheckpoints: [2026-02-14]\n',
-        ["event 1 (2026-02-14) repay amount 'a lot' is not a number"],
+        ["event 1 (2026-02-14) repay amount 'a lot' is not an amount"],
     ),
     (
         "events:\n  - {date: '2026-02-30', repay: \"130.00\"}\ncheckpoints: [2026-02-14]\n",

@@ -112,7 +112,7 @@ def test_r8_w3_quote_table():
          ["--principal '10.001' has more than 2 decimal places"]),
         (["--principal", "0", "--terms", "6", "--disbursed", "2026-01-15"], ["--principal must be more than zero"]),
         (["--principal", "-5", "--terms", "6", "--disbursed", "2026-01-15"], ["--principal must be more than zero"]),
-        (["--principal", "ten", "--terms", "6", "--disbursed", "2026-01-15"], ["--principal 'ten' is not a number"]),
+        (["--principal", "ten", "--terms", "6", "--disbursed", "2026-01-15"], ["--principal 'ten' is not an amount"]),
         (["--principal", "50", "--terms", "6", "--disbursed", "2026-01-15"],
          ["principal 50.00 is outside product FLEX6's range 100.00 to 200000.00"]),
         (["--principal", "10000", "--terms", "7", "--disbursed", "2026-01-15"],

@@ -179,7 +179,7 @@ def test_closing_the_day_twice_with_one_key_closes_one_day(api):
 
 def test_a_borrower_created_with_a_key_is_created_once(api):
     key = new_key()
-    body = {"name": "Han Meimei", "phone": "139", "credit_limit": "1000.00"}
+    body = {"name": "Han Meimei", "phone": "139 0000 1111", "credit_limit": "1000.00"}
     first = api.post("/v1/borrowers", body, key=key)
     again = api.post("/v1/borrowers", body, key=key)
     assert first.status_code == again.status_code == 201 and again.json() == first.json()

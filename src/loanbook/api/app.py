@@ -6,29 +6,70 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from loanbook import __version__
 from loanbook.api.errors import install_error_handlers
+from loanbook.api.guards import BODY_BYTES_MAX, BODY_SECONDS, REQUEST_SECONDS, RequestGuard
+from loanbook.api.idempotency import HEADER, required_key
 from loanbook.api.routes import borrowers, business_date, ledger, loans, payments
 from loanbook.store.database import make_engine
 
 DESCRIPTION = """\
-Loan servicing, exact to the fen. Amounts are strings with 2 decimals, dates ISO.
-Authenticate with `Authorization: Bearer <token>` (`loanbook user add`). Every POST that
-moves money needs an `Idempotency-Key` header: the same key and body replays the first
-response (`Idempotent-Replayed: true`). Errors are `{"error": {"code", "message"}}`.
+Loan servicing, exact to the fen. Amounts are strings of ASCII digits with at most 2
+decimals ("130.00"; no commas, spaces or exponent), dates ISO strings (YYYY-MM-DD), whole
+numbers JSON integers. Authenticate with `Authorization: Bearer <token>` (`loanbook user
+add`). Every POST that moves money needs an `Idempotency-Key` header: the same key and
+body replays the first response (`Idempotent-Replayed: true`). Errors are
+`{"error": {"code", "message"}}`; a body above 64 KiB is 413; a database that cannot
+serve is 503 (with `Retry-After` where it may recover).
 """
 
 
-def create_app(engine: Engine) -> FastAPI:
+def create_app(engine: Engine, *, body_bytes_max: int = BODY_BYTES_MAX, body_seconds: float = BODY_SECONDS,
+               request_seconds: float = REQUEST_SECONDS) -> FastAPI:
     app = FastAPI(title="loanbook", version=__version__, description=DESCRIPTION, docs_url="/docs")
     app.state.engine = engine
     install_error_handlers(app)
     for module in (borrowers, loans, payments, business_date, ledger):
         app.include_router(module.routes)
+    app.add_middleware(RequestGuard, body_bytes_max=body_bytes_max, body_seconds=body_seconds,  # type: ignore[arg-type]
+                       request_seconds=request_seconds)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document, with Idempotency-Key marked required where the server
+    requires it (the dependency takes it as optional so that its absence is answered
+    with a message saying what to send, 400 ``idempotency_key_missing``)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        for route in app.routes:
+            if isinstance(route, APIRoute) and _needs_key(route):
+                for method in route.methods:
+                    for parameter in schema["paths"][route.path_format][method.lower()].get("parameters", []):
+                        if parameter["in"] == "header" and parameter["name"] == HEADER:
+                            parameter["required"] = True
+                            parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 200,
+                                                   "title": HEADER}
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _needs_key(route: APIRoute) -> bool:
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if dependency.call is required_key:
+            return True
+        pending.extend(dependency.dependencies)
+    return False
 
 
 def create_app_from_environment() -> FastAPI:

@@ -6,22 +6,32 @@ Roles (service.users.ROLES):
 - reviewer: reads only;
 - borrower: its own borrower and that borrower's loans: the reads, repayments and
   payoffs; 403 for anything else.
+
+Access is checked here, in dependencies that run before the body is validated and before
+any figure is computed: :func:`allowed` (the role), :func:`borrower_in_reach` and
+:func:`loan_in_reach` (the role, then the record: a borrower gets the same 404 for
+another borrower's record as for a missing one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
-from loanbook.errors import AccessDenied
+from loanbook.errors import AccessDenied, NotFound
 from loanbook.service.users import User, authenticate
 from loanbook.store.unit_of_work import UnitOfWork
 
 ADMIN, OPERATOR, REVIEWER, BORROWER = "admin", "operator", "reviewer", "borrower"
+ID_MAX = 2**63 - 1  # a BIGINT id
+BorrowerId = Annotated[int, Path(ge=1, le=ID_MAX, description="A borrower's id.")]
+LoanId = Annotated[int, Path(ge=1, le=ID_MAX, description="A loan's id.")]
 
 # Who may call an endpoint. BORROWER in a policy means "a borrower token, on its own
 # borrower only".
@@ -62,18 +72,84 @@ def unit_of_work(engine: EngineDep) -> Iterator[UnitOfWork]:
 UowDep = Annotated[UnitOfWork, Depends(unit_of_work)]
 
 
-def allow(user: User, roles: frozenset[str], *, borrower_id: int | None = None) -> None:
-    """Refuse (403) unless ``user``'s role is in ``roles``; a borrower token passes only
-    for its own ``borrower_id``."""
-    if user.role in roles and user.role != BORROWER:
+def _check_role(user: User, roles: frozenset[str]) -> None:
+    """403 unless ``user``'s role is in ``roles``. Says nothing of any record: it depends
+    on the role alone."""
+    if user.role in roles:
         return
-    if user.role == BORROWER and BORROWER in roles:
-        if borrower_id is not None and borrower_id == user.borrower_id:
-            return
-        raise AccessDenied(f"this token is borrower {user.borrower_id}'s and reaches only that borrower and its loans")
     if user.role == BORROWER:
         raise AccessDenied("a borrower token reaches only its own borrower's reads, repayments and payoffs")
     if user.role == REVIEWER:
         raise AccessDenied("a reviewer token may only read")
     needed = " or ".join(sorted(roles - {BORROWER}))
     raise AccessDenied(f"a {user.role} token may not do this; it needs {needed}")
+
+
+def allowed(roles: frozenset[str]) -> Callable[[User], User]:
+    """A dependency: the caller, once its role may call the endpoint (else 403)."""
+
+    def check(user: CurrentUser) -> User:
+        _check_role(user, roles)
+        return user
+
+    check.__name__ = f"allowed_{'_'.join(sorted(roles))}"
+    return check
+
+
+@dataclass(frozen=True, slots=True)
+class BorrowerInReach:
+    """A borrower id the caller may act on: any for staff, its own for a borrower."""
+
+    user: User
+    borrower_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoanInReach:
+    user: User
+    loan_id: int
+    borrower_id: int
+
+
+def borrower_in_reach(roles: frozenset[str]) -> Callable[..., BorrowerInReach]:
+    """A dependency resolving ``{borrower_id}`` for the caller before any work: 403 for a
+    role that may never call the endpoint, then, for a borrower token, the same 404 for
+    another borrower's id as for an id that does not exist ("no borrower N"), so that
+    ids cannot be probed. A staff token on a missing borrower gets that 404 from the
+    service, in the same words."""
+
+    def resolve(borrower_id: BorrowerId, user: CurrentUser) -> BorrowerInReach:
+        _check_role(user, roles)
+        if user.role == BORROWER and borrower_id != user.borrower_id:
+            raise NotFound(f"no borrower {borrower_id}")
+        return BorrowerInReach(user, borrower_id)
+
+    resolve.__name__ = f"borrower_in_reach_{'_'.join(sorted(roles))}"
+    return resolve
+
+
+def loan_in_reach(roles: frozenset[str]) -> Callable[..., LoanInReach]:
+    """As :func:`borrower_in_reach`, for ``{loan_id}``: its borrower is looked up first,
+    and a loan of another borrower is "no loan N", as a missing one is, before anything
+    about it is computed."""
+
+    def resolve(loan_id: LoanId, user: CurrentUser, uow: UowDep) -> LoanInReach:
+        _check_role(user, roles)
+        row = uow.borrowers.loan_row(loan_id)
+        if row is None or (user.role == BORROWER and row.borrower_id != user.borrower_id):
+            raise NotFound(f"no loan {loan_id}")
+        return LoanInReach(user, loan_id, row.borrower_id)
+
+    resolve.__name__ = f"loan_in_reach_{'_'.join(sorted(roles))}"
+    return resolve
+
+
+def check_value_date_allowed(user: User, value_date: date | None) -> None:
+    """Issue 6 item 2: a value date other than the day the money arrives changes figures
+    already reported (a back-dated repayment can cure an overdue loan and its penalty), so
+    only staff set it, and the booking keeps who did. A borrower's payment is value-dated
+    by loanbook on the business date."""
+    if value_date is not None and user.role not in STAFF_WRITE:
+        raise AccessDenied("value_date may be set only by staff (admin or operator): a borrower's repayment is "
+                           "value-dated on the day loanbook receives it; leave value_date out")
+

@@ -8,11 +8,13 @@ float, and :func:`loanbook.money.parse_amount` parses it in the route. Responses
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from loanbook.errors import InvariantBroken
 from loanbook.money import format_amount, format_percent, from_fen, parse_amount
@@ -24,29 +26,77 @@ from loanbook.service.servicing import BorrowerSummary, Disbursement, MoneyResul
 from loanbook.views import loan_view, plan_view, quote_view
 
 ID_MAX = 2**63 - 1  # a BIGINT id
-NAME_MAX = 200  # borrowers.name
-PHONE_MAX = 40  # borrowers.phone
+NAME_MAX = 200  # borrowers.name (PostgreSQL varchar counts characters, as this does)
+PHONE_MAX = 40  # borrowers.phone: "+", 20 digits and 19 separators at most
 CHANNEL_MAX = 32  # transactions.channel
-PRODUCT_CODE_MAX = 32
+PRODUCT_CODE_MAX = 32  # products.code
 AMOUNT_TEXT_MAX = 40
 LOANS_PER_PAYOFF_MAX = 50
+TERMS_MAX = 1000
+
+# The channels money arrives by (transactions.channel). "api": the borrower's app or a
+# staff member through the API, the default.
+CHANNELS = ("api", "bank_transfer", "alipay", "wechat_pay", "unionpay", "counter")
+Channel = Literal["api", "bank_transfer", "alipay", "wechat_pay", "unionpay", "counter"]
+
+# Phones: an optional "+", then 5 to 20 ASCII digits, a single space or dash allowed
+# between two digits ("+86 138 0013 8000", "010-8888-6666").
+PHONE_PATTERN = re.compile(r"\+?[0-9]+(?:[ -][0-9]+)*")
+PHONE_DIGITS = (5, 20)
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the
+# direction marks: in a name they make "Li Lei" print as another name on a statement.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _printable(text: str) -> str:
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise ValueError("must not contain control characters")
+def _plain_text(text: str) -> str:
+    """Text a person wrote: no control characters (Cc), no lone UTF-16 surrogates (Cs,
+    which no database can store), no line or paragraph separators, no bidi controls."""
+    for c in text:
+        category = unicodedata.category(c)
+        if category == "Cs":
+            raise ValueError("must be valid Unicode text (it holds a lone surrogate such as \\ud83d)")
+        if category in ("Cc", "Zl", "Zp"):
+            raise ValueError(f"must not contain control characters (U+{ord(c):04X})")
+        if c in BIDI_CONTROLS:
+            raise ValueError(f"must not contain bidirectional control characters (U+{ord(c):04X})")
     return text
 
 
-Text = Annotated[str, AfterValidator(_printable)]
-Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+def _phone(text: str) -> str:
+    digits = sum(c in "0123456789" for c in text)
+    if PHONE_PATTERN.fullmatch(text) is None or not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
+        raise ValueError(f"must be a phone number: an optional '+', then {PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} "
+                         "digits 0-9, with single spaces or dashes between digits, like +86 138 0013 8000")
+    return text
+
+
+def _iso_date(value: object) -> date:
+    """A date only as an ISO string: no integer (1705276800 is no day), no datetime."""
+    if not isinstance(value, str) or ISO_DATE.fullmatch(value) is None:
+        raise ValueError("must be a date written as a string YYYY-MM-DD, like 2026-02-10")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a day of the calendar") from None
+
+
+Text = Annotated[str, Strict(), AfterValidator(_plain_text)]
+Name = Annotated[Text, Field(min_length=1, max_length=NAME_MAX, examples=["Li Lei"])]
+Phone = Annotated[Text, Field(min_length=1, max_length=PHONE_MAX, examples=["+86 138 0013 8000"],
+                              description="An optional '+', then 5 to 20 digits 0-9, single spaces or dashes "
+                                          "between digits."), AfterValidator(_phone)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Id = Annotated[int, Strict(), Field(ge=1, le=ID_MAX)]
 AmountText = Annotated[
     str,
     Field(
         max_length=AMOUNT_TEXT_MAX,
-        description='Yuan exact to the fen, as a string like "130.00" (a JSON number is read from its digits).',
+        description='Yuan exact to the fen, as a string of ASCII digits with at most 2 decimals, like "130.00" '
+                    "(no commas, spaces or exponent; a JSON number is read from its digits).",
         examples=["130.00"],
     ),
+    AfterValidator(_plain_text),
 ]
 
 
@@ -70,23 +120,27 @@ class Command(BaseModel):
 
 
 class BorrowerCreate(Command):
-    name: Annotated[Text, Field(min_length=1, max_length=NAME_MAX, examples=["Li Lei"])]
-    phone: Annotated[Text, Field(min_length=1, max_length=PHONE_MAX, examples=["+86 138 0013 8000"])]
+    name: Name
+    phone: Phone
     credit_limit: AmountText
 
 
 class LoanCreate(Command):
     product: Annotated[Text, Field(min_length=1, max_length=PRODUCT_CODE_MAX, examples=["FLEX6"])]
     principal: AmountText
-    terms: Annotated[int, Field(ge=1, le=1000, examples=[6])]
-    partner_share: Annotated[str | None, Field(max_length=AMOUNT_TEXT_MAX, examples=["0.50"],
-                                               description="The partner bank's share of principal, 0 to 0.70 (R17).")] = None
+    terms: Annotated[int, Strict(), Field(ge=1, le=TERMS_MAX, examples=[6],
+                                          description="A JSON integer: not \"6\", not 6.0.")]
+    partner_share: Annotated[AmountText | None, Field(examples=["0.50"],
+                                                      description="The partner bank's share of principal, 0 to 0.70 "
+                                                                  "(R17).")] = None
 
 
 class RepaymentCreate(Command):
     amount: AmountText
-    value_date: date | None = Field(None, description="The day the money was paid (default: the business date).")
-    channel: Annotated[Text, Field(max_length=CHANNEL_MAX, examples=["bank_transfer"])] = "api"
+    value_date: IsoDate | None = Field(
+        None, description="The day the money was paid (default: the business date). Staff only: a borrower's "
+                          "token may not set it (403).")
+    channel: Channel = Field("api", description=f"How the money came: one of {', '.join(CHANNELS)}.")
 
 
 class PayoffCreate(Command):
@@ -314,29 +368,35 @@ def _allocations(result: MoneyResult) -> list[AllocationPublic]:
     return [AllocationPublic.of(tx, a) for tx, a in zip(result.transaction_ids, result.allocations)]
 
 
+BOOKED_BY = Field(description="The user whose token booked it (kept on the transaction: who back-dated what).")
+
+
 class RepaymentPublic(BaseModel):
     transaction_id: int
     borrower_id: int
     business_date: date
+    booked_by_user_id: int | None = BOOKED_BY
     allocation: AllocationPublic
     credit_balance: str
 
     @classmethod
-    def of(cls, borrower_id: int, result: MoneyResult) -> RepaymentPublic:
+    def of(cls, borrower_id: int, result: MoneyResult, booked_by_user_id: int | None) -> RepaymentPublic:
         return cls(transaction_id=result.transaction_ids[0], borrower_id=borrower_id, business_date=result.business_date,
-                   allocation=_allocations(result)[0], credit_balance=format_amount(result.credit_balance))
+                   booked_by_user_id=booked_by_user_id, allocation=_allocations(result)[0],
+                   credit_balance=format_amount(result.credit_balance))
 
 
 class PayoffPublic(BaseModel):
     borrower_id: int
     business_date: date
+    booked_by_user_id: int | None = BOOKED_BY
     transaction_ids: list[int]
     allocations: list[AllocationPublic]
     credit_balance: str
 
     @classmethod
-    def of(cls, borrower_id: int, result: MoneyResult) -> PayoffPublic:
-        return cls(borrower_id=borrower_id, business_date=result.business_date,
+    def of(cls, borrower_id: int, result: MoneyResult, booked_by_user_id: int | None) -> PayoffPublic:
+        return cls(borrower_id=borrower_id, business_date=result.business_date, booked_by_user_id=booked_by_user_id,
                    transaction_ids=list(result.transaction_ids), allocations=_allocations(result),
                    credit_balance=format_amount(result.credit_balance))
 
@@ -345,13 +405,15 @@ class RefundPublic(BaseModel):
     transaction_id: int
     borrower_id: int
     business_date: date
+    booked_by_user_id: int | None = BOOKED_BY
     amount: str
     credit_balance: str
 
     @classmethod
-    def of(cls, borrower_id: int, paid: Decimal, result: MoneyResult) -> RefundPublic:
+    def of(cls, borrower_id: int, paid: Decimal, result: MoneyResult, booked_by_user_id: int | None) -> RefundPublic:
         return cls(transaction_id=result.transaction_ids[0], borrower_id=borrower_id, business_date=result.business_date,
-                   amount=format_amount(paid), credit_balance=format_amount(result.credit_balance))
+                   booked_by_user_id=booked_by_user_id, amount=format_amount(paid),
+                   credit_balance=format_amount(result.credit_balance))
 
 
 class BusinessDatePublic(BaseModel):

@@ -21,7 +21,11 @@ class ExactLoader(yaml.SafeLoader):
 
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-    text = loader.construct_scalar(node).replace("_", "")
+    text = loader.construct_scalar(node)
+    if "_" in text:  # YAML 1.1 would drop it: "1_000.00" is no amount loanbook reads (money.py)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{text!r}: write numbers without '_'", node.start_mark
+        )
     lowered = text.lower()
     if lowered in (".nan", ".inf", "-.inf", "+.inf"):
         raise yaml.constructor.ConstructorError(

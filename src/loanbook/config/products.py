@@ -15,16 +15,16 @@ from pathlib import Path
 
 from loanbook.config.exact_yaml import key_names, read_config_file
 from loanbook.errors import BadInput
+from loanbook.money import parse_amount
 from loanbook.rules.products import PRESETS, Product, RepaymentMethod, validate_product
 
 _DECIMAL_FIELDS = {
     "daily_rate",
     "penalty_multiplier",
     "early_settlement_fee_rate",
-    "min_principal",
-    "max_principal",
     "annual_rate_cap",
 }
+_AMOUNT_FIELDS = {"min_principal", "max_principal"}  # money: the one grammar of money.parse_amount
 _INT_FIELDS = {"due_day", "grace_days", "min_terms", "max_terms", "settlement_after_days"}
 _FIELDS = {f.name for f in dataclasses.fields(Product)}
 _REQUIRED = {
@@ -91,6 +91,8 @@ def product_from_mapping(raw: object, *, source: str) -> Product:
         raise BadInput(f"{source}: product {code}: missing field(s) {', '.join(missing)}")
     for field in _DECIMAL_FIELDS & set(fields):
         fields[field] = _decimal(f"{source}: product {code}", field, fields[field])
+    for field in _AMOUNT_FIELDS & set(fields):
+        fields[field] = parse_amount(fields[field], what=f"{source}: product {code}: {field}")
     for field in _INT_FIELDS & set(fields):
         fields[field] = _integer(f"{source}: product {code}", field, fields[field])
     method = fields["repayment_method"]

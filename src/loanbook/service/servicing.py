@@ -167,16 +167,23 @@ def borrower_bill(uow: UnitOfWork, borrower_id: int, due_date: date) -> Bill:
 
 
 def repay(
-    uow: UnitOfWork, *, borrower_id: int, amount: Decimal, value_date: date | None = None, channel: str = ""
+    uow: UnitOfWork, *, borrower_id: int, amount: Decimal, value_date: date | None = None, channel: str = "",
+    booked_by_user_id: int | None = None,
 ) -> MoneyResult:
-    """A borrower-level repayment, value-dated (default: the business date) (R6)."""
+    """A borrower-level repayment, value-dated (default: the business date) (R6).
+
+    Who may set ``value_date`` is the caller's to check (the API lets only staff); the
+    core refuses a value date after the business date or before the borrower's first
+    loan existed. ``booked_by_user_id`` is kept on the transaction (None: service code,
+    such as a payment channel's reconciliation), so a back-dated booking says who made it.
+    """
     today = _open_day(uow)
     value_date = value_date or today
     book = _locked_book(uow, borrower_id)
     new_book, _ = operations.repay(book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX)
     tx_id = uow.borrowers.add_transaction(
         borrower_id=borrower_id, kind="repayment", loan_id=None, value_date=value_date, booked_on=today,
-        amount_fen=to_fen(amount), channel=channel[:32],
+        amount_fen=to_fen(amount), channel=channel[:32], booked_by_user_id=booked_by_user_id,
     )
     stored = new_book.renamed(PENDING_TX, str(tx_id))
     revaluation = _post(uow, borrower_id, stored, today, kind="repayment", cash_fen=to_fen(amount), tx_id=tx_id)
@@ -186,7 +193,8 @@ def repay(
 
 
 def pay_off(
-    uow: UnitOfWork, *, borrower_id: int, loan_ids: list[int], total: Decimal, value_date: date | None = None
+    uow: UnitOfWork, *, borrower_id: int, loan_ids: list[int], total: Decimal, value_date: date | None = None,
+    booked_by_user_id: int | None = None,
 ) -> MoneyResult:
     """Settle the chosen loans at the quotes of ``value_date`` (default: today); ``total``
     is what the borrower confirmed, and must be the sum of those quotes (R8). A payoff
@@ -216,7 +224,7 @@ def pay_off(
         tx_ids.append(
             uow.borrowers.add_transaction(
                 borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=on, booked_on=today,
-                amount_fen=to_fen(quote.total), channel="payoff",
+                amount_fen=to_fen(quote.total), channel="payoff", booked_by_user_id=booked_by_user_id,
             )
         )
         book = book.renamed(PENDING_TX, str(tx_ids[-1]))
@@ -226,14 +234,14 @@ def pay_off(
     return MoneyResult(tuple(tx_ids), allocations, revaluation.position.credit_balance, today)
 
 
-def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal) -> MoneyResult:
+def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal, booked_by_user_id: int | None = None) -> MoneyResult:
     """Pay back credit balance to the borrower (R6)."""
     today = _open_day(uow)
     book = _locked_book(uow, borrower_id)
     new_book, _ = operations.refund(book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX)
     tx_id = uow.borrowers.add_transaction(
         borrower_id=borrower_id, kind="refund", loan_id=None, value_date=today, booked_on=today,
-        amount_fen=to_fen(amount), channel="refund",
+        amount_fen=to_fen(amount), channel="refund", booked_by_user_id=booked_by_user_id,
     )
     stored = new_book.renamed(PENDING_TX, str(tx_id))
     revaluation = _post(uow, borrower_id, stored, today, kind="refund", cash_fen=-to_fen(amount), tx_id=tx_id)

@@ -88,6 +88,9 @@ class TransactionRow(Base):
     booked_on: Mapped[date] = mapped_column(Date)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     channel: Mapped[str] = mapped_column(String(32), default="")
+    # The user whose token booked it; None: service code (reconciliation, COB, demo). Kept
+    # so that every back-dated booking says who made it (migration 0002).
+    booked_by_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
 
 
 class JournalEntryRow(Base):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 from fastapi.responses import Response
 
-from loanbook.api.deps import OWN_READ, STAFF_WRITE, CurrentUser, UowDep, allow
+from loanbook.api.deps import OWN_READ, STAFF_WRITE, BorrowerInReach, UowDep, User, allowed, borrower_in_reach
 from loanbook.api.idempotency import OptionallyIdempotentDep
-from loanbook.api.routes import MONEY_RESPONSES, BorrowerId, router
-from loanbook.api.schemas import BillPublic, BorrowerCreate, BorrowerPublic, amount
+from loanbook.api.routes import MONEY_RESPONSES, router
+from loanbook.api.schemas import BillPublic, BorrowerCreate, BorrowerPublic, IsoDate, amount
 from loanbook.service import servicing
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -19,9 +18,10 @@ routes = router("/v1/borrowers", "borrowers")
 
 
 @routes.post("", status_code=201, response_model=BorrowerPublic, responses=MONEY_RESPONSES)
-def create_borrower(body: BorrowerCreate, user: CurrentUser, idempotency: OptionallyIdempotentDep) -> Response:
+def create_borrower(
+    user: Annotated[User, Depends(allowed(STAFF_WRITE))], body: BorrowerCreate, idempotency: OptionallyIdempotentDep
+) -> Response:
     """A new borrower with its credit line (R9). An Idempotency-Key is optional here."""
-    allow(user, STAFF_WRITE)
     limit = amount(body.credit_limit, "credit_limit")
     return idempotency.run(body, lambda uow: BorrowerPublic.of(
         servicing.create_borrower(uow, name=body.name, phone=body.phone, credit_limit=limit)),
@@ -37,19 +37,16 @@ def _personal_fields(uow: UnitOfWork, stored: dict) -> dict:
 
 
 @routes.get("/{borrower_id}", response_model=BorrowerPublic)
-def get_borrower(borrower_id: BorrowerId, user: CurrentUser, uow: UowDep) -> BorrowerPublic:
+def get_borrower(caller: Annotated[BorrowerInReach, Depends(borrower_in_reach(OWN_READ))], uow: UowDep) -> BorrowerPublic:
     """The credit line (limit, available), the credit balance and each loan as of the business date."""
-    allow(user, OWN_READ, borrower_id=borrower_id)
-    return BorrowerPublic.of(servicing.borrower_summary(uow, borrower_id))
+    return BorrowerPublic.of(servicing.borrower_summary(uow, caller.borrower_id))
 
 
 @routes.get("/{borrower_id}/bill", response_model=BillPublic)
 def get_bill(
-    borrower_id: BorrowerId,
-    user: CurrentUser,
+    caller: Annotated[BorrowerInReach, Depends(borrower_in_reach(OWN_READ))],
     uow: UowDep,
-    due_date: Annotated[date, Query(description="The statement's day, YYYY-MM-DD.")],
+    due_date: Annotated[IsoDate, Query(description="The statement's day, YYYY-MM-DD.")],
 ) -> BillPublic:
     """The statement for a due date: what is payable that day over all the borrower's loans (R6)."""
-    allow(user, OWN_READ, borrower_id=borrower_id)
-    return BillPublic.of(borrower_id, servicing.borrower_bill(uow, borrower_id, due_date))
+    return BillPublic.of(caller.borrower_id, servicing.borrower_bill(uow, caller.borrower_id, due_date))

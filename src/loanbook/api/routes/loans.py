@@ -2,40 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Depends
 from fastapi.responses import Response
 
-from loanbook.api.deps import OWN_READ, STAFF_WRITE, CurrentUser, UowDep, allow
+from loanbook.api.deps import OWN_READ, STAFF_WRITE, BorrowerInReach, LoanInReach, UowDep, borrower_in_reach, loan_in_reach
 from loanbook.api.idempotency import IdempotentDep
-from loanbook.api.routes import MONEY_RESPONSES, BorrowerId, LoanId, router
+from loanbook.api.routes import MONEY_RESPONSES, router
 from loanbook.api.schemas import DisbursementPublic, LoanCreate, LoanPublic, QuotePublic, amount, share
 from loanbook.service import servicing
 
 routes = router("/v1", "loans")
+LoanReadable = Annotated[LoanInReach, Depends(loan_in_reach(OWN_READ))]
 
 
 @routes.post("/borrowers/{borrower_id}/loans", status_code=201, response_model=DisbursementPublic,
              responses=MONEY_RESPONSES)
-def disburse_loan(borrower_id: BorrowerId, body: LoanCreate, user: CurrentUser, idempotency: IdempotentDep) -> Response:
+def disburse_loan(
+    caller: Annotated[BorrowerInReach, Depends(borrower_in_reach(STAFF_WRITE))], body: LoanCreate,
+    idempotency: IdempotentDep,
+) -> Response:
     """A drawdown on the credit line, disbursed on the business date, with its plan and
     both annual rates (R4, R9, R10)."""
-    allow(user, STAFF_WRITE)
     principal, partner_share = amount(body.principal, "principal"), share(body.partner_share)
     return idempotency.run(body, lambda uow: DisbursementPublic.of(servicing.disburse_loan(
-        uow, borrower_id=borrower_id, product_code=body.product, principal=principal, terms=body.terms,
+        uow, borrower_id=caller.borrower_id, product_code=body.product, principal=principal, terms=body.terms,
         partner_share=partner_share)))
 
 
 @routes.get("/loans/{loan_id}", response_model=LoanPublic)
-def get_loan(loan_id: LoanId, user: CurrentUser, uow: UowDep) -> LoanPublic:
+def get_loan(caller: LoanReadable, uow: UowDep) -> LoanPublic:
     """The loan as of the business date: the fields of a scenario checkpoint (R5)."""
-    borrower_id, state, today = servicing.loan_state(uow, loan_id)
-    allow(user, OWN_READ, borrower_id=borrower_id)
+    borrower_id, state, today = servicing.loan_state(uow, caller.loan_id)
     return LoanPublic.of(borrower_id, state, today)
 
 
 @routes.get("/loans/{loan_id}/payoff-quote", response_model=QuotePublic)
-def get_payoff_quote(loan_id: LoanId, user: CurrentUser, uow: UowDep) -> QuotePublic:
-    """What settling the loan costs today (R8); a quote changes nothing."""
-    borrower_id, quote = servicing.payoff_quote(uow, loan_id)
-    allow(user, OWN_READ, borrower_id=borrower_id)
+def get_payoff_quote(caller: LoanReadable, uow: UowDep) -> QuotePublic:
+    """What settling the loan costs today (R8); a quote changes nothing. Access is checked
+    before the quote is computed, so a refusal says nothing of the loan."""
+    _, quote = servicing.payoff_quote(uow, caller.loan_id)
     return QuotePublic.of(quote)
