@@ -161,13 +161,14 @@ def pg_api(pg_engine) -> Api:
 
 
 @contextmanager
-def live_server(engine: Engine) -> Iterator[str]:
-    """The app under uvicorn on 127.0.0.1, a port the system picks; yields its base URL."""
+def live_server(engine: Engine, **app_options: object) -> Iterator[str]:
+    """The app (``create_app(engine, **app_options)``) under uvicorn on 127.0.0.1, a port
+    the system picks; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # so asyncio sets TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), log_level="warning", lifespan="off", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(create_app(engine, **app_options), log_level="warning", lifespan="off", access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + SERVER_START_SECONDS

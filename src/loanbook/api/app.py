@@ -18,6 +18,8 @@ from loanbook.api.errors import install_error_handlers
 from loanbook.api.guards import BODY_BYTES_MAX, BODY_SECONDS, REQUEST_SECONDS, RequestGuard
 from loanbook.api.idempotency import HEADER, required_key
 from loanbook.api.routes import borrowers, business_date, ledger, loans, payments
+
+ROUTE_MODULES = (borrowers, loans, payments, business_date, ledger)
 from loanbook.store.database import make_engine
 
 DESCRIPTION = """\
@@ -36,7 +38,7 @@ def create_app(engine: Engine, *, body_bytes_max: int = BODY_BYTES_MAX, body_sec
     app = FastAPI(title="loanbook", version=__version__, description=DESCRIPTION, docs_url="/docs")
     app.state.engine = engine
     install_error_handlers(app)
-    for module in (borrowers, loans, payments, business_date, ledger):
+    for module in ROUTE_MODULES:
         app.include_router(module.routes)
     app.add_middleware(RequestGuard, body_bytes_max=body_bytes_max, body_seconds=body_seconds,  # type: ignore[arg-type]
                        request_seconds=request_seconds)
@@ -50,7 +52,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     with a message saying what to send, 400 ``idempotency_key_missing``)."""
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        for route in app.routes:
+        for route in (r for module in ROUTE_MODULES for r in module.routes.routes):
             if isinstance(route, APIRoute) and _needs_key(route):
                 for method in route.methods:
                     for parameter in schema["paths"][route.path_format][method.lower()].get("parameters", []):

@@ -200,7 +200,7 @@ PLAIN_WORDS: dict[str, str] = {
     "string_too_long": "must be at most {max_length} characters long",
     "list_type": "must be a list, like [1, 2]",
     "too_short": "must not be empty",
-    "too_long": "must name at most {max_length}",
+    "too_long": "must have at most {max_length} entries",
     "literal_error": "must be one of {expected}",
     "enum": "must be one of {expected}",
     "date_type": "must be a date written as a string YYYY-MM-DD, like 2026-02-10",

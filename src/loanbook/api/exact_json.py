@@ -25,7 +25,11 @@ def _refuse_constant(name: str) -> Any:
 
 
 def loads_exact(body: bytes) -> Any:
-    return json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:  # reported as invalid JSON (422), not as a failed parse (400)
+        raise json.JSONDecodeError(f"the body is not UTF-8 text (byte {exc.start})", "", 0) from None
+    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
 
 
 # A body above this is parsed in the threadpool, off the event loop, so that no request

@@ -81,15 +81,15 @@ def _iso_date(value: object) -> date:
         raise ValueError(f"{value} is not a day of the calendar") from None
 
 
-Text = Annotated[str, Strict(), AfterValidator(_plain_text)]
-Name = Annotated[Text, Field(min_length=1, max_length=NAME_MAX, examples=["Li Lei"])]
+Text = Annotated[str, Strict()]  # then a length Field, then AfterValidator(_plain_text)
+Name = Annotated[Text, Field(min_length=1, max_length=NAME_MAX, examples=["Li Lei"]), AfterValidator(_plain_text)]
 Phone = Annotated[Text, Field(min_length=1, max_length=PHONE_MAX, examples=["+86 138 0013 8000"],
                               description="An optional '+', then 5 to 20 digits 0-9, single spaces or dashes "
-                                          "between digits."), AfterValidator(_phone)]
+                                          "between digits."), AfterValidator(_plain_text), AfterValidator(_phone)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Id = Annotated[int, Strict(), Field(ge=1, le=ID_MAX)]
 AmountText = Annotated[
-    str,
+    str,  # not Strict: a JSON number is taken from its digits (coerce_numbers_to_str)
     Field(
         max_length=AMOUNT_TEXT_MAX,
         description='Yuan exact to the fen, as a string of ASCII digits with at most 2 decimals, like "130.00" '
@@ -126,7 +126,8 @@ class BorrowerCreate(Command):
 
 
 class LoanCreate(Command):
-    product: Annotated[Text, Field(min_length=1, max_length=PRODUCT_CODE_MAX, examples=["FLEX6"])]
+    product: Annotated[Text, Field(min_length=1, max_length=PRODUCT_CODE_MAX, examples=["FLEX6"]),
+                       AfterValidator(_plain_text)]
     principal: AmountText
     terms: Annotated[int, Strict(), Field(ge=1, le=TERMS_MAX, examples=[6],
                                           description="A JSON integer: not \"6\", not 6.0.")]
