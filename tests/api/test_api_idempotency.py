@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -335,3 +336,25 @@ def test_a_stored_borrower_keeps_no_name_or_phone_and_a_replay_reads_them_again(
     assert json.loads(stored)["name"] is None and json.loads(stored)["id"] == first.json()["id"]
     again = api.post("/v1/borrowers", body, key=key)
     assert again.headers["idempotent-replayed"] == "true" and again.content == first.content
+
+
+def test_cob_run_on_the_command_line_deletes_expired_keys_too(api):
+    _, _, _, expired = _claim_as(api, None, expires_at=idempotency.utc_now() - timedelta(minutes=1))
+    _, _, _, kept = _claim_as(api, None)
+    url = api.engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PGOPTIONS": ""}
+    ran = subprocess.run([sys.executable, "-m", "loanbook.cli.main", "cob", "run", "--until", "2026-02-11", "--quiet",
+                          "--database", url], capture_output=True, text=True, env=env, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    user_id = api.user_id()
+    with UnitOfWork(api.engine) as uow:
+        assert uow.idempotency.get(user_id, expired) is None
+        assert uow.idempotency.get(user_id, kept) is not None
+
+
+def test_serve_refuses_a_bad_ttl_before_it_starts(tmp_path):
+    env = {**os.environ, TTL_ENV: "a day"}
+    ran = subprocess.run([sys.executable, "-m", "loanbook.cli.main", "serve", "--port", "1",
+                          "--database", f"sqlite:///{tmp_path / 'none.sqlite3'}"], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert ran.returncode == 2 and TTL_ENV in ran.stderr and "Traceback" not in ran.stderr
