@@ -7,3 +7,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LOANBOOK_SHARED", ROOT.parent / "shared"))
+
+# The project's own worked examples (docs/scenarios.md); kept equal to ../shared/examples.
+EXAMPLES_DIR = ROOT / "examples"

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from paths import SHARED
+from paths import EXAMPLES_DIR
 
 BIN = Path(sys.executable).parent / "loanbook"
 COMMAND = [str(BIN)] if BIN.exists() else (
     [shutil.which("loanbook")] if shutil.which("loanbook") else [sys.executable, "-c", "from loanbook.cli.main import main; main()"]
 )
-EXAMPLES = sorted((SHARED / "examples").glob("*.yaml")) if (SHARED / "examples").is_dir() else []
-needs_examples = pytest.mark.skipif(not EXAMPLES, reason=f"no worked examples in {SHARED / 'examples'}")
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.yaml"))
+needs_examples = pytest.mark.skipif(not EXAMPLES, reason=f"no worked examples in {EXAMPLES_DIR}")
 
 W1 = ["--principal", "10000", "--terms", "6", "--disbursed", "2026-01-15"]
 AMOUNT = re.compile(r"^-?\d+\.\d{2}$")
@@ -209,7 +209,7 @@ def test_scenarios_json_is_one_object_per_file_with_the_documented_fields():
 @needs_examples
 def test_scenarios_json_of_w2_on_the_first_overdue_day():
     """W2 (R7): on 2026-02-14 the loan is OVERDUE, DPD 4, penalty 0.39."""
-    path = SHARED / "examples" / "w2-late-first-instalment.yaml"
+    path = EXAMPLES_DIR / "w2-late-first-instalment.yaml"
     if not path.exists():
         pytest.skip(f"{path} is not there")
     run = loanbook("scenario", "run", "--json", path)

@@ -9,6 +9,8 @@
     │   └── Conflict         the request no longer fits the books: a payoff total that
     │                        is not today's quote, a day being closed
     ├── AccessDenied         no valid token, or a token that may not do this
+    ├── Unavailable          the database cannot be reached now (a server down, a
+    │                        wrong host or port): nothing was done; try again
     └── InvariantBroken      the engine caught itself in an impossible state (a
                              negative balance, paid more than due): a bug, never a
                              user's mistake; raised explicitly because ``assert``
@@ -45,6 +47,10 @@ class AccessDenied(LoanbookError):
     def __init__(self, message: str, *, unauthenticated: bool = False) -> None:
         super().__init__(message)
         self.unauthenticated = unauthenticated
+
+
+class Unavailable(LoanbookError):
+    """The database cannot be reached: an operating condition, not the caller's input."""
 
 
 class InvariantBroken(LoanbookError):

@@ -17,7 +17,7 @@ from loanbook.service.close_of_business import CHUNK_BORROWERS, close_until
 from loanbook.service.ledger_check import LedgerReport, check_ledger
 from loanbook.service.setup import init_database
 from loanbook.service.users import add_user
-from loanbook.store.database import database_url, is_initialised, make_engine
+from loanbook.store.database import database_url, is_initialised, mask_url, open_database
 from loanbook.store.unit_of_work import UnitOfWork
 
 DatabaseOption = typer.Option(None, "--database", help="Database URL (default: $LOANBOOK_DATABASE_URL or ./loanbook.sqlite3).")
@@ -30,13 +30,13 @@ def init(
 ) -> None:
     """Create or upgrade the database and set its first business date."""
     with refusals_as_messages():
-        engine = make_engine(database)
         first = parse_day(business_date, "--business-date") if business_date else None
+        extra = load_product_file(products) if products else ()  # read before a database is created
+        engine = open_database(database, create=True)
         if first is None and not is_initialised(engine):
             first = date.today()  # the edge reads the clock; the services never do
-        extra = load_product_file(products) if products else ()
         current = init_database(engine, business_date=first, products=extra)
-    out.print(f"database {database or database_url()} ready; business date {current}")
+    out.print(f"database {mask_url(database or database_url())} ready; business date {current}")
 
 
 def cob_run(
@@ -47,8 +47,8 @@ def cob_run(
 ) -> None:
     """Close of business, day by day, until the business date is --until."""
     with refusals_as_messages():
-        engine = make_engine(database)
         target = parse_day(until, "--until")
+        engine = open_database(database)
         with UnitOfWork(engine) as uow:
             start = uow.business_dates.get()
         days = max((target - start).days, 0)
@@ -65,7 +65,7 @@ def cob_run(
 def ledger_check(database: str = DatabaseOption, as_json: bool = typer.Option(False, "--json")) -> None:
     """Prove the trial balance is zero and that, per loan, the ledger agrees with the rules core."""
     with refusals_as_messages():
-        report = check_ledger(make_engine(database))
+        report = check_ledger(open_database(database))
     if as_json:
         print_json(
             {"business_date": report.business_date.isoformat(), "ok": report.ok, "debits_fen": report.debits_fen,
@@ -108,7 +108,7 @@ def user_add(
     database: str = DatabaseOption,
 ) -> None:
     """Add a user and print its bearer token, alone on the last line."""
-    with refusals_as_messages(), UnitOfWork(make_engine(database)) as uow:
+    with refusals_as_messages(), UnitOfWork(open_database(database)) as uow:
         user, token = add_user(uow, name=name, role=role, borrower_id=borrower)
     out.print(f"user {user.user_id} {user.name} ({user.role}); bearer token, shown once:")
     print(token)
@@ -126,7 +126,7 @@ def serve(
 
     with refusals_as_messages():
         idempotency_ttl()  # a bad LOANBOOK_IDEMPOTENCY_TTL_HOURS is refused now, not at the first request
-        engine = make_engine(database)
+        engine = open_database(database)
         with UnitOfWork(engine) as uow:
             uow.business_dates.get()
     uvicorn.run(create_app(engine), host=host, port=port, log_level="info")

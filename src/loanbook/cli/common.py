@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.exc import DBAPIError
 
 from loanbook.errors import BadInput, InvariantBroken, LoanbookError
+from loanbook.store.database import driver_reason
 
 EXIT_OK = 0
 EXIT_FAILURES = 1  # ran, but expectations did not hold
@@ -25,17 +29,50 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else WIDTH_WHEN
 err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else WIDTH_WHEN_PIPED)
 
 
+DEBUG_VARIABLE = "LOANBOOK_DEBUG"  # =1: an unexpected failure also prints its traceback
+
+
+def explain(exc: BaseException) -> tuple[str, int] | None:
+    """An expected failure as a sentence (no SQL, no parameters, no password) and its exit
+    code; None for anything else."""
+    if isinstance(exc, InvariantBroken):
+        return f"[red]internal error[/] (a loanbook defect, please report it): {escape(str(exc))}", EXIT_DEFECT
+    if isinstance(exc, LoanbookError):
+        return f"[red]error:[/] {escape(str(exc))}", EXIT_BAD_INPUT
+    if isinstance(exc, DBAPIError):
+        # A unit of work rolls back on it; close of business resumes where it stopped when run again.
+        return (f"[red]error:[/] the database refused: {escape(driver_reason(exc))} (check the values given, that "
+                "the database is reachable, and that `loanbook init` has upgraded it)"), EXIT_BAD_INPUT
+    return None
+
+
 @contextmanager
 def refusals_as_messages() -> Iterator[None]:
     """A refusal is a message and exit 2, never a stack trace."""
     try:
         yield
-    except InvariantBroken as exc:
-        err.print(f"[red]internal error[/] (a loanbook defect, please report it): {exc}", soft_wrap=True)
-        raise typer.Exit(EXIT_DEFECT) from None
-    except LoanbookError as exc:
-        err.print(f"[red]error:[/] {exc}", soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (LoanbookError, DBAPIError) as exc:
+        message, code = explain(exc)
+        err.print(message, soft_wrap=True)
+        raise typer.Exit(code) from None
+
+
+def guarded(run: Callable[[], object]) -> None:
+    """The top-level guard around the whole command line: whatever a command lets escape
+    becomes one sentence and an exit code, never a traceback. A failure loanbook does not
+    expect is a defect (exit 3); LOANBOOK_DEBUG=1 shows its traceback."""
+    try:
+        run()
+    except (LoanbookError, DBAPIError) as exc:
+        message, code = explain(exc)
+        err.print(message, soft_wrap=True)
+        sys.exit(code)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence before a user sees a traceback
+        if os.environ.get(DEBUG_VARIABLE) == "1":
+            raise
+        err.print(f"[red]internal error[/] (a loanbook defect, please report it): {type(exc).__name__}; "
+                  f"run again with {DEBUG_VARIABLE}=1 for the details", soft_wrap=True)
+        sys.exit(EXIT_DEFECT)
 
 
 def parse_day(text: str, what: str) -> date:

@@ -3,7 +3,7 @@ close of business, the books proved, then the API served on them.
 
     loanbook demo                         # ./loanbook-demo.sqlite3, 1,000 borrowers, to 2026-06-30, then serve
     loanbook demo --borrowers 30 --until 2026-03-31 --no-serve
-    loanbook demo --examples              # only the worked examples W1-W3 of RULES.md
+    loanbook demo --examples              # only the worked examples W1-W3 of docs/rules.md
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from loanbook.service.close_of_business import DayClosed
 from loanbook.service.ledger_check import LedgerReport, check_ledger
 from loanbook.service.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
 from loanbook.service.users import add_user
-from loanbook.store.database import make_engine, sqlite_path
+from loanbook.store.database import make_engine, mask_url, sqlite_path
 from loanbook.store.unit_of_work import UnitOfWork
 
 DEMO_DATABASE = "sqlite:///loanbook-demo.sqlite3"
@@ -62,7 +62,7 @@ def demo(
     no_serve: bool = typer.Option(False, "--no-serve", help="Stop after the summary instead of serving the API."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
-    examples: bool = typer.Option(False, "--examples", help="Only print the worked examples W1-W3 of RULES.md."),
+    examples: bool = typer.Option(False, "--examples", help="Only print the worked examples W1-W3 of docs/rules.md."),
 ) -> None:
     """A demo portfolio of borrowers serviced day by day to --until, the books proved, the API served."""
     if examples:
@@ -96,7 +96,8 @@ def fresh_demo_database(url: str) -> Engine:
     anything that is not a SQLite file the demo made (BadInput, nothing deleted)."""
     path = sqlite_path(url)
     if path is None or str(path) in ("", ":memory:"):
-        raise BadInput(f"the demo builds a fresh SQLite database: --database takes sqlite:///PATH{DEMO_SUFFIX}, not {url!r}")
+        raise BadInput(f"the demo builds a fresh SQLite database: --database takes sqlite:///PATH{DEMO_SUFFIX}, "
+                       f"not {mask_url(url)!r}")
     if path.suffix != DEMO_SUFFIX:
         raise BadInput(f"--database {path} must name a {DEMO_SUFFIX} file: the demo deletes and remakes it")
     if path.is_symlink() or (path.exists() and not path.is_file()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from loanbook.cli import admin, calculators, demo, products, scenarios
+from loanbook.cli.common import guarded
 
 app = typer.Typer(
     help="loanbook: a loan servicing engine, exact to the fen.",
@@ -31,7 +32,7 @@ app.add_typer(user, name="user")
 
 
 def main() -> None:
-    app()
+    guarded(app)  # every failure a sentence and an exit code, never a traceback
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ def _play(path: Path, store: str | None) -> ScenarioResult:
         return play(scenario, StoredServicing(engine, scenario))
 
 
-app = typer.Typer(help="Scenario files: stories played through the engine (SCENARIOS.md).", no_args_is_help=True)
+app = typer.Typer(help="Scenario files: stories played through the engine (docs/scenarios.md).", no_args_is_help=True)
 
 
 @app.command("run")

@@ -1,2 +1,2 @@
-"""Scenario files (../shared/spec/SCENARIOS.md): small YAML stories played through the
+"""Scenario files (docs/scenarios.md): small YAML stories played through the
 real engine, the project's executable specification."""

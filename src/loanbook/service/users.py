@@ -11,6 +11,7 @@ from loanbook.store.unit_of_work import UnitOfWork
 
 ROLES = ("admin", "operator", "reviewer", "borrower")
 TOKEN_BYTES = 32
+USER_NAME_MAX = 100  # characters: the users.name column (store/tables.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,8 @@ def add_user(uow: UnitOfWork, *, name: str, role: str, borrower_id: int | None =
         raise BadInput(f"role {role!r} must be one of {', '.join(ROLES)}")
     if not name.strip():
         raise BadInput("a user needs a name")
+    if len(name.strip()) > USER_NAME_MAX:
+        raise BadInput(f"a user's name is at most {USER_NAME_MAX} characters; this one has {len(name.strip())}")
     if role == "borrower":
         if borrower_id is None:
             raise BadInput("a borrower user needs --borrower ID")

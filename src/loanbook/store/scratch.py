@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from loanbook.errors import BadInput
-from loanbook.store.database import make_engine
+from loanbook.store.database import POSTGRES_CONNECT_TIMEOUT_S, check_url, make_engine, mask_url, postgres_unreachable
 
 POSTGRES_PREFIXES = ("postgresql://", "postgresql+psycopg://")
 
@@ -36,11 +37,18 @@ def scratch_engine(url: str) -> Iterator[Engine]:
                 engine.dispose()
         return
     if not url.startswith(POSTGRES_PREFIXES):
-        raise BadInput(f"--store takes 'sqlite' or a postgresql:// URL, not {url!r}")
+        check_url(url)  # names a driver loanbook does not have, or a malformed URL
+        raise BadInput(f"--store takes 'sqlite' or a postgresql:// URL, not {mask_url(url)!r}")
+    parsed = check_url(url)
     schema = f"loanbook_scratch_{secrets.token_hex(6)}"
-    admin = create_engine(_psycopg_url(url), isolation_level="AUTOCOMMIT")
+    admin = create_engine(_psycopg_url(url), isolation_level="AUTOCOMMIT",
+                          connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S})
     try:
-        with admin.connect() as connection:
+        try:
+            connection = admin.connect()
+        except DBAPIError as exc:
+            raise postgres_unreachable(parsed, exc, "the --store URL") from None
+        with connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         engine = create_engine(
             _psycopg_url(url), connect_args={"options": f"-csearch_path={schema}"}, pool_size=20, max_overflow=20

@@ -1,0 +1,21 @@
+"""credit bureau records, batches, notices, holds, disputes (R15)
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from alembic import op  # noqa: F401 - used once this revision has content
+import sqlalchemy as sa  # noqa: F401
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
