@@ -108,3 +108,12 @@ def test_scenario_files_read_money_in_the_grammar(tmp_path: Path):
                 "events": [{"date": "2026-02-10", "repay": "12,34"}], "checkpoints": ["2026-02-11"]}
     with pytest.raises(BadInput, match="repay amount '12,34' is not an amount"):
         parse_scenario(document, tmp_path / "s.yaml")
+
+
+@pytest.mark.parametrize(("written", "was_read_as"), [("010", 8), ("0x10", 16), ("1:30", 90), ("1_000", 1000), ("0b11", 3)])
+def test_yaml_whole_numbers_only_in_plain_decimal_digits(written, was_read_as):
+    """YAML 1.1 would silently read these as other numbers: `repay: 010` as 8.00."""
+    with pytest.raises(BadInput, match="plain decimal digits"):
+        parse_exact_yaml(f"repay: {written}\n", source="s.yaml")
+    assert parse_exact_yaml("repay: 130\nterms: -1\n", source="s.yaml") == {"repay": 130, "terms": -1}
+    assert was_read_as  # what YAML 1.1 makes of it, for the record

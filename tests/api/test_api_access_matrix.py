@@ -8,7 +8,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+import pytest
+
 from conftest import new_key
+from loanbook.api.deps import OWN_READ, STAFF_WRITE, allow
+from loanbook.errors import AccessDenied, NotFound
+from loanbook.service.users import authenticate
+from loanbook.store.unit_of_work import UnitOfWork
 
 MISSING = 987654  # an id that exists for nothing
 NAME, PHONE = "Zhang Wei", "+86 139 1234 5678"
@@ -127,3 +133,30 @@ def test_access_is_checked_before_the_body(api):
     assert reply.status_code == 404 and reply.json()["error"]["message"] == f"no borrower {a}"
     reply = api.post("/v1/borrowers", {"name": ""}, role="reviewer")
     assert reply.status_code == 403
+
+
+def test_the_check_for_routes_without_the_dependencies_answers_the_same(api):
+    """deps.allow: for a route that checks in its body; the same answers as the dependencies."""
+    a, b = api.borrower(), api.borrower(name="Chen Jie")
+    with UnitOfWork(api.engine) as uow:
+        me = authenticate(uow, api.tokens[api.borrower_token(a)])
+        reviewer = authenticate(uow, api.tokens["reviewer"])
+    allow(me, OWN_READ, borrower_id=a)
+    with pytest.raises(NotFound, match=f"^no borrower {b}$"):
+        allow(me, OWN_READ, borrower_id=b)
+    with pytest.raises(AccessDenied):
+        allow(me, STAFF_WRITE, borrower_id=a)
+    with pytest.raises(AccessDenied, match="may only read"):
+        allow(reviewer, STAFF_WRITE, borrower_id=a)
+
+
+def test_a_payoff_naming_another_borrowers_loan_answers_as_a_missing_loan(api):
+    a, b = api.borrower(), api.borrower(name="Chen Jie")
+    api.loan(a)
+    their_loan = api.loan(b)["id"]
+    me = api.borrower_token(a)
+    theirs = api.post(f"/v1/borrowers/{a}/payoffs", {"loan_ids": [their_loan], "total": "1.00"}, role=me)
+    missing = api.post(f"/v1/borrowers/{a}/payoffs", {"loan_ids": [MISSING], "total": "1.00"}, role=me)
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json()["error"]["message"] == f"borrower {a} has no loan {their_loan}"
+    assert missing.json()["error"]["message"] == f"borrower {a} has no loan {MISSING}"

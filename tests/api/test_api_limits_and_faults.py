@@ -21,7 +21,8 @@ from sqlalchemy import create_engine, event, text
 
 from conftest import FIRST_DAY, live_server, make_api, new_key
 from databases import POSTGRES_URL, psycopg_url
-from loanbook.api.app import create_app
+from loanbook.api.app import create_app, create_app_from_environment
+from loanbook.api.routes import ledger
 from loanbook.service.setup import init_database
 from loanbook.store.database import make_engine
 
@@ -109,6 +110,21 @@ def test_a_request_without_an_answer_by_its_deadline_is_503(engine, monkeypatch)
     reply = api.get(f"/v1/borrowers/{borrower_id}")
     assert reply.status_code == 503 and error_of(reply)["code"] == "timeout"
     assert reply.headers["retry-after"] and time.monotonic() - began < 0.9
+
+
+def test_the_admin_work_that_grows_with_the_book_has_no_deadline(engine, monkeypatch):
+    """A night's close or the ledger check over a large book may take minutes."""
+    api = make_api(engine)
+    api.client = TestClient(create_app(engine, request_seconds=0.2))
+    real = ledger.check_ledger
+
+    def slow_check(engine_):
+        time.sleep(0.5)
+        return real(engine_)
+
+    monkeypatch.setattr(ledger, "check_ledger", slow_check)
+    reply = api.get("/v1/ledger/check")
+    assert reply.status_code == 200 and reply.json()["ok"] is True
 
 
 # --- a 500 keeps the connection and is logged once ---------------------------------------
@@ -280,3 +296,14 @@ def test_an_uninitialised_database_says_run_loanbook_init(uninitialised_engine):
     error = error_of(reply)
     assert error["code"] == "database_not_initialised" and "loanbook init" in error["message"]
     assert "retry-after" not in reply.headers  # it does not recover by waiting
+
+
+def test_the_app_from_the_environment_never_makes_a_missing_sqlite_file(tmp_path, monkeypatch):
+    """A mistyped path answers 503 and is not left behind as an empty file."""
+    missing = tmp_path / "mistyped.sqlite3"
+    monkeypatch.setenv("LOANBOOK_DATABASE_URL", f"sqlite:///{missing}")
+    app = create_app_from_environment()
+    reply = TestClient(app, headers={"Authorization": "Bearer any-token"}).get("/v1/business-date")
+    assert reply.status_code == 503 and error_of(reply)["code"] == "database_missing"
+    assert not missing.exists()
+    app.state.engine.dispose()

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -20,7 +21,7 @@ from loanbook.api.idempotency import HEADER, required_key
 from loanbook.api.routes import borrowers, business_date, ledger, loans, payments
 
 ROUTE_MODULES = (borrowers, loans, payments, business_date, ledger)
-from loanbook.store.database import make_engine
+from loanbook.store.database import database_url, make_engine, sqlite_path
 
 DESCRIPTION = """\
 Loan servicing, exact to the fen. Amounts are strings of ASCII digits with at most 2
@@ -76,4 +77,14 @@ def _needs_key(route: APIRoute) -> bool:
 
 def create_app_from_environment() -> FastAPI:
     """For ``uvicorn --factory`` with several workers: each worker makes its own engine."""
-    return create_app(make_engine())
+    return create_app(make_engine(existing_database_url(database_url())))
+
+
+def existing_database_url(url: str) -> str:
+    """A SQLite file that does not exist is opened so that it stays so (``mode=rw``):
+    requests then get 503 ``database_missing``, rather than SQLite making an empty file
+    at a mistyped path (issue 11: no file created as a side effect)."""
+    path = sqlite_path(url)
+    if path is None or path.exists() or str(path) in ("", ":memory:") or "?" in url:
+        return url
+    return f"sqlite:///file:{quote(str(path))}?mode=rw&uri=true"

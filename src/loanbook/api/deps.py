@@ -144,6 +144,17 @@ def loan_in_reach(roles: frozenset[str]) -> Callable[..., LoanInReach]:
     return resolve
 
 
+def allow(user: User, roles: frozenset[str], *, borrower_id: int | None = None) -> None:
+    """The same checks for a route that cannot take the dependencies above: 403 unless
+    the role may call it; to a borrower token, another borrower's ``borrower_id`` is
+    "no borrower N", as a missing one (call it before any work)."""
+    _check_role(user, roles)
+    if user.role == BORROWER and borrower_id is None:
+        raise AccessDenied("a borrower token reaches only its own borrower and that borrower's loans")
+    if user.role == BORROWER and borrower_id != user.borrower_id:
+        raise NotFound(f"no borrower {borrower_id}")
+
+
 def check_value_date_allowed(user: User, value_date: date | None) -> None:
     """Issue 6 item 2: a value date other than the day the money arrives changes figures
     already reported (a back-dated repayment can cure an overdue loan and its penalty), so

@@ -127,8 +127,9 @@ def _log_fault(what: str, exc: BaseException) -> None:
     log.debug("%s: trace", what, exc_info=exc)
 
 
-# What the database says, read from PostgreSQL's SQLSTATE or SQLite's message, to what
-# the client is told; (status, code, message, Retry-After seconds or None).
+# What the database says, recognised by PostgreSQL's SQLSTATE or words of SQLite's
+# message, to what the client is told (always 503): (SQLSTATEs, message words, code,
+# message, Retry-After seconds or None where waiting does not mend it).
 RETRY_SOON, RETRY_LATER = 5, 60
 _DATABASE_FAULTS: tuple[tuple[tuple[str, ...], tuple[str, ...], str, str, int | None], ...] = (
     (("42P01",), ("no such table",), "database_not_initialised",

@@ -5,7 +5,7 @@
   does not arrive within :data:`BODY_SECONDS` is 408; so a 200 MB body from any token
   holder costs 64 KiB and never reaches the JSON parser;
 - a request that has no answer after :data:`REQUEST_SECONDS` gets 503 ``timeout`` with
-  ``Retry-After``; its work may still finish (a sync route runs in a thread, which cannot
+  ``Retry-After`` (but for :data:`LONG_RUNNING_PATHS`); its work may still finish (a sync route runs in a thread, which cannot
   be stopped): a POST that moves money is answered, when sent again with the same
   Idempotency-Key, by its stored result;
 - anything raised and not answered inside (a defect: 500, or a database that cannot
@@ -28,6 +28,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+# Admin-only work that grows with the portfolio (a night's close, the ledger check over
+# every loan) may take minutes on a large book: no deadline there. Only an admin token
+# reaches them, so they are no way for others to hold the server up.
+LONG_RUNNING_PATHS = frozenset({"/v1/business-date/close", "/v1/ledger/check"})
 BODY_BYTES_MAX = 64 * 1024  # the largest request loanbook takes is a payoff of 50 loans: ~1 KiB
 BODY_SECONDS = 10.0
 REQUEST_SECONDS = 30.0
@@ -82,6 +86,9 @@ class RequestGuard:
             await reply.error(reply_for(refused))
             return
         except _Disconnected:
+            return
+        if scope.get("path") in LONG_RUNNING_PATHS:
+            await self._run(scope, _replaying(body, receive), reply)
             return
         work = asyncio.ensure_future(self._run(scope, _replaying(body, receive), reply))
         done, _ = await asyncio.wait({work}, timeout=self.request_seconds)

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
@@ -28,7 +28,6 @@ from loanbook.views import loan_view, plan_view, quote_view
 ID_MAX = 2**63 - 1  # a BIGINT id
 NAME_MAX = 200  # borrowers.name (PostgreSQL varchar counts characters, as this does)
 PHONE_MAX = 40  # borrowers.phone: "+", 20 digits and 19 separators at most
-CHANNEL_MAX = 32  # transactions.channel
 PRODUCT_CODE_MAX = 32  # products.code
 AMOUNT_TEXT_MAX = 40
 LOANS_PER_PAYOFF_MAX = 50
@@ -36,13 +35,13 @@ TERMS_MAX = 1000
 
 # The channels money arrives by (transactions.channel). "api": the borrower's app or a
 # staff member through the API, the default.
-CHANNELS = ("api", "bank_transfer", "alipay", "wechat_pay", "unionpay", "counter")
 Channel = Literal["api", "bank_transfer", "alipay", "wechat_pay", "unionpay", "counter"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
 
 # Phones: an optional "+", then 5 to 20 ASCII digits, a single space or dash allowed
 # between two digits ("+86 138 0013 8000", "010-8888-6666").
-PHONE_PATTERN = re.compile(r"\+?[0-9]+(?:[ -][0-9]+)*")
 PHONE_DIGITS = (5, 20)
+PHONE_PATTERN = re.compile(rf"\+?(?:[0-9][ -]?){{{PHONE_DIGITS[0] - 1},{PHONE_DIGITS[1] - 1}}}[0-9]")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the
 # direction marks: in a name they make "Li Lei" print as another name on a statement.
@@ -64,8 +63,7 @@ def _plain_text(text: str) -> str:
 
 
 def _phone(text: str) -> str:
-    digits = sum(c in "0123456789" for c in text)
-    if PHONE_PATTERN.fullmatch(text) is None or not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
+    if PHONE_PATTERN.fullmatch(text) is None:
         raise ValueError(f"must be a phone number: an optional '+', then {PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} "
                          "digits 0-9, with single spaces or dashes between digits, like +86 138 0013 8000")
     return text
@@ -85,7 +83,9 @@ Text = Annotated[str, Strict()]  # then a length Field, then AfterValidator(_pla
 Name = Annotated[Text, Field(min_length=1, max_length=NAME_MAX, examples=["Li Lei"]), AfterValidator(_plain_text)]
 Phone = Annotated[Text, Field(min_length=1, max_length=PHONE_MAX, examples=["+86 138 0013 8000"],
                               description="An optional '+', then 5 to 20 digits 0-9, single spaces or dashes "
-                                          "between digits."), AfterValidator(_plain_text), AfterValidator(_phone)]
+                                          "between digits.",
+                              json_schema_extra={"pattern": f"^{PHONE_PATTERN.pattern}$"}),
+                  AfterValidator(_plain_text), AfterValidator(_phone)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Id = Annotated[int, Strict(), Field(ge=1, le=ID_MAX)]
 AmountText = Annotated[
@@ -95,6 +95,7 @@ AmountText = Annotated[
         description='Yuan exact to the fen, as a string of ASCII digits with at most 2 decimals, like "130.00" '
                     "(no commas, spaces or exponent; a JSON number is read from its digits).",
         examples=["130.00"],
+        json_schema_extra={"pattern": r"^[0-9]+(?:\.[0-9]{1,2})?$"},  # money.AMOUNT_GRAMMAR, no API field negative
     ),
     AfterValidator(_plain_text),
 ]
@@ -381,7 +382,7 @@ class RepaymentPublic(BaseModel):
     credit_balance: str
 
     @classmethod
-    def of(cls, borrower_id: int, result: MoneyResult, booked_by_user_id: int | None) -> RepaymentPublic:
+    def of(cls, borrower_id: int, result: MoneyResult, booked_by_user_id: int | None = None) -> RepaymentPublic:
         return cls(transaction_id=result.transaction_ids[0], borrower_id=borrower_id, business_date=result.business_date,
                    booked_by_user_id=booked_by_user_id, allocation=_allocations(result)[0],
                    credit_balance=format_amount(result.credit_balance))
@@ -396,7 +397,7 @@ class PayoffPublic(BaseModel):
     credit_balance: str
 
     @classmethod
-    def of(cls, borrower_id: int, result: MoneyResult, booked_by_user_id: int | None) -> PayoffPublic:
+    def of(cls, borrower_id: int, result: MoneyResult, booked_by_user_id: int | None = None) -> PayoffPublic:
         return cls(borrower_id=borrower_id, business_date=result.business_date, booked_by_user_id=booked_by_user_id,
                    transaction_ids=list(result.transaction_ids), allocations=_allocations(result),
                    credit_balance=format_amount(result.credit_balance))
@@ -411,7 +412,8 @@ class RefundPublic(BaseModel):
     credit_balance: str
 
     @classmethod
-    def of(cls, borrower_id: int, paid: Decimal, result: MoneyResult, booked_by_user_id: int | None) -> RefundPublic:
+    def of(cls, borrower_id: int, paid: Decimal, result: MoneyResult,
+           booked_by_user_id: int | None = None) -> RefundPublic:
         return cls(transaction_id=result.transaction_ids[0], borrower_id=borrower_id, business_date=result.business_date,
                    booked_by_user_id=booked_by_user_id, amount=format_amount(paid),
                    credit_balance=format_amount(result.credit_balance))

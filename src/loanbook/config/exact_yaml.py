@@ -7,6 +7,7 @@ float ever reaches the rules (R3).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,22 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decima
             None, None, f"{text!r} is not a number loanbook accepts", node.start_mark
         )
     return Decimal(text)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """Whole numbers in plain decimal digits only. YAML 1.1 reads ``010`` as 8 (octal),
+    ``0x10`` as 16, ``1:30`` as 90 and ``1_000`` as 1000: an amount or a term written so
+    would be read as another number without a word (issue 6 item 1)."""
+    text = loader.construct_scalar(node)
+    if not _PLAIN_INT.fullmatch(text):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{text!r}: write whole numbers in plain decimal digits, like 1000 (no leading 0, '_', "
+                        "0x, 0o or ':')", node.start_mark
+        )
+    return int(text)
+
+
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
 
 def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
@@ -66,6 +83,7 @@ def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode):
 
 
 ExactLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+ExactLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 ExactLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 ExactLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 

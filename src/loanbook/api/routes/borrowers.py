@@ -37,7 +37,9 @@ def _personal_fields(uow: UnitOfWork, stored: dict) -> dict:
 
 
 @routes.get("/{borrower_id}", response_model=BorrowerPublic)
-def get_borrower(caller: Annotated[BorrowerInReach, Depends(borrower_in_reach(OWN_READ))], uow: UowDep) -> BorrowerPublic:
+def get_borrower(
+    caller: Annotated[BorrowerInReach, Depends(borrower_in_reach(OWN_READ))], uow: UowDep
+) -> BorrowerPublic:
     """The credit line (limit, available), the credit balance and each loan as of the business date."""
     return BorrowerPublic.of(servicing.borrower_summary(uow, caller.borrower_id))
 

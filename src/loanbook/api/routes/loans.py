@@ -7,7 +7,15 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.responses import Response
 
-from loanbook.api.deps import OWN_READ, STAFF_WRITE, BorrowerInReach, LoanInReach, UowDep, borrower_in_reach, loan_in_reach
+from loanbook.api.deps import (
+    OWN_READ,
+    STAFF_WRITE,
+    BorrowerInReach,
+    LoanInReach,
+    UowDep,
+    borrower_in_reach,
+    loan_in_reach,
+)
 from loanbook.api.idempotency import IdempotentDep
 from loanbook.api.routes import MONEY_RESPONSES, router
 from loanbook.api.schemas import DisbursementPublic, LoanCreate, LoanPublic, QuotePublic, amount, share
