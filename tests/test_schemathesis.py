@@ -1,6 +1,6 @@
 """Schemathesis against the API (issue 6): requests generated from the OpenAPI document,
-valid and invalid, sent with an admin token to the app on a book with borrowers and
-loans, on SQLite and PostgreSQL. No response may be a 500, and every response must fit
+valid and invalid, sent with an admin token and with a borrower's token to the app on a
+book with borrowers and loans, on SQLite and PostgreSQL. No response may be a 500, and every response must fit
 the document (status code documented, content type, body schema).
 
 Bounded and repeatable: a fixed number of examples per operation, derandomized (the
@@ -43,11 +43,12 @@ FIRST_DAY = date(2026, 1, 15)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-def _book(engine) -> str:  # noqa: ANN001
-    """Borrowers 1-3 with a loan each, a repayment, a day past the first due date; returns an admin token."""
+def _book(engine) -> dict[str, str]:  # noqa: ANN001
+    """Borrowers 1-3 with a loan each, a repayment, a day past the first due date; returns
+    a token per caller: admin, and borrower 1 (whose token reaches only its own records)."""
     init_database(engine, business_date=FIRST_DAY)
     with UnitOfWork(engine) as uow:
-        _, token = add_user(uow, name="schemathesis", role="admin")
+        _, admin = add_user(uow, name="schemathesis", role="admin")
     for n in range(3):
         with UnitOfWork(engine) as uow:
             borrower_id = servicing.create_borrower(uow, name=f"borrower {n}", phone=f"1380000{n:04d}",
@@ -58,7 +59,9 @@ def _book(engine) -> str:  # noqa: ANN001
     close_until(engine, FIRST_DAY + timedelta(days=32))
     with UnitOfWork(engine) as uow:
         servicing.repay(uow, borrower_id=1, amount=Decimal("50.00"))
-    return token
+    with UnitOfWork(engine) as uow:
+        _, borrower = add_user(uow, name="borrower 1", role="borrower", borrower_id=1)
+    return {"admin": admin, "borrower": borrower}
 
 
 class _ServedApp:
@@ -77,8 +80,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", SERVED)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def served(request) -> Iterator[str]:
-    """The API on a fresh book on each database, for the module; yields an admin token."""
+def served(request) -> Iterator[dict[str, str]]:
+    """The API on a fresh book on each database, for the module; yields a token per caller."""
     url = "sqlite" if request.param == "sqlite" else POSTGRES_URL
     context = scratch_engine(url)
     try:
@@ -86,9 +89,9 @@ def served(request) -> Iterator[str]:
     except Exception as exc:  # noqa: BLE001 - any failure means: not reachable
         postgres_missing(f"{type(exc).__name__}: {str(exc).splitlines()[0]}", what="schemathesis")
     try:
-        token = _book(engine)
+        tokens = _book(engine)
         previous, SERVED.app = SERVED.app, create_app(engine)
-        yield token
+        yield tokens
         SERVED.app = previous
     finally:
         context.__exit__(None, None, None)
@@ -97,5 +100,6 @@ def served(request) -> Iterator[str]:
 @schema.parametrize()
 @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=not DEEPER, deadline=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=list(HealthCheck), database=None)
-def test_no_500_and_every_response_fits_the_document(case, served):
-    case.call_and_validate(headers={"Authorization": f"Bearer {served}"}, checks=CHECKS)
+@pytest.mark.parametrize("caller", ["admin", "borrower"])
+def test_no_500_and_every_response_fits_the_document(case, served, caller):
+    case.call_and_validate(headers={"Authorization": f"Bearer {served[caller]}"}, checks=CHECKS)
