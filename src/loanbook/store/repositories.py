@@ -21,6 +21,7 @@ from loanbook.store.tables import (
     BorrowerRow,
     BusinessDateRow,
     CobDayRow,
+    CouponRow,
     IdempotencyRow,
     JournalEntryRow,
     JournalLineRow,
@@ -28,6 +29,7 @@ from loanbook.store.tables import (
     LoanMarkRow,
     LoanRow,
     PlanInstalmentRow,
+    PlanRequestRow,
     ProductRow,
     TransactionRow,
     UserRow,
@@ -403,3 +405,112 @@ class IdempotencyKeys:
         if claimed_at is not None:
             query = query.where(IdempotencyRow.state == "running", IdempotencyRow.started_at == claimed_at)
         self.session.execute(query)
+
+
+class Coupons:
+    """Coupons granted to borrowers (R13); a coupon's use is the transaction naming it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, **values: object) -> CouponRow:
+        row = CouponRow(**values)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def get(self, coupon_id: int) -> CouponRow | None:
+        return self.session.get(CouponRow, coupon_id)
+
+    def of_borrowers(self, borrower_ids: Sequence[int]) -> dict[int, list[CouponRow]]:
+        """Per borrower, its coupons in grant order."""
+        found: dict[int, list[CouponRow]] = defaultdict(list)
+        rows = self.session.execute(_columns(CouponRow).where(CouponRow.borrower_id.in_(borrower_ids)).order_by(CouponRow.id))
+        for row in rows:
+            found[row.borrower_id].append(row)
+        return found
+
+    def uses(self, coupon_ids: Sequence[int]) -> dict[int, TransactionRow]:
+        """Per coupon, the transaction that redeemed it."""
+        if not coupon_ids:
+            return {}
+        rows = self.session.execute(_columns(TransactionRow).where(TransactionRow.coupon_id.in_(coupon_ids)))
+        return {row.coupon_id: row for row in rows}
+
+    def counts(self, on: date) -> dict[str, int]:
+        """Coupons granted, used, expired unused (as of ``on``) and still open."""
+        granted = self.session.scalar(select(func.count()).select_from(CouponRow)) or 0
+        used = self.session.scalar(select(func.count()).select_from(TransactionRow).where(TransactionRow.coupon_id.is_not(None))) or 0
+        expired = self.session.scalar(
+            select(func.count()).select_from(CouponRow)
+            .outerjoin(TransactionRow, TransactionRow.coupon_id == CouponRow.id)
+            .where(TransactionRow.id.is_(None), CouponRow.expires_on < on)
+        ) or 0
+        return {"granted": int(granted), "used": int(used), "expired": int(expired),
+                "open": int(granted) - int(used) - int(expired)}
+
+
+class PlanRequests:
+    """Requests for extensions and negotiated plans and their decisions (R11)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, **values: object) -> PlanRequestRow:
+        row = PlanRequestRow(**values)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def get(self, request_id: int, *, for_update: bool = False) -> PlanRequestRow | None:
+        query = select(PlanRequestRow).where(PlanRequestRow.id == request_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def decide(self, request_id: int, *, status: str, decided_by: int | None, decided_on: date, reason: str) -> bool:
+        """Record the decision if the request is still pending; false if it was decided
+        meanwhile (a request is decided once, R11)."""
+        result = self.session.execute(
+            update(PlanRequestRow)
+            .where(PlanRequestRow.id == request_id, PlanRequestRow.status == "pending")
+            .values(status=status, decided_by=decided_by, decided_on=decided_on, decision_reason=reason)
+        )
+        return result.rowcount == 1
+
+    def listed(self, *, status: str | None = None, loan_id: int | None = None, borrower_id: int | None = None,
+               limit: int = 100, after_id: int = 0) -> list[PlanRequestRow]:
+        query = select(PlanRequestRow).where(PlanRequestRow.id > after_id)
+        if status is not None:
+            query = query.where(PlanRequestRow.status == status)
+        if loan_id is not None:
+            query = query.where(PlanRequestRow.loan_id == loan_id)
+        if borrower_id is not None:
+            query = query.where(PlanRequestRow.borrower_id == borrower_id)
+        return list(self.session.scalars(query.order_by(PlanRequestRow.id).limit(limit)))
+
+    def of_borrowers(self, borrower_ids: Sequence[int], ids: Sequence[int]) -> dict[int, PlanRequestRow]:
+        """The requests ``ids`` (the approved ones that plan changes name), by id."""
+        if not ids:
+            return {}
+        rows = self.session.scalars(select(PlanRequestRow).where(PlanRequestRow.id.in_(ids)))
+        return {row.id: row for row in rows}
+
+    def pending_extensions(self) -> list[PlanRequestRow]:
+        return list(self.session.scalars(
+            select(PlanRequestRow).where(PlanRequestRow.status == "pending", PlanRequestRow.kind == "extension")
+            .order_by(PlanRequestRow.id)
+        ))
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """(kind, status) -> how many."""
+        rows = self.session.execute(
+            select(PlanRequestRow.kind, PlanRequestRow.status, func.count()).group_by(PlanRequestRow.kind, PlanRequestRow.status)
+        )
+        return {(kind, status): int(n) for kind, status, n in rows}
+
+    def user_names(self, user_ids: Iterable[int]) -> dict[int, str]:
+        ids = sorted({i for i in user_ids if i is not None})
+        if not ids:
+            return {}
+        return dict(self.session.execute(select(UserRow.id, UserRow.name).where(UserRow.id.in_(ids))).all())
