@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from loanbook import __version__
 from loanbook.api.errors import install_error_handlers
-from loanbook.api.routes import borrowers, business_date, ledger, loans, payments
+from loanbook.api.routes import borrowers, business_date, coupons, ledger, loans, payments, requests
 from loanbook.store.database import make_engine
 
 DESCRIPTION = """\
@@ -26,7 +26,7 @@ def create_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="loanbook", version=__version__, description=DESCRIPTION, docs_url="/docs")
     app.state.engine = engine
     install_error_handlers(app)
-    for module in (borrowers, loans, payments, business_date, ledger):
+    for module in (borrowers, loans, payments, business_date, ledger, requests, coupons):
         app.include_router(module.routes)
     return app
 

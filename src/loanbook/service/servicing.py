@@ -240,3 +240,8 @@ def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal) -> MoneyResult
     uow.commit()
     return MoneyResult((tx_id,), (revaluation.position.allocation(str(tx_id)),), revaluation.position.credit_balance, today)
 
+
+
+# For the other use-case modules (requests, coupons): the same opening and posting.
+open_day = _open_day
+post_change = _post

@@ -137,6 +137,12 @@ class Borrowers:
         self.session.flush()
         return row.id
 
+    def transaction_rows(self, borrower_id: int) -> list[TransactionRow]:
+        """A borrower's transactions in booking order (for a loan's history)."""
+        return list(self.session.scalars(
+            select(TransactionRow).where(TransactionRow.borrower_id == borrower_id).order_by(TransactionRow.id)
+        ))
+
     def books(self, borrower_ids: Sequence[int], *, rows: Sequence[BorrowerRow] = ()) -> dict[int, Book]:
         """The books of several borrowers in four queries (three if their ``rows`` are
         already loaded)."""
