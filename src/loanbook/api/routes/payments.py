@@ -28,7 +28,8 @@ def repay(borrower_id: BorrowerId, body: RepaymentCreate, user: CurrentUser, ide
     allow(user, OWN_PAYMENT, borrower_id=borrower_id)
     paid = amount(body.amount, "amount")
     return idempotency.run(body, lambda uow: RepaymentPublic.of(borrower_id, servicing.repay(
-        uow, borrower_id=borrower_id, amount=paid, value_date=body.value_date, channel=body.channel)))
+        uow, borrower_id=borrower_id, amount=paid, value_date=body.value_date, channel=body.channel,
+        coupon_id=body.coupon_id)))
 
 
 @routes.post("/{borrower_id}/payoffs", status_code=201, response_model=PayoffPublic, responses=MONEY_RESPONSES)
@@ -37,7 +38,7 @@ def pay_off(borrower_id: BorrowerId, body: PayoffCreate, user: CurrentUser, idem
     allow(user, OWN_PAYMENT, borrower_id=borrower_id)
     total = amount(body.total, "total")
     return idempotency.run(body, lambda uow: PayoffPublic.of(borrower_id, servicing.pay_off(
-        uow, borrower_id=borrower_id, loan_ids=list(body.loan_ids), total=total)))
+        uow, borrower_id=borrower_id, loan_ids=list(body.loan_ids), total=total, coupon_id=body.coupon_id)))
 
 
 @routes.post("/{borrower_id}/refunds", status_code=201, response_model=RefundPublic, responses=MONEY_RESPONSES)
