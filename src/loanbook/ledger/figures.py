@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
+from decimal import Decimal
 
 from loanbook.money import to_fen
 from loanbook.rules.position import LoanPosition
@@ -24,6 +25,8 @@ class LoanFigures:
     penalty_paid_fen: int = 0
     fee_recognized_fen: int = 0
     fee_paid_fen: int = 0
+    interest_waived_fen: int = 0  # by coupons (R13): marketing expense
+    penalty_waived_fen: int = 0  # by a negotiated plan (R11): its own account
 
     @property
     def principal_receivable_fen(self) -> int:
@@ -31,11 +34,11 @@ class LoanFigures:
 
     @property
     def interest_receivable_fen(self) -> int:
-        return self.interest_recognized_fen - self.interest_paid_fen
+        return self.interest_recognized_fen - self.interest_paid_fen - self.interest_waived_fen
 
     @property
     def penalty_receivable_fen(self) -> int:
-        return self.penalty_recognized_fen - self.penalty_paid_fen
+        return self.penalty_recognized_fen - self.penalty_paid_fen - self.penalty_waived_fen
 
     @property
     def fee_receivable_fen(self) -> int:
@@ -62,4 +65,6 @@ def figures_of(loan: LoanPosition, principal_fen: int, on: date) -> LoanFigures:
         penalty_paid_fen=to_fen(loan.penalty_paid),
         fee_recognized_fen=sum(to_fen(i.fee) for i in due),
         fee_paid_fen=to_fen(loan.fee_paid),
+        interest_waived_fen=to_fen(loan.coupon_waived),
+        penalty_waived_fen=to_fen(getattr(loan, "penalty_waived", Decimal("0.00"))),
     )
