@@ -5,12 +5,18 @@ transaction with its value date and booking date. Nothing in it is a running tot
 loan's state on any day is computed from these facts in value-date order
 (:func:`loanbook.rules.replay.position`), so a repayment learnt of late gives exactly
 the result it would have given on time.
+
+Within one value date, facts are applied in the order they happened (R6, R11:
+"during day a, in the order of that day's events"): by ``received_at``, the time the
+money was received or the channel reports (in a scenario: the event's place in the
+file). A fact without one (a late-booked item whose channel reported no time) comes
+after every fact of its value date that has one; ties keep booking order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from loanbook.money import ZERO
@@ -41,6 +47,7 @@ class Repayment:
     value_date: date
     amount: Decimal
     booked_on: date
+    received_at: datetime | None = None  # intra-day order (module docstring)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,7 @@ class Payoff:
     loan_id: str
     amount: Decimal
     booked_on: date
+    received_at: datetime | None = None  # intra-day order (module docstring)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +70,18 @@ class Refund:
     value_date: date
     amount: Decimal
     booked_on: date
+    received_at: datetime | None = None  # intra-day order (module docstring)
 
 
 Transaction = Repayment | Payoff | Refund
+
+_NO_TIME = datetime.max  # a fact without a time of receipt: after those with one
+
+
+def intraday_key(fact: Transaction, booking_index: int) -> tuple[datetime, int]:
+    """How facts of one value date are ordered: by the time they happened, then by
+    booking order (module docstring)."""
+    return (fact.received_at or _NO_TIME, booking_index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +89,8 @@ class Book:
     """Everything the rules know of one borrower: credit line, loans, transactions.
 
     Loans are in disbursement order and transactions in the order they were booked;
-    that order breaks ties between transactions of the same value date.
+    within a value date the replay orders them by ``received_at``, and booking order
+    breaks the ties that are left (module docstring).
     """
 
     credit_limit: Decimal

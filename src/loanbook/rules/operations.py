@@ -7,7 +7,7 @@ did. A refusal raises and returns nothing, so a refused operation changes nothin
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from loanbook.errors import BadInput, Conflict, NotFound, RuleRefusal
@@ -94,10 +94,30 @@ def disburse(
     return book.with_loan(loan), loan
 
 
+def _check_received_at(received_at: datetime | None) -> datetime | None:
+    """The intra-day order key (R6, :mod:`loanbook.rules.book`): a time with a zone is
+    compared in UTC, so keys from different channels stay comparable."""
+    if received_at is None:
+        return None
+    if not isinstance(received_at, datetime):
+        raise BadInput(f"received_at {received_at!r} is not a date and time")
+    if received_at.tzinfo is not None:
+        return received_at.astimezone(timezone.utc).replace(tzinfo=None)
+    return received_at
+
+
 def repay(
-    book: Book, *, amount: Decimal, value_date: date, business_date: date, tx_id: str | None = None
+    book: Book,
+    *,
+    amount: Decimal,
+    value_date: date,
+    business_date: date,
+    tx_id: str | None = None,
+    received_at: datetime | None = None,
 ) -> tuple[Book, Allocation]:
-    """A borrower-level repayment with its value date, booked on ``business_date`` (R6)."""
+    """A borrower-level repayment with its value date, booked on ``business_date`` (R6).
+    ``received_at`` places it among the other facts of its value date (the time it was
+    received or the channel reports; None: after those with a time)."""
     _check_amount(amount, "repayment amount")
     _check_value_date(value_date, business_date, "repayment")
     _check_business_date(book, business_date)
@@ -106,17 +126,30 @@ def repay(
     first_day = book.loans[0].disbursed_on
     if value_date < first_day:
         raise BadInput(f"repayment value date {value_date} is before the borrower's first loan exists ({first_day})")
-    repayment = Repayment(tx_id or book.next_tx_id(), value_date, amount, business_date)
+    repayment = Repayment(tx_id or book.next_tx_id(), value_date, amount, business_date, _check_received_at(received_at))
     new_book = book.with_transaction(repayment)
     return new_book, _allocation_of(new_book, repayment.tx_id, value_date)
 
 
-def quote(book: Book, loan_id: str, on: date) -> PayoffQuote:
-    """R8: what settling ``loan_id`` costs during ``on``; a quote changes nothing."""
+QUOTE_TX = "quote"  # the id of the payoff a quote imagines, never booked
+
+
+def quote(book: Book, loan_id: str, on: date, *, received_at: datetime | None = None) -> PayoffQuote:
+    """R8: what settling ``loan_id`` costs during ``on`` for a payoff at ``received_at``
+    (None: after everything known of that day); a quote changes nothing."""
+    return _quote_at(book, loan_id, on, QUOTE_TX, _check_received_at(received_at))
+
+
+def _quote_at(book: Book, loan_id: str, on: date, tx_id: str, received_at: datetime | None) -> PayoffQuote:
+    """The quote a payoff ``tx_id`` at ``received_at`` on ``on`` sees: the loan after
+    exactly the facts that happened before it, by value date and within ``on`` by the
+    order they happened (R6, R8). Whether the loan is settled is judged there too, so a
+    late-booked payoff is refused only if the loan was settled as of its own value date."""
     loan = _known_loan(book, loan_id)
     if on < loan.disbursed_on:
         raise BadInput(f"loan {loan_id} does not exist yet on {on} (disbursed {loan.disbursed_on})")
-    current = position(book, on, include_day=True).loan(loan_id)
+    imagined = Payoff(tx_id, on, loan_id, ZERO, on, received_at)
+    current = position(book.with_transaction(imagined), on, include_day=True, before_tx=tx_id).loan(loan_id)
     check_payoff_allowed(loan, on, current.settled_on)
     return current.payoff
 
@@ -129,15 +162,18 @@ def pay_off(
     business_date: date,
     amount: Decimal | None = None,
     tx_id: str | None = None,
+    received_at: datetime | None = None,
 ) -> tuple[Book, Allocation]:
-    """Settle one loan at the day's quote; ``amount`` is the total the borrower confirmed."""
+    """Settle one loan at the quote of its moment; ``amount`` is the total the borrower
+    confirmed. A payoff learnt of late is judged by its value date (R6): refused only
+    if the loan was settled before it by value-date order; a repayment value-dated
+    later then finds nothing to pay and becomes credit balance."""
     _check_value_date(value_date, business_date, "payoff")
     _check_business_date(book, business_date)
     _known_loan(book, loan_id)
-    settled_later = position(book, business_date, include_day=True).loan(loan_id)
-    if settled_later is not None and settled_later.settled_on is not None:
-        raise RuleRefusal(f"loan {loan_id} was settled on {settled_later.settled_on}: there is nothing left to pay off")
-    today = quote(book, loan_id, value_date)
+    received_at = _check_received_at(received_at)
+    tx_id = tx_id or book.next_tx_id()
+    today = _quote_at(book, loan_id, value_date, tx_id, received_at)
     if amount is not None:
         _check_amount(amount, "payoff total")
         if amount != today.total:
@@ -145,13 +181,19 @@ def pay_off(
                 f"payoff total {amount} is not the quote for loan {loan_id} on {value_date}, "
                 f"which is {today.total}: ask for a new quote (R8)"
             )
-    payoff = Payoff(tx_id or book.next_tx_id(), value_date, loan_id, today.total, business_date)
+    payoff = Payoff(tx_id, value_date, loan_id, today.total, business_date, received_at)
     new_book = book.with_transaction(payoff)
     return new_book, _allocation_of(new_book, payoff.tx_id, value_date)
 
 
 def refund(
-    book: Book, *, amount: Decimal, value_date: date, business_date: date, tx_id: str | None = None
+    book: Book,
+    *,
+    amount: Decimal,
+    value_date: date,
+    business_date: date,
+    tx_id: str | None = None,
+    received_at: datetime | None = None,
 ) -> tuple[Book, Allocation]:
     """Pay back part or all of the credit balance on request (R6). A refund is the
     lender's own act, so it is value-dated on the day it is made."""
@@ -163,7 +205,7 @@ def refund(
     balance = position(book, business_date, include_day=True).credit_balance
     if amount > balance:
         raise RuleRefusal(f"refund of {amount} is more than the credit balance {balance}")
-    item = Refund(tx_id or book.next_tx_id(), value_date, amount, business_date)
+    item = Refund(tx_id or book.next_tx_id(), value_date, amount, business_date, _check_received_at(received_at))
     new_book = book.with_transaction(item)
     return new_book, _allocation_of(new_book, item.tx_id, value_date)
 

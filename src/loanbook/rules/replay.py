@@ -6,8 +6,9 @@ which is what makes a repayment learnt of late give exactly the on-time result (
 what the system *knew* on a day is a filter on the book (:meth:`Book.known_before`).
 
 Within a day: first a credit balance is applied if the day is a due date (R6, at the
-start of the day), then the day's transactions in booking order. Penalty for a day runs
-on what is unpaid after that day's repayments (R7).
+start of the day), then the day's transactions in the order they happened
+(:func:`loanbook.rules.book.intraday_key`: time received, then booking order). Penalty
+for a day runs on what is unpaid after that day's repayments (R7).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from loanbook.errors import InvariantBroken
 from loanbook.money import ZERO
 from loanbook.rules.accrual import OpenInstalment
 from loanbook.rules.allocation import AllocationOrder, allocate
-from loanbook.rules.book import Book, Loan, Payoff, Refund, Repayment, Transaction
+from loanbook.rules.book import Book, Loan, Payoff, Refund, Repayment, Transaction, intraday_key
 from loanbook.rules.payoff import Owed, earliest_payoff_date, payoff_quote, settle
 from loanbook.rules.position import (
     Allocation,
@@ -132,30 +133,40 @@ class _Replay:
         self.allocations.append(Allocation(tx.tx_id, "payoff", tx.value_date, tx.amount, tuple(lines), surplus))
 
 
-def position(book: Book, on: date, *, include_day: bool = False) -> Position:
+def position(book: Book, on: date, *, include_day: bool = False, before_tx: str | None = None) -> Position:
     """The borrower's position as of the start of ``on`` (R5).
 
     With ``include_day`` the transactions value-dated ``on`` are applied too: the
-    position during the day, after them, which is what a quote or a new transaction
-    on ``on`` must see.
+    position during the day, after them, which is what a new transaction on ``on``
+    must see. With ``before_tx`` as well, only those that happened before that
+    transaction of ``on`` are applied: what a payoff's quote sees (R8, R6).
     """
     with localcontext() as ctx:
         ctx.prec = EXACT_DIGITS
         replay = _Replay(book, on)
-        transactions_by_day: dict[date, list[Transaction]] = defaultdict(list)
-        for tx in book.transactions:  # booking order breaks same-day ties
+        transactions_by_day: dict[date, list[tuple[tuple, Transaction]]] = defaultdict(list)
+        for index, tx in enumerate(book.transactions):
             if tx.value_date < on or (include_day and tx.value_date == on):
-                transactions_by_day[tx.value_date].append(tx)
+                transactions_by_day[tx.value_date].append((intraday_key(tx, index), tx))
         due_days = {i.due_date for o in replay.loans for i in o.instalments if i.due_date <= on}
         for day in sorted(due_days | transactions_by_day.keys()):
             if day in due_days:
                 replay.apply_credit(day)
-            for tx in transactions_by_day.get(day, ()):
+            day_transactions = transactions_by_day.get(day, ())
+            if len(day_transactions) > 1:
+                day_transactions.sort(key=_first)
+            for _, tx in day_transactions:
+                if day == on and tx.tx_id == before_tx:
+                    break
                 replay.apply(tx)
         if replay.credit_balance < 0:
             raise InvariantBroken("negative credit balance")
         loans = tuple(_loan_position(open_loan, on) for open_loan in replay.loans)
         return Position(on, replay.credit_balance, loans, tuple(replay.allocations))
+
+
+def _first(item: tuple) -> object:
+    return item[0]
 
 
 def _loan_position(open_loan: _OpenLoan, on: date) -> LoanPosition:

@@ -1,16 +1,22 @@
 """Playing a scenario through the servicing engine (SCENARIOS.md).
 
 The runner keeps its own business date: it walks the days on which events are booked
-and checkpoints are taken, in order. On each day it first looks (a checkpoint sees the
-state at the start of the day, knowing only what was booked before it), then books that
-day's events through a :class:`Servicing` port. The port is the engine: the pure core
-here (:class:`CoreServicing`); the same runner can drive the stored service.
+and checkpoints are taken, in order. On each day it books that day's loans and events
+through a :class:`Servicing` port, then looks: a checkpoint sees the state at the start
+of the day, knowing only what was booked before it, and every loan disbursed by that
+day (SCENARIOS.md: "A loan appears from its disbursement day on"). The port is the
+engine: the pure core here (:class:`CoreServicing`); the same runner can drive the
+stored service.
+
+Events of one value day happen in file order (SCENARIOS.md), whenever each is booked:
+the runner gives each event a time of receipt on its value day from its place in the
+file (:func:`event_time`), which the engine orders that day's facts by (R6).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Protocol
 
@@ -28,11 +34,14 @@ class Servicing(Protocol):
 
     def disburse(self, spec: LoanSpec, business_date: date) -> None: ...
 
-    def repay(self, amount: Decimal, value_date: date, business_date: date) -> None: ...
+    def repay(self, amount: Decimal, value_date: date, business_date: date, received_at: datetime) -> None: ...
 
-    def pay_off(self, loan_id: str, value_date: date, business_date: date) -> None: ...
+    def pay_off(self, loan_id: str, value_date: date, business_date: date, received_at: datetime) -> None: ...
 
-    def position(self, on: date) -> Position: ...
+    def position(self, on: date) -> Position:
+        """The state at the start of ``on`` (R5), knowing only what was booked before
+        it, with every loan disbursed by ``on``; called after that day's bookings."""
+        ...
 
 
 class CoreServicing:
@@ -53,11 +62,15 @@ class CoreServicing:
             partner_share=spec.partner_share,
         )
 
-    def repay(self, amount: Decimal, value_date: date, business_date: date) -> None:
-        self.book, _ = operations.repay(self.book, amount=amount, value_date=value_date, business_date=business_date)
+    def repay(self, amount: Decimal, value_date: date, business_date: date, received_at: datetime) -> None:
+        self.book, _ = operations.repay(
+            self.book, amount=amount, value_date=value_date, business_date=business_date, received_at=received_at
+        )
 
-    def pay_off(self, loan_id: str, value_date: date, business_date: date) -> None:
-        self.book, _ = operations.pay_off(self.book, loan_id=loan_id, value_date=value_date, business_date=business_date)
+    def pay_off(self, loan_id: str, value_date: date, business_date: date, received_at: datetime) -> None:
+        self.book, _ = operations.pay_off(
+            self.book, loan_id=loan_id, value_date=value_date, business_date=business_date, received_at=received_at
+        )
 
     def position(self, on: date) -> Position:
         return position(self.book.known_before(on), on)
@@ -70,11 +83,18 @@ class ScenarioResult:
     failures: list[Failure] = field(default_factory=list)
 
 
+def event_time(event: Event) -> datetime:
+    """SCENARIOS.md: events of one value day happen in file order. Event n happens n
+    microseconds into its value day (a file never has a day's worth of them): a time of
+    receipt that keeps that order whatever day each event is booked on (R6)."""
+    return datetime.combine(event.value_date, time()) + timedelta(microseconds=event.number)
+
+
 def _book(engine: Servicing, event: Event) -> None:
     if event.action == "repay":
-        engine.repay(event.amount, event.value_date, event.booked_on)
+        engine.repay(event.amount, event.value_date, event.booked_on, event_time(event))
     elif event.action == "payoff":
-        engine.pay_off(event.loan_id, event.value_date, event.booked_on)
+        engine.pay_off(event.loan_id, event.value_date, event.booked_on, event_time(event))
     else:
         engine.disburse(event.draw, event.booked_on)
 
@@ -99,11 +119,11 @@ def play(scenario: Scenario, engine: Servicing | None = None) -> ScenarioResult:
     queue = iter(bookings)
     pending = next(queue, None)
     for day in days:
-        if day in scenario.checkpoints:
-            result.checkpoints.append(engine.position(day))
         while pending is not None and pending[0] == day:
             _book_checked(engine, pending[1], scenario, result)
             pending = next(queue, None)
+        if day in scenario.checkpoints:  # the start of the day, with the day's new loans
+            result.checkpoints.append(engine.position(day))
     result.failures.extend(compare(scenario, result.checkpoints))
     return result
 

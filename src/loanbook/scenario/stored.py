@@ -8,7 +8,7 @@ booked through the services, and every checkpoint reads the stored books back.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine
@@ -54,26 +54,28 @@ class StoredServicing:
             )
         self.loan_ids[spec.loan_id] = done.loan_id
 
-    def repay(self, amount: Decimal, value_date: date, business_date: date) -> None:
+    def repay(self, amount: Decimal, value_date: date, business_date: date, received_at: datetime) -> None:
         self._reach(business_date)
         with UnitOfWork(self.engine) as uow:
-            servicing.repay(uow, borrower_id=self.borrower_id, amount=amount, value_date=value_date, channel="scenario")
+            servicing.repay(uow, borrower_id=self.borrower_id, amount=amount, value_date=value_date, channel="scenario",
+                            received_at=received_at)
 
-    def pay_off(self, loan_id: str, value_date: date, business_date: date) -> None:
+    def pay_off(self, loan_id: str, value_date: date, business_date: date, received_at: datetime) -> None:
         self._reach(business_date)
         stored_id = self.loan_ids.get(loan_id)
         if stored_id is None:
             raise BadInput(f"loan {loan_id} does not exist yet on {value_date}")
         with UnitOfWork(self.engine) as uow:
-            _, quote = servicing.payoff_quote(uow, stored_id, value_date)
+            _, quote = servicing.payoff_quote(uow, stored_id, value_date, received_at=received_at)
         with UnitOfWork(self.engine) as uow:
-            servicing.pay_off(uow, borrower_id=self.borrower_id, loan_ids=[stored_id], total=quote.total, value_date=value_date)
+            servicing.pay_off(uow, borrower_id=self.borrower_id, loan_ids=[stored_id], total=quote.total, value_date=value_date,
+                              received_at=received_at)
 
     def position(self, on: date) -> Position:
         self._reach(on)
         with UnitOfWork(self.engine) as uow:
             book = uow.borrowers.book(self.borrower_id)
         names = {str(stored): name for name, stored in self.loan_ids.items()}
-        current = position(book, on, include_day=True)
+        current = position(book.known_before(on), on)  # the start of ``on``, after its bookings (runner)
         loans = tuple(dataclasses.replace(loan, loan_id=names[loan.loan_id]) for loan in current.loans)
         return dataclasses.replace(current, loans=loans)

@@ -4,7 +4,7 @@ and the reads that go with them. Each takes a fresh unit of work and commits onc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from loanbook.errors import BadInput, Conflict, NotFound
@@ -149,15 +149,29 @@ def loan_state(uow: UnitOfWork, loan_id: int) -> tuple[int, LoanPosition, date]:
     return row.borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
 
 
-def payoff_quote(uow: UnitOfWork, loan_id: int, on: date | None = None) -> tuple[int, PayoffQuote]:
-    """(borrower id, the payoff quote of ``on``, default the business date) (R8)."""
+def _received_at(reported: datetime | None, value_date: date, today: date) -> datetime | None:
+    """R6: a value day's facts are ordered as they happened: the time the channel
+    reports, else the time received if the money is value-dated today; a late-booked
+    item with no reported time has none, and comes after the day's timed facts."""
+    if reported is not None:
+        return reported
+    return datetime.now(timezone.utc).replace(tzinfo=None) if value_date == today else None
+
+
+def payoff_quote(
+    uow: UnitOfWork, loan_id: int, on: date | None = None, *, received_at: datetime | None = None
+) -> tuple[int, PayoffQuote]:
+    """(borrower id, the payoff quote of ``on``, default the business date) (R8), for a
+    payoff at ``received_at`` (default: after everything known of that day)."""
     row = uow.borrowers.loan_row(loan_id)
     if row is None:
         raise NotFound(f"no loan {loan_id}")
     today = uow.business_dates.get()
     if on is not None and on > today:
         raise BadInput(f"a quote is for today ({today}) or a day before, not {on}")
-    return row.borrower_id, operations.quote(uow.borrowers.book(row.borrower_id), str(loan_id), on or today)
+    return row.borrower_id, operations.quote(
+        uow.borrowers.book(row.borrower_id), str(loan_id), on or today, received_at=received_at
+    )
 
 
 def borrower_bill(uow: UnitOfWork, borrower_id: int, due_date: date) -> Bill:
@@ -167,16 +181,26 @@ def borrower_bill(uow: UnitOfWork, borrower_id: int, due_date: date) -> Bill:
 
 
 def repay(
-    uow: UnitOfWork, *, borrower_id: int, amount: Decimal, value_date: date | None = None, channel: str = ""
+    uow: UnitOfWork,
+    *,
+    borrower_id: int,
+    amount: Decimal,
+    value_date: date | None = None,
+    channel: str = "",
+    received_at: datetime | None = None,
 ) -> MoneyResult:
-    """A borrower-level repayment, value-dated (default: the business date) (R6)."""
+    """A borrower-level repayment, value-dated (default: the business date) (R6);
+    ``received_at`` is the time the channel reports it was paid, if it does."""
     today = _open_day(uow)
     value_date = value_date or today
+    received_at = _received_at(received_at, value_date, today)
     book = _locked_book(uow, borrower_id)
-    new_book, _ = operations.repay(book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX)
+    new_book, _ = operations.repay(
+        book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX, received_at=received_at
+    )
     tx_id = uow.borrowers.add_transaction(
         borrower_id=borrower_id, kind="repayment", loan_id=None, value_date=value_date, booked_on=today,
-        amount_fen=to_fen(amount), channel=channel[:32],
+        amount_fen=to_fen(amount), channel=channel[:32], received_at=new_book.transactions[-1].received_at,
     )
     stored = new_book.renamed(PENDING_TX, str(tx_id))
     revaluation = _post(uow, borrower_id, stored, today, kind="repayment", cash_fen=to_fen(amount), tx_id=tx_id)
@@ -186,13 +210,21 @@ def repay(
 
 
 def pay_off(
-    uow: UnitOfWork, *, borrower_id: int, loan_ids: list[int], total: Decimal, value_date: date | None = None
+    uow: UnitOfWork,
+    *,
+    borrower_id: int,
+    loan_ids: list[int],
+    total: Decimal,
+    value_date: date | None = None,
+    received_at: datetime | None = None,
 ) -> MoneyResult:
     """Settle the chosen loans at the quotes of ``value_date`` (default: today); ``total``
     is what the borrower confirmed, and must be the sum of those quotes (R8). A payoff
-    learnt of late is value-dated on the day it was paid."""
+    learnt of late is value-dated on the day it was paid, and placed in that day at
+    ``received_at`` if the channel reports it (R6)."""
     today = _open_day(uow)
     on = value_date or today
+    received_at = _received_at(received_at, on, today)
     if not loan_ids:
         raise BadInput("name at least one loan to pay off")
     if len(set(loan_ids)) != len(loan_ids):
@@ -201,7 +233,7 @@ def pay_off(
     for loan_id in loan_ids:
         if book.loan(str(loan_id)) is None:
             raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")
-    quotes = [operations.quote(book, str(loan_id), on) for loan_id in loan_ids]
+    quotes = [operations.quote(book, str(loan_id), on, received_at=received_at) for loan_id in loan_ids]
     expected = sum((q.total for q in quotes), Decimal("0.00"))
     if total != expected:
         raise Conflict(
@@ -211,12 +243,13 @@ def pay_off(
     tx_ids = []
     for loan_id, quote in zip(loan_ids, quotes):
         book, _ = operations.pay_off(
-            book, loan_id=str(loan_id), value_date=on, business_date=today, amount=quote.total, tx_id=PENDING_TX
+            book, loan_id=str(loan_id), value_date=on, business_date=today, amount=quote.total, tx_id=PENDING_TX,
+            received_at=received_at,
         )
         tx_ids.append(
             uow.borrowers.add_transaction(
                 borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=on, booked_on=today,
-                amount_fen=to_fen(quote.total), channel="payoff",
+                amount_fen=to_fen(quote.total), channel="payoff", received_at=book.transactions[-1].received_at,
             )
         )
         book = book.renamed(PENDING_TX, str(tx_ids[-1]))
@@ -230,10 +263,13 @@ def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal) -> MoneyResult
     """Pay back credit balance to the borrower (R6)."""
     today = _open_day(uow)
     book = _locked_book(uow, borrower_id)
-    new_book, _ = operations.refund(book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX)
+    new_book, _ = operations.refund(
+        book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX,
+        received_at=_received_at(None, today, today),
+    )
     tx_id = uow.borrowers.add_transaction(
         borrower_id=borrower_id, kind="refund", loan_id=None, value_date=today, booked_on=today,
-        amount_fen=to_fen(amount), channel="refund",
+        amount_fen=to_fen(amount), channel="refund", received_at=new_book.transactions[-1].received_at,
     )
     stored = new_book.renamed(PENDING_TX, str(tx_id))
     revaluation = _post(uow, borrower_id, stored, today, kind="refund", cash_fen=-to_fen(amount), tx_id=tx_id)

@@ -70,10 +70,10 @@ def loan_from_rows(row: LoanRow, plan: list[PlanInstalmentRow], product: Product
 def transaction_from_row(row: TransactionRow) -> Transaction:
     amount = from_fen(row.amount_fen)
     if row.kind == "repayment":
-        return Repayment(str(row.id), row.value_date, amount, row.booked_on)
+        return Repayment(str(row.id), row.value_date, amount, row.booked_on, row.received_at)
     if row.kind == "payoff":
-        return Payoff(str(row.id), row.value_date, str(row.loan_id), amount, row.booked_on)
-    return Refund(str(row.id), row.value_date, amount, row.booked_on)
+        return Payoff(str(row.id), row.value_date, str(row.loan_id), amount, row.booked_on, row.received_at)
+    return Refund(str(row.id), row.value_date, amount, row.booked_on, row.received_at)
 
 
 def book_from_rows(

@@ -88,6 +88,9 @@ class TransactionRow(Base):
     booked_on: Mapped[date] = mapped_column(Date)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     channel: Mapped[str] = mapped_column(String(32), default="")
+    # R6: the order within a value date (time received or reported by the channel, UTC);
+    # null: a late-booked item with no reported time, after the day's timed ones (0004)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # R13: the coupon a repayment or payoff redeemed; unique, so a coupon is used once.
     coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"), nullable=True, unique=True)
     # R11: kind extension/negotiation is a plan change, the fact of an approved request.

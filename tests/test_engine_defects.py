@@ -1,0 +1,91 @@
+"""Issue 6's three engine defects (10, 11, 12), each with its minimal scenario, played in
+memory (tests/store/test_engine_defects_through_store.py plays them through the store),
+and the core rules behind them: R5 (a loan exists from its disbursement day), R6 (all
+rules use the value date; a value day's facts in the order they happened), R8."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from builders import loan_on, new_book, with_loan
+from paths import ROOT
+from words import A, D
+from loanbook.errors import RuleRefusal
+from loanbook.rules import operations
+from loanbook.rules.position import LoanStatus
+from loanbook.rules.replay import position
+from loanbook.scenario.model import load_scenario
+from loanbook.scenario.runner import play
+
+DEFECTS = sorted((ROOT / "tests" / "scenarios" / "engine-defects").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", DEFECTS, ids=[p.stem for p in DEFECTS])
+def test_issue_6_defect_scenario_passes_in_memory(path):
+    result = play(load_scenario(path))
+    assert result.failures == [], result.failures
+    assert len(result.checkpoints) == len(result.scenario.checkpoints)
+
+
+def test_defect_10_the_checkpoint_on_the_disbursement_day_shows_the_loan():
+    result = play(load_scenario(DEFECTS[0]))
+    first = result.checkpoints[0]
+    loan = first.loan("A")
+    assert loan is not None and loan.status is LoanStatus.ACTIVE
+    assert loan.principal_outstanding == A("10000.00") and loan.payoff is None  # R8: no payoff that day
+
+
+def one_term_loan():
+    return with_loan(new_book(), "A", "1000.00", 1, D("2026-01-15"))
+
+
+def test_defect_11_a_late_booked_payoff_before_the_settling_repayment_is_accepted():
+    book, _ = operations.repay(one_term_loan(), amount=A("1013.00"), value_date=D("2026-02-10"), business_date=D("2026-02-10"))
+    book, allocation = operations.pay_off(book, loan_id="A", value_date=D("2026-02-01"), business_date=D("2026-02-20"))
+    assert allocation.amount == A("1008.50")  # 1000.00 + 1000.00 x 0.0005 x 17 days (R8)
+    after = position(book, D("2026-02-21"))
+    assert after.loan("A").settled_on == D("2026-02-01")
+    assert after.credit_balance == A("1013.00")  # the later repayment found nothing to pay (R6)
+
+
+def test_defect_11_a_payoff_value_dated_after_the_settlement_is_still_refused():
+    book, _ = operations.repay(one_term_loan(), amount=A("1013.00"), value_date=D("2026-02-10"), business_date=D("2026-02-10"))
+    with pytest.raises(RuleRefusal, match="settled on 2026-02-10"):
+        operations.pay_off(book, loan_id="A", value_date=D("2026-02-11"), business_date=D("2026-02-20"))
+
+
+def at(day: str, hour: int) -> datetime:
+    return datetime.combine(D(day), datetime.min.time()).replace(hour=hour)
+
+
+def test_defect_12_a_payoff_received_earlier_that_day_is_applied_first():
+    book, _ = operations.repay(one_term_loan(), amount=A("5.00"), value_date=D("2026-02-20"),
+                               business_date=D("2026-02-20"), received_at=at("2026-02-20", 15))
+    # R8: the quote of a payoff at 09:00 does not see the 5.00 paid at 15:00
+    assert operations.quote(book, "A", D("2026-02-20"), received_at=at("2026-02-20", 9)).total == A("1020.60")
+    assert operations.quote(book, "A", D("2026-02-20")).total == A("1015.60")  # no time: after the day's facts
+    book, allocation = operations.pay_off(book, loan_id="A", value_date=D("2026-02-20"),
+                                          business_date=D("2026-02-22"), received_at=at("2026-02-20", 9))
+    assert allocation.amount == A("1020.60")
+    after = position(book, D("2026-02-23"))
+    assert after.credit_balance == A("5.00")
+    assert after.loan("A").penalty_paid == A("7.60")
+
+
+def test_defect_12_a_late_item_without_a_time_comes_after_the_days_timed_items():
+    book, _ = operations.repay(one_term_loan(), amount=A("5.00"), value_date=D("2026-02-20"),
+                               business_date=D("2026-02-20"), received_at=at("2026-02-20", 23))
+    book, allocation = operations.pay_off(book, loan_id="A", value_date=D("2026-02-20"), business_date=D("2026-02-22"))
+    assert allocation.amount == A("1015.60")  # what the day's quote showed once the 5.00 was known
+    assert position(book, D("2026-02-23")).credit_balance == A("0.00")
+
+
+def test_defect_12_times_with_a_zone_are_compared_in_utc():
+    book, _ = operations.repay(one_term_loan(), amount=A("5.00"), value_date=D("2026-02-20"),
+                               business_date=D("2026-02-20"), received_at=datetime.fromisoformat("2026-02-20T09:00+08:00"))
+    assert book.transactions[-1].received_at == at("2026-02-20", 1)
+    quote = operations.quote(book, "A", D("2026-02-20"), received_at=datetime.fromisoformat("2026-02-20T08:30+08:00"))
+    assert quote.total == A("1020.60")  # 00:30 UTC, before the 5.00
+    assert loan_on(book, "A", D("2026-02-21")).penalty_paid == A("5.00")
