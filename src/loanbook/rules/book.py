@@ -20,7 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from loanbook.money import ZERO
-from loanbook.rules.products import Product
+from loanbook.rules.products import Product, RepaymentMethod
 from loanbook.rules.schedule import Instalment
 
 
@@ -41,18 +41,21 @@ class Loan:
 
 @dataclass(frozen=True, slots=True)
 class Repayment:
-    """Money received from the borrower, for whatever is due (R6)."""
+    """Money received from the borrower, for whatever is due (R6). With ``coupon_id`` the
+    coupon first waives unpaid interest of the instalments due, in R6 order (R13)."""
 
     tx_id: str
     value_date: date
     amount: Decimal
     booked_on: date
     received_at: datetime | None = None  # intra-day order (module docstring)
+    coupon_id: str | None = None  # R13: a coupon redeemed with this repayment
 
 
 @dataclass(frozen=True, slots=True)
 class Payoff:
-    """Early settlement of one loan at the day's quoted amount (R8)."""
+    """Early settlement of one loan at the day's quoted amount (R8). ``amount`` is the
+    cash paid: the quote less what ``coupon_id``'s coupon waived of its interest (R13)."""
 
     tx_id: str
     value_date: date
@@ -60,6 +63,7 @@ class Payoff:
     amount: Decimal
     booked_on: date
     received_at: datetime | None = None  # intra-day order (module docstring)
+    coupon_id: str | None = None  # R13: a coupon redeemed with this payoff
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +79,71 @@ class Refund:
 
 Transaction = Repayment | Payoff | Refund
 
+
+@dataclass(frozen=True, slots=True)
+class Coupon:
+    """An interest-free coupon (还款免息券) granted to the borrower (R13): it waives
+    interest up to ``amount`` (its face value), once, on a day from ``granted_on`` to
+    ``expires_on``, both included; never principal, penalty or fees."""
+
+    coupon_id: str
+    amount: Decimal
+    granted_on: date
+    expires_on: date
+    booked_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """An approved extension (展期) of ``loan_id`` by ``months`` (R11), effective during its
+    approval day ``value_date``, in the order of that day's facts: the instalments due
+    after that day are re-planned over their count + ``months`` periods."""
+
+    fact_id: str
+    loan_id: str
+    value_date: date  # the approval day a
+    months: int
+    booked_on: date
+    received_at: datetime | None = None  # intra-day order (module docstring)
+
+
+PENALTY_WAIVER_ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class NegotiatedPlan:
+    """An approved negotiated repayment (协商还款) of ``loan_id`` (R11), effective during its
+    approval day ``value_date``: the old plan closes and a plan of ``months`` periods
+    with ``method`` starts over the whole principal outstanding; the unpaid interest and
+    the penalty (less the waiver) are carried to its first instalment.
+
+    ``waive_penalty`` is :data:`PENALTY_WAIVER_ALL` or an amount (ZERO: none). The
+    carried figures are not stored: the replay computes them on the approval day, so a
+    repayment learnt of late and value-dated before it is taken into account; an amount
+    waived is then at most the penalty payable on that day.
+    """
+
+    fact_id: str
+    loan_id: str
+    value_date: date  # the approval day a
+    method: RepaymentMethod
+    months: int
+    waive_penalty: Decimal | str
+    booked_on: date
+    received_at: datetime | None = None  # intra-day order (module docstring)
+
+
+PlanChange = Extension | NegotiatedPlan
+Fact = Transaction | PlanChange
+
 _NO_TIME = datetime.max  # a fact without a time of receipt: after those with one
 
 
-def intraday_key(fact: Transaction, booking_index: int) -> tuple[datetime, int]:
-    """How facts of one value date are ordered: by the time they happened, then by
-    booking order (module docstring)."""
-    return (fact.received_at or _NO_TIME, booking_index)
+def intraday_key(fact: Fact, booking_index: int, group: int = 0) -> tuple[datetime, date, int, int]:
+    """How facts of one value date are ordered: by the time they happened, then in
+    booking order (booking day, then money before plan changes booked without a time,
+    then the order within each; module docstring)."""
+    return (fact.received_at or _NO_TIME, fact.booked_on, group, booking_index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +158,8 @@ class Book:
     credit_limit: Decimal
     loans: tuple[Loan, ...] = ()
     transactions: tuple[Transaction, ...] = ()
+    coupons: tuple[Coupon, ...] = ()  # R13, in the order granted
+    plan_changes: tuple[PlanChange, ...] = ()  # R11, approved ones only, in booking order
 
     def loan(self, loan_id: str) -> Loan | None:
         for loan in self.loans:
@@ -109,17 +173,42 @@ class Book:
     def with_transaction(self, transaction: Transaction) -> Book:
         return replace(self, transactions=self.transactions + (transaction,))
 
+    def with_coupon(self, coupon: Coupon) -> Book:
+        return replace(self, coupons=self.coupons + (coupon,))
+
+    def with_plan_change(self, change: PlanChange) -> Book:
+        return replace(self, plan_changes=self.plan_changes + (change,))
+
+    def coupon(self, coupon_id: str) -> Coupon | None:
+        for coupon in self.coupons:
+            if coupon.coupon_id == coupon_id:
+                return coupon
+        return None
+
+    def redemption_of(self, coupon_id: str) -> Repayment | Payoff | None:
+        """The transaction that redeemed ``coupon_id``, if any (R13: once)."""
+        for tx in self.transactions:
+            if isinstance(tx, (Repayment, Payoff)) and tx.coupon_id == coupon_id:
+                return tx
+        return None
+
     def renamed(self, old_id: str, new_id: str) -> Book:
-        """The same book with a loan or transaction under its stored id: the core names a
-        new fact before the database has given it one."""
+        """The same book with a loan, transaction, coupon or plan change under its stored
+        id: the core names a new fact before the database has given it one."""
+
+        def renamed_fact(fact):
+            changes = {}
+            for name in ("tx_id", "fact_id", "loan_id", "coupon_id"):
+                if getattr(fact, name, None) == old_id:
+                    changes[name] = new_id
+            return replace(fact, **changes) if changes else fact
+
         return replace(
             self,
             loans=tuple(replace(loan, loan_id=new_id) if loan.loan_id == old_id else loan for loan in self.loans),
-            transactions=tuple(
-                replace(tx, **{"tx_id": new_id} if tx.tx_id == old_id else {},
-                        **{"loan_id": new_id} if isinstance(tx, Payoff) and tx.loan_id == old_id else {})
-                for tx in self.transactions
-            ),
+            transactions=tuple(renamed_fact(tx) for tx in self.transactions),
+            coupons=tuple(renamed_fact(coupon) for coupon in self.coupons),
+            plan_changes=tuple(renamed_fact(change) for change in self.plan_changes),
         )
 
     def known_before(self, day: date) -> Book:
@@ -128,7 +217,19 @@ class Book:
             self,
             loans=tuple(loan for loan in self.loans if loan.disbursed_on <= day),
             transactions=tuple(tx for tx in self.transactions if tx.booked_on < day),
+            coupons=tuple(coupon for coupon in self.coupons if coupon.booked_on < day),
+            plan_changes=tuple(change for change in self.plan_changes if change.booked_on < day),
         )
+
+    def last_booked_on(self) -> date | None:
+        """The latest day the book changed (the business date never goes back)."""
+        days = [fact.booked_on for group in (self.transactions, self.coupons, self.plan_changes) for fact in group]
+        if self.loans:
+            days.append(self.loans[-1].disbursed_on)
+        return max(days, default=None)
 
     def next_tx_id(self) -> str:
         return f"T{len(self.transactions) + 1}"
+
+    def next_fact_id(self) -> str:
+        return f"P{len(self.plan_changes) + 1}"

@@ -30,13 +30,43 @@ from loanbook.scenario.model import Event, LoanSpec, Scenario, ScenarioFileError
 
 
 class Servicing(Protocol):
-    """What a scenario needs of the engine; every call may raise a LoanbookError."""
+    """What a scenario needs of the engine; every call may raise a LoanbookError, and a
+    refused call changes nothing (SCENARIOS.md)."""
 
     def disburse(self, spec: LoanSpec, business_date: date) -> None: ...
 
-    def repay(self, amount: Decimal, value_date: date, business_date: date, received_at: datetime) -> None: ...
+    def repay(
+        self, amount: Decimal, value_date: date, business_date: date, received_at: datetime,
+        coupon_id: str | None = None,
+    ) -> None:
+        """R6; with ``coupon_id`` the coupon is redeemed first (R13)."""
+        ...
 
-    def pay_off(self, loan_id: str, value_date: date, business_date: date, received_at: datetime) -> None: ...
+    def pay_off(
+        self, loan_id: str, value_date: date, business_date: date, received_at: datetime,
+        coupon_id: str | None = None,
+    ) -> None:
+        """R8 at the quote of its moment, less a coupon's waiver (R13)."""
+        ...
+
+    def grant_coupon(self, coupon_id: str, amount: Decimal, expires_on: date, business_date: date) -> None:
+        """R13: granted on the business date."""
+        ...
+
+    def extension(
+        self, loan_id: str, months: int, approve: bool, business_date: date, received_at: datetime
+    ) -> None:
+        """R11: an extension requested on the business date and decided the same day, by
+        a reviewer other than the maker; a rejection changes nothing."""
+        ...
+
+    def negotiation(
+        self, loan_id: str, method: str, months: int, waive_penalty: Decimal | str, approve: bool,
+        business_date: date, received_at: datetime,
+    ) -> None:
+        """R11: a negotiated plan (``waive_penalty`` "all" or an amount) requested on the
+        business date and decided the same day; a rejection changes nothing."""
+        ...
 
     def position(self, on: date) -> Position:
         """The state at the start of ``on`` (R5), knowing only what was booked before
@@ -62,14 +92,49 @@ class CoreServicing:
             partner_share=spec.partner_share,
         )
 
-    def repay(self, amount: Decimal, value_date: date, business_date: date, received_at: datetime) -> None:
+    def repay(
+        self, amount: Decimal, value_date: date, business_date: date, received_at: datetime,
+        coupon_id: str | None = None,
+    ) -> None:
         self.book, _ = operations.repay(
-            self.book, amount=amount, value_date=value_date, business_date=business_date, received_at=received_at
+            self.book, amount=amount, value_date=value_date, business_date=business_date, received_at=received_at,
+            coupon_id=coupon_id,
         )
 
-    def pay_off(self, loan_id: str, value_date: date, business_date: date, received_at: datetime) -> None:
+    def pay_off(
+        self, loan_id: str, value_date: date, business_date: date, received_at: datetime,
+        coupon_id: str | None = None,
+    ) -> None:
         self.book, _ = operations.pay_off(
-            self.book, loan_id=loan_id, value_date=value_date, business_date=business_date, received_at=received_at
+            self.book, loan_id=loan_id, value_date=value_date, business_date=business_date, received_at=received_at,
+            coupon_id=coupon_id,
+        )
+
+    def grant_coupon(self, coupon_id: str, amount: Decimal, expires_on: date, business_date: date) -> None:
+        self.book, _ = operations.grant_coupon(
+            self.book, coupon_id=coupon_id, amount=amount, expires_on=expires_on, business_date=business_date
+        )
+
+    def extension(self, loan_id: str, months: int, approve: bool, business_date: date, received_at: datetime) -> None:
+        if not approve:  # R11: a request is checked when made; rejected, it changes nothing
+            operations.preview_extension(self.book, loan_id=loan_id, months=months, on=business_date,
+                                         received_at=received_at)
+            return
+        self.book, _ = operations.extend(
+            self.book, loan_id=loan_id, months=months, business_date=business_date, received_at=received_at
+        )
+
+    def negotiation(
+        self, loan_id: str, method: str, months: int, waive_penalty: Decimal | str, approve: bool,
+        business_date: date, received_at: datetime,
+    ) -> None:
+        if not approve:  # R11: a request is checked when made; rejected, it changes nothing
+            operations.preview_negotiation(self.book, loan_id=loan_id, method=method, months=months,
+                                           waive_penalty=waive_penalty, on=business_date, received_at=received_at)
+            return
+        self.book, _ = operations.negotiate(
+            self.book, loan_id=loan_id, method=method, months=months, waive_penalty=waive_penalty,
+            business_date=business_date, received_at=received_at,
         )
 
     def position(self, on: date) -> Position:
