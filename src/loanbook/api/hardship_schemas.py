@@ -13,7 +13,8 @@ from loanbook.api.schemas import AmountText, Command, InstalmentPublic, Text
 from loanbook.money import format_amount
 from loanbook.service.coupons import CouponView
 from loanbook.service.history import HistoryItem, LoanHistory
-from loanbook.service.requests import MONTHS_MAX, REASON_MAX, Preview, RequestView
+from loanbook.rules.position import PlanChangeEffect
+from loanbook.service.requests import MONTHS_MAX, REASON_MAX, RequestView
 from loanbook.views import instalment_view
 
 Reason = Annotated[Text, Field(max_length=REASON_MAX, examples=["lost his job in March; new job starts in May"])]
@@ -54,15 +55,18 @@ class PreviewPublic(BaseModel):
     carried_interest: str
     carried_penalty: str
     penalty_waived: str
+    extension_months: int = Field(description="The cumulative extension after it, in months (R11).")
+    extension_limit_months: int
     schedule: list[InstalmentPublic]
 
     @classmethod
-    def of(cls, preview: Preview) -> PreviewPublic:
-        schedule = preview.loan.schedule
+    def of(cls, preview: PlanChangeEffect) -> PreviewPublic:
         return cls(
-            on=preview.on, maturity_date=schedule[-1].due_date, carried_interest=format_amount(preview.carried_interest),
-            carried_penalty=format_amount(preview.carried_penalty), penalty_waived=format_amount(preview.penalty_waived),
-            schedule=[InstalmentPublic.model_validate(instalment_view(i)) for i in schedule],
+            on=preview.value_date, maturity_date=preview.maturity_date,
+            carried_interest=format_amount(preview.carried_interest), carried_penalty=format_amount(preview.carried_penalty),
+            penalty_waived=format_amount(preview.penalty_waived), extension_months=preview.extension_months,
+            extension_limit_months=preview.extension_limit_months,
+            schedule=[InstalmentPublic.model_validate(instalment_view(i)) for i in preview.schedule],
         )
 
 

@@ -13,16 +13,16 @@ maturity date can no longer be approved (R11: 到期日之前), so close of busi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from loanbook.errors import AccessDenied, BadInput, Conflict, NotFound
 from loanbook.money import parse_amount
 from loanbook.rules import operations
 from loanbook.rules.book import Book
-from loanbook.rules.position import LoanPosition
+from loanbook.rules.position import PlanChangeEffect
 from loanbook.rules.replay import position
-from loanbook.service.servicing import open_day, post_change
+from loanbook.service.servicing import open_day, post_change, received_at_of
 from loanbook.service.users import User
 from loanbook.store.tables import PlanRequestRow
 from loanbook.store.unit_of_work import UnitOfWork
@@ -39,22 +39,11 @@ LAPSE_REASON = "lapsed at close of business: undecided at the loan's maturity da
 
 
 @dataclass(frozen=True, slots=True)
-class Preview:
-    """What the plan would be if the request were approved on the business date."""
-
-    on: date
-    loan: LoanPosition  # the loan with the new plan, as of ``on`` (during the day)
-    carried_interest: Decimal
-    carried_penalty: Decimal
-    penalty_waived: Decimal
-
-
-@dataclass(frozen=True, slots=True)
 class RequestView:
     row: PlanRequestRow
     made_by_name: str
     decided_by_name: str | None
-    preview: Preview | None = None
+    preview: PlanChangeEffect | None = None  # what approving it today would do
 
 
 # --- who may act -----------------------------------------------------------------------
@@ -108,33 +97,34 @@ def waiver_of(text: str | None) -> Decimal | str:
 # --- the core, dry-run or for real -----------------------------------------------------
 
 
-def _apply(book: Book, row: PlanRequestRow, today: date, tx_id: str) -> Book:
-    """The plan change of ``row`` applied by the core on ``today``; raises if a rule refuses."""
+def _preview(book: Book, row: PlanRequestRow, today: date) -> PlanChangeEffect:
+    """What the request would do if approved today; raises the rule's refusal (R11)."""
     loan_id = str(row.loan_id)
     if row.kind == EXTENSION:
-        new_book, _ = operations.extend(book, loan_id=loan_id, months=row.months, business_date=today, tx_id=tx_id)
+        return operations.preview_extension(book, loan_id=loan_id, months=row.months, on=today)
+    return operations.preview_negotiation(book, loan_id=loan_id, method=row.method, months=row.months,
+                                          waive_penalty=waiver_of(row.waive_penalty), on=today)
+
+
+def _apply(book: Book, row: PlanRequestRow, today: date, fact_id: str, received_at: datetime | None) -> Book:
+    """The plan change of ``row`` applied by the core during ``today``, at ``received_at``
+    in the day's order (R11); raises if a rule refuses it."""
+    loan_id = str(row.loan_id)
+    if row.kind == EXTENSION:
+        new_book, _ = operations.extend(book, loan_id=loan_id, months=row.months, business_date=today, fact_id=fact_id,
+                                        received_at=received_at)
     else:
         new_book, _ = operations.negotiate(
             book, loan_id=loan_id, method=row.method, months=row.months, waive_penalty=waiver_of(row.waive_penalty),
-            business_date=today, tx_id=tx_id,
+            business_date=today, fact_id=fact_id, received_at=received_at,
         )
     return new_book
-
-
-def _preview(book: Book, row: PlanRequestRow, today: date) -> Preview:
-    new_book = _apply(book, row, today, tx_id="preview")
-    loan = position(new_book, today, include_day=True).loan(str(row.loan_id))
-    first = loan.schedule[0]
-    carried_interest = getattr(first, "carried_interest", Decimal("0.00")) if row.kind == NEGOTIATION else Decimal("0.00")
-    carried_penalty = getattr(first, "carried_penalty", Decimal("0.00")) if row.kind == NEGOTIATION else Decimal("0.00")
-    waived = getattr(loan, "penalty_waived", Decimal("0.00"))
-    return Preview(today, loan, carried_interest, carried_penalty, waived)
 
 
 # --- use cases -------------------------------------------------------------------------
 
 
-def _view(uow: UnitOfWork, row: PlanRequestRow, preview: Preview | None = None) -> RequestView:
+def _view(uow: UnitOfWork, row: PlanRequestRow, preview: PlanChangeEffect | None = None) -> RequestView:
     names = uow.requests.user_names([row.made_by, row.decided_by])
     decided = names.get(row.decided_by) if row.decided_by is not None else None
     if row.status == LAPSED:
@@ -181,8 +171,11 @@ def make_request(
     return _view(uow, row, preview)
 
 
-def decide(uow: UnitOfWork, *, actor: User, request_id: int, approve: bool, reason: str) -> RequestView:
-    """Approve or reject a pending request; approval applies its plan change today (R11)."""
+def decide(
+    uow: UnitOfWork, *, actor: User, request_id: int, approve: bool, reason: str, received_at: datetime | None = None
+) -> RequestView:
+    """Approve or reject a pending request; approval applies its plan change today (R11),
+    at ``received_at`` in the day's order (default: now)."""
     row = uow.requests.get(request_id, for_update=True)
     if row is None or (actor.role == "borrower" and row.borrower_id != actor.borrower_id):
         raise NotFound(f"no request {request_id}")
@@ -194,10 +187,11 @@ def decide(uow: UnitOfWork, *, actor: User, request_id: int, approve: bool, reas
     preview = None
     if approve:
         book = uow.borrowers.book(row.borrower_id, row=uow.borrowers.get(row.borrower_id, for_update=True))
-        new_book = _apply(book, row, today, tx_id="pending")
+        received_at = received_at_of(received_at, today, today)
+        new_book = _apply(book, row, today, "pending", received_at)
         tx_id = uow.borrowers.add_transaction(
             borrower_id=row.borrower_id, kind=row.kind, loan_id=row.loan_id, value_date=today, booked_on=today,
-            amount_fen=0, channel="review", request_id=row.id,
+            amount_fen=0, channel="review", request_id=row.id, received_at=received_at,
         )
         post_change(uow, row.borrower_id, new_book.renamed("pending", str(tx_id)), today, kind=row.kind, cash_fen=0,
                     tx_id=tx_id)
@@ -239,7 +233,7 @@ def lapse_extensions(uow: UnitOfWork, closing: date) -> int:
     for row in uow.requests.pending_extensions():
         book = uow.borrowers.book(row.borrower_id)
         loan = position(book, closing, include_day=True).loan(str(row.loan_id))
-        maturity = loan.schedule[-1].due_date if loan is not None and loan.schedule else closing
+        maturity = (loan.maturity_date or loan.schedule[-1].due_date) if loan is not None and loan.schedule else closing
         if loan is None or loan.settled_on is not None or tomorrow >= maturity:
             lapsed += uow.requests.decide(row.id, status=LAPSED, decided_by=None, decided_on=closing, reason=LAPSE_REASON)
     return lapsed

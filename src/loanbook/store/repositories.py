@@ -166,8 +166,16 @@ class Borrowers:
         for row in loan_rows:
             product = self.products.get(row.product_code)
             loans[row.borrower_id].append(codec.loan_from_rows(row, plans[row.id], product))
+        coupons: dict[int, list[CouponRow]] = defaultdict(list)
+        for coupon in self.session.execute(_columns(CouponRow).where(CouponRow.borrower_id.in_(borrower_ids))):
+            coupons[coupon.borrower_id].append(coupon)
+        request_ids = [tx.request_id for txs in transactions.values() for tx in txs if tx.request_id is not None]
+        requests = {}
+        if request_ids:  # R11: the approved requests that plan changes name
+            requests = {r.id: r for r in self.session.execute(_columns(PlanRequestRow).where(PlanRequestRow.id.in_(request_ids)))}
         return {
-            borrower_id: codec.book_from_rows(borrower, loans[borrower_id], transactions[borrower_id])
+            borrower_id: codec.book_from_rows(borrower, loans[borrower_id], transactions[borrower_id],
+                                              coupons[borrower_id], requests)
             for borrower_id, borrower in borrowers.items()
         }
 
@@ -494,13 +502,6 @@ class PlanRequests:
         if borrower_id is not None:
             query = query.where(PlanRequestRow.borrower_id == borrower_id)
         return list(self.session.scalars(query.order_by(PlanRequestRow.id).limit(limit)))
-
-    def of_borrowers(self, borrower_ids: Sequence[int], ids: Sequence[int]) -> dict[int, PlanRequestRow]:
-        """The requests ``ids`` (the approved ones that plan changes name), by id."""
-        if not ids:
-            return {}
-        rows = self.session.scalars(select(PlanRequestRow).where(PlanRequestRow.id.in_(ids)))
-        return {row.id: row for row in rows}
 
     def pending_extensions(self) -> list[PlanRequestRow]:
         return list(self.session.scalars(
