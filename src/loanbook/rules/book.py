@@ -139,11 +139,12 @@ Fact = Transaction | PlanChange
 _NO_TIME = datetime.max  # a fact without a time of receipt: after those with one
 
 
-def intraday_key(fact: Fact, booking_index: int, group: int = 0) -> tuple[datetime, date, int, int]:
+def intraday_key(fact: Fact, booking_index: int, group: int = 0) -> tuple[datetime, int, int]:
     """How facts of one value date are ordered: by the time they happened, then in
-    booking order (booking day, then money before plan changes booked without a time,
-    then the order within each; module docstring)."""
-    return (fact.received_at or _NO_TIME, fact.booked_on, group, booking_index)
+    booking order (module docstring). ``group`` 1 puts plan changes without a time after
+    the money without one (a plan change is decided in the service, which always knows
+    when; only a late-booked payment can lack a time)."""
+    return (fact.received_at or _NO_TIME, group, booking_index)
 
 
 @dataclass(frozen=True, slots=True)

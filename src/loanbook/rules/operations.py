@@ -333,6 +333,12 @@ def _effect_of(book: Book, change: PlanChange) -> PlanChangeEffect:
     effect = after.plan_change(change.fact_id)
     if effect is None:
         raise RuleRefusal(after.plan_change_refusal(change.fact_id))
+    waiver = getattr(change, "waive_penalty", PENALTY_WAIVER_ALL)
+    if waiver != PENALTY_WAIVER_ALL and waiver > effect.penalty_payable:
+        raise RuleRefusal(
+            f"penalty waiver {waiver} for loan {loan.loan_id} is larger than the penalty payable on "
+            f"{change.value_date}, {effect.penalty_payable} (R11)"
+        )
     return effect
 
 

@@ -44,6 +44,7 @@ class InstalmentPosition:
     # in ``paid_penalty``.
     carried_interest: Decimal | None = None
     carried_penalty: Decimal | None = None
+    start_date: date | None = None  # the period's first day (R2: counted for interest)
 
     @property
     def principal_unpaid(self) -> Decimal:

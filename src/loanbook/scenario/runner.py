@@ -156,10 +156,18 @@ def event_time(event: Event) -> datetime:
 
 
 def _book(engine: Servicing, event: Event) -> None:
+    at = event_time(event) if event.number else None
     if event.action == "repay":
-        engine.repay(event.amount, event.value_date, event.booked_on, event_time(event))
+        engine.repay(event.amount, event.value_date, event.booked_on, at, event.coupon_id)
     elif event.action == "payoff":
-        engine.pay_off(event.loan_id, event.value_date, event.booked_on, event_time(event))
+        engine.pay_off(event.loan_id, event.value_date, event.booked_on, at, event.coupon_id)
+    elif event.action == "coupon":
+        engine.grant_coupon(event.grant.coupon_id, event.grant.amount, event.grant.expires_on, event.booked_on)
+    elif event.action == "extension":
+        engine.extension(event.loan_id, event.months, event.approve, event.booked_on, at)
+    elif event.action == "negotiate":
+        engine.negotiation(event.loan_id, event.method.value, event.months, event.waive_penalty, event.approve,
+                           event.booked_on, at)
     else:
         engine.disburse(event.draw, event.booked_on)
 
