@@ -55,6 +55,10 @@ def list_requests(
         user = _user(uow, token)
         views = service.list_requests(uow, actor=user, status=None if status == "all" else status, loan_id=loan,
                                       limit=10_000)
+        _print_requests(views, status, as_json)  # rows are read inside their unit of work
+
+
+def _print_requests(views: list[RequestView], status: str, as_json: bool) -> None:
     if as_json:
         print_json([_as_json(v) for v in views])
         return
@@ -73,8 +77,9 @@ def _decide(request_id: int, approve: bool, reason: str, token: str | None, data
     with refusals_as_messages(), UnitOfWork(make_engine(database)) as uow:
         user = _user(uow, token)
         view = service.decide(uow, actor=user, request_id=request_id, approve=approve, reason=reason)
-    row = view.row
-    out.print(f"request {row.id} ({row.kind}, loan {row.loan_id}) {row.status} by {view.decided_by_name} on {row.decided_on}")
+        row = view.row
+        out.print(f"request {row.id} ({row.kind}, loan {row.loan_id}) {row.status} by {view.decided_by_name} "
+                  f"on {row.decided_on}")
 
 
 @app.command("approve")

@@ -167,8 +167,9 @@ def make_request(
         reason=reason, status=PENDING, made_by=actor.user_id, made_on=today, decision_reason="",
     )
     preview = _preview(book, row, today)  # raises (and nothing is stored) if the rules refuse it
+    view = _view(uow, row, preview)  # read before the commit: the unit of work ends with it
     uow.commit()
-    return _view(uow, row, preview)
+    return view
 
 
 def decide(
@@ -198,9 +199,10 @@ def decide(
     if not uow.requests.decide(request_id, status=APPROVED if approve else REJECTED, decided_by=actor.user_id,
                                decided_on=today, reason=reason):
         raise Conflict(f"request {request_id} was decided meanwhile; a request is decided once")
-    uow.commit()
     uow.session.refresh(row)
-    return _view(uow, row, preview)
+    view = _view(uow, row, preview)  # read before the commit: the unit of work ends with it
+    uow.commit()
+    return view
 
 
 def get_request(uow: UnitOfWork, *, actor: User, request_id: int) -> RequestView:
