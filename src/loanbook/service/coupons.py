@@ -63,7 +63,7 @@ def grant_coupon(
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
         raise BadInput(f"reason is {len(reason)} characters long; at most {REASON_MAX}")
-    book = uow.borrowers.book(borrower_id, row=uow.borrowers.get(borrower_id, for_update=True))
+    book = uow.borrowers.book(borrower_id, row=uow.borrowers.get(borrower_id, for_update=True), all_coupons=True)
     # The core checks the face value and the dates (R13); the stored row is the fact.
     operations.grant_coupon(book, coupon_id="pending", amount=amount, expires_on=expires_on, business_date=today)
     row = uow.coupons.add(

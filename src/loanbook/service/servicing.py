@@ -78,10 +78,10 @@ def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: s
     return revaluation
 
 
-def _locked_book(uow: UnitOfWork, borrower_id: int) -> Book:
+def _locked_book(uow: UnitOfWork, borrower_id: int, *, all_coupons: bool = False) -> Book:
     """The borrower's book, its row locked until the unit of work ends (R6: writers to
     one borrower are serialised, so no two repayments read the same book)."""
-    return uow.borrowers.book(borrower_id, row=_borrower(uow, borrower_id, for_update=True))
+    return uow.borrowers.book(borrower_id, row=_borrower(uow, borrower_id, for_update=True), all_coupons=all_coupons)
 
 
 def create_borrower(uow: UnitOfWork, *, name: str, phone: str, credit_limit: Decimal) -> BorrowerSummary:
@@ -176,7 +176,8 @@ def payoff_quote(
     if on is not None and on > today:
         raise BadInput(f"a quote is for today ({today}) or a day before, not {on}")
     return row.borrower_id, operations.quote(
-        uow.borrowers.book(row.borrower_id), str(loan_id), on or today, received_at=received_at,
+        uow.borrowers.book(row.borrower_id, all_coupons=coupon_id is not None), str(loan_id), on or today,
+        received_at=received_at,
         coupon_id=_coupon_key(coupon_id),
     )
 
@@ -204,7 +205,7 @@ def repay(
     today = _open_day(uow)
     value_date = value_date or today
     received_at = _received_at(received_at, value_date, today)
-    book = _locked_book(uow, borrower_id)
+    book = _locked_book(uow, borrower_id, all_coupons=coupon_id is not None)
     new_book, _ = operations.repay(
         book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX, received_at=received_at,
         coupon_id=_coupon_key(coupon_id),
@@ -242,7 +243,7 @@ def pay_off(
         raise BadInput("name at least one loan to pay off")
     if len(set(loan_ids)) != len(loan_ids):
         raise BadInput("a loan is named twice")
-    book = _locked_book(uow, borrower_id)
+    book = _locked_book(uow, borrower_id, all_coupons=coupon_id is not None)
     for loan_id in loan_ids:
         if book.loan(str(loan_id)) is None:
             raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")

@@ -143,9 +143,15 @@ class Borrowers:
             select(TransactionRow).where(TransactionRow.borrower_id == borrower_id).order_by(TransactionRow.id)
         ))
 
-    def books(self, borrower_ids: Sequence[int], *, rows: Sequence[BorrowerRow] = ()) -> dict[int, Book]:
+    def books(
+        self, borrower_ids: Sequence[int], *, rows: Sequence[BorrowerRow] = (), all_coupons: bool = False
+    ) -> dict[int, Book]:
         """The books of several borrowers in four queries (three if their ``rows`` are
-        already loaded)."""
+        already loaded), one more where a plan changed or a coupon was used.
+
+        Coupons (R13): a coupon changes figures only through the transaction that
+        redeemed it, so a book carries the coupons its transactions name; with
+        ``all_coupons`` (to redeem or grant one) it carries every coupon granted."""
         if not borrower_ids:
             return {}
         borrowers = {b.id: b for b in rows} or {
@@ -167,8 +173,11 @@ class Borrowers:
             product = self.products.get(row.product_code)
             loans[row.borrower_id].append(codec.loan_from_rows(row, plans[row.id], product))
         coupons: dict[int, list[CouponRow]] = defaultdict(list)
-        for coupon in self.session.execute(_columns(CouponRow).where(CouponRow.borrower_id.in_(borrower_ids))):
-            coupons[coupon.borrower_id].append(coupon)
+        used = [tx.coupon_id for txs in transactions.values() for tx in txs if tx.coupon_id is not None]
+        if all_coupons or used:
+            which = CouponRow.borrower_id.in_(borrower_ids) if all_coupons else CouponRow.id.in_(used)
+            for coupon in self.session.execute(_columns(CouponRow).where(which)):
+                coupons[coupon.borrower_id].append(coupon)
         request_ids = [tx.request_id for txs in transactions.values() for tx in txs if tx.request_id is not None]
         requests = {}
         if request_ids:  # R11: the approved requests that plan changes name
@@ -179,8 +188,8 @@ class Borrowers:
             for borrower_id, borrower in borrowers.items()
         }
 
-    def book(self, borrower_id: int, *, row: BorrowerRow | None = None) -> Book:
-        return self.books([borrower_id], rows=[row] if row is not None else ())[borrower_id]
+    def book(self, borrower_id: int, *, row: BorrowerRow | None = None, all_coupons: bool = False) -> Book:
+        return self.books([borrower_id], rows=[row] if row is not None else (), all_coupons=all_coupons)[borrower_id]
 
     def ids_after(self, after_id: int, limit: int) -> list[int]:
         return list(
