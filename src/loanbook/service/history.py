@@ -52,13 +52,15 @@ def loan_history(uow: UnitOfWork, *, actor: User, loan_id: int) -> LoanHistory:
             decider = "close of business" if request.status == "lapsed" else names.get(request.decided_by)
             items.append(HistoryItem(request.decided_on, request.decided_on, f"request_{request.status}", decider, None,
                                      f"request {request.id} {request.status}; reason: {request.decision_reason or '-'}", 2))
+    deciders = {request.id: request.decided_by for request in requests}
     book = uow.borrowers.book(row.borrower_id)
     allocations = {a.tx_id: a for a in position(book, today, include_day=True).allocations}
     for tx in uow.borrowers.transaction_rows(row.borrower_id):
         if tx.request_id is not None:
             if tx.loan_id == loan_id:
-                items.append(HistoryItem(tx.value_date, tx.booked_on, f"plan_change_{tx.kind}", None, None,
-                                         f"request {tx.request_id} applied", 3))
+                approver = names.get(deciders.get(tx.request_id))
+                items.append(HistoryItem(tx.value_date, tx.booked_on, f"plan_change_{tx.kind}", approver, None,
+                                         f"request {tx.request_id} applied (R11)", 3))
             continue
         allocation = allocations.get(str(tx.id))
         on_loan = sum((line.total for line in allocation.lines if line.loan_id == str(loan_id)), ZERO) if allocation else ZERO
