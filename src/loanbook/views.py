@@ -27,9 +27,9 @@ def instalment_view(instalment: InstalmentPosition) -> dict[str, object]:
         "paid_fee": format_amount(instalment.paid_fee),
         "coupon_waived": format_amount(instalment.coupon_waived),
     }
-    if instalment.carried_interest is not None:  # R11: period 1 of a negotiated plan
+    if instalment.carried_interest is not None and instalment.carried_penalty is not None:  # R11: negotiated period 1
         view["carried_interest"] = format_amount(instalment.carried_interest)
-        view["carried_penalty"] = format_amount(instalment.carried_penalty or 0)
+        view["carried_penalty"] = format_amount(instalment.carried_penalty)
     return view
 
 

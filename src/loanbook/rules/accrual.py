@@ -51,6 +51,7 @@ class OpenInstalment:
         "carried_penalty",
         "carried_penalty_left",
         "coupon_waived",
+        "plain",
     )
 
     def __init__(self, instalment: Instalment, grace: timedelta, penalty_rate: Decimal = ZERO) -> None:
@@ -60,11 +61,17 @@ class OpenInstalment:
         self.grace_end = instalment.due_date + grace  # last day of grace
         self.penalty_rate = penalty_rate
         self.principal = instalment.principal
-        self.carried_interest = instalment.carried_interest
-        self.interest = instalment.interest + instalment.carried_interest if instalment.carried_interest else instalment.interest
-        self.carried_penalty = instalment.carried_penalty
-        self.carried_penalty_left = instalment.carried_penalty  # R11: paid first, bears no penalty
         self.coupon_waived = ZERO
+        if instalment.carried_interest is not ZERO or instalment.carried_penalty is not ZERO:  # R11: negotiated
+            self.plain = False
+            self.carried_interest = instalment.carried_interest
+            self.interest = instalment.interest + instalment.carried_interest
+            self.carried_penalty = instalment.carried_penalty
+            self.carried_penalty_left = instalment.carried_penalty  # paid first, bears no penalty
+        else:
+            self.plain = True  # nothing carried, nothing waived: the replay's fast path
+            self.interest = instalment.interest
+            self.carried_interest = self.carried_penalty = self.carried_penalty_left = ZERO
         self.fee = instalment.fee
         self.paid_principal = ZERO
         self.paid_interest = ZERO
@@ -96,7 +103,7 @@ class OpenInstalment:
             payable = ZERO - self.paid_penalty  # round_fen(ZERO) is ZERO
         if payable < ZERO:
             raise InvariantBroken(f"period {self.period}: penalty paid beyond what accrued")
-        if self.carried_penalty_left:
+        if not self.plain and self.carried_penalty_left:
             payable += self.carried_penalty_left
         return accrued, payable
 
@@ -113,7 +120,7 @@ class OpenInstalment:
         if on > self.level_since:
             self.yuan_days += self.penalty_base * (on - self.level_since).days
             self.level_since = on
-        if self.carried_penalty_left and penalty:  # R11: the carried penalty first
+        if not self.plain and self.carried_penalty_left and penalty:  # R11: the carried penalty first
             carried = penalty if penalty < self.carried_penalty_left else self.carried_penalty_left
             self.carried_penalty_left -= carried
             penalty -= carried
@@ -129,21 +136,23 @@ class OpenInstalment:
             if self.paid_off_on is None:
                 self.paid_off_on = on
                 self.paid_in_grace = on <= self.grace_end
-            self.closed = self.paid_fee == self.fee and self._no_penalty_left()
+            # Cash pays penalty first (R6), so with principal and interest paid the penalty
+            # is too, except where a coupon waived the interest first (R13): check it then.
+            self.closed = self.paid_fee == self.fee and (
+                self.plain or (not self.carried_penalty_left and (not self.coupon_waived or self._no_penalty_left()))
+            )
 
     def _no_penalty_left(self) -> bool:
-        """Nothing of the penalty left to pay once principal and interest are paid: cash
-        pays penalty first (R6), but a coupon can waive the interest first (R13)."""
-        if self.carried_penalty_left:
-            return False
+        """Nothing of the accrued penalty left to pay (principal and interest are paid)."""
         if self.paid_in_grace:
             return True
         return round_fen(self.yuan_days * self.penalty_rate) == self.paid_penalty
 
     def waive_interest(self, on: date, amount: Decimal) -> None:
         """R13: a coupon waives ``amount`` of this instalment's unpaid interest on ``on``."""
+        self.coupon_waived += amount  # first: closing checks the penalty once a coupon waived (pay)
+        self.plain = False
         self.pay(on, penalty=ZERO, interest=amount, principal=ZERO)
-        self.coupon_waived += amount
 
     @property
     def paid_carried_penalty(self) -> Decimal:

@@ -77,7 +77,7 @@ class Owed:
         if self.period_start is None:
             self.period_start = instalment.start_date
         self.principal_not_due += instalment.principal - instalment.paid_principal
-        if instalment.carried_interest or instalment.carried_penalty_left:
+        if not instalment.plain and (instalment.carried_interest or instalment.carried_penalty_left):
             self.carried_interest += instalment.carried_interest
             self.carried_penalty += instalment.carried_penalty_left
 

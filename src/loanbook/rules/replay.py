@@ -13,6 +13,7 @@ for a day runs on what is unpaid after that day's repayments (R7).
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
@@ -289,36 +290,36 @@ def position(book: Book, on: date, *, include_day: bool = False, before_tx: str 
     with localcontext() as ctx:
         ctx.prec = EXACT_DIGITS
         replay = _Replay(book, on)
-        facts_by_day: dict[date, list[tuple[tuple, Fact]]] = defaultdict(list)
+        # Each day's facts as (booking index, group, fact); sorted by the time they happened
+        # only where a day has several (intraday_key), the rest keep booking order.
+        facts_by_day: dict[date, list[tuple[int, int, Fact]]] = defaultdict(list)
         for index, tx in enumerate(book.transactions):
             if tx.value_date < on or (include_day and tx.value_date == on):
-                facts_by_day[tx.value_date].append((intraday_key(tx, index), tx))
+                facts_by_day[tx.value_date].append((index, 0, tx))
         for index, change in enumerate(book.plan_changes):
             if change.value_date < on or (include_day and change.value_date == on):
-                facts_by_day[change.value_date].append((intraday_key(change, index, group=1), change))
+                facts_by_day[change.value_date].append((index, 1, change))
         due_days = {i.due_date for o in replay.loans for i in o.instalments if i.due_date <= on}
         days = sorted(due_days | facts_by_day.keys())
         changed: set[str] = set()
-        index = 0
-        while index < len(days):
-            day = days[index]
-            index += 1
+        for day in days:  # a plan change inserts its new due dates ahead (below)
             if day in due_days:
                 replay.apply_credit(day)
             day_facts = facts_by_day.get(day, ())
             if len(day_facts) > 1:
-                day_facts.sort(key=_first)
-            for _, fact in day_facts:
-                if day == on and before_tx is not None and getattr(fact, "tx_id", None) == before_tx:
+                day_facts.sort(key=_in_day_order)
+            for _, group, fact in day_facts:
+                if before_tx is not None and day == on and group == 0 and fact.tx_id == before_tx:
                     break
-                if isinstance(fact, (Extension, NegotiatedPlan)):
-                    if replay.apply_change(fact):
-                        # R6: the credit balance now meets the new plan's due dates
-                        changed.add(fact.loan_id)
-                        due_days = replay.due_days(on, changed)
-                        days = days[:index] + sorted({d for d in due_days if d > day} | set(days[index:]))
-                else:
+                if group == 0:
                     replay.apply(fact)
+                elif replay.apply_change(fact):
+                    # R6: the credit balance now meets the new plan's due dates
+                    changed.add(fact.loan_id)
+                    due_days = replay.due_days(on, changed)
+                    known = set(days)
+                    for later in sorted(d for d in due_days if d > day and d not in known):
+                        insort(days, later)  # after ``day``: the loop reaches it
         if replay.credit_balance < 0:
             raise InvariantBroken("negative credit balance")
         loans = tuple(_loan_position(open_loan, on) for open_loan in replay.loans)
@@ -327,8 +328,8 @@ def position(book: Book, on: date, *, include_day: bool = False, before_tx: str 
         )
 
 
-def _first(item: tuple) -> object:
-    return item[0]
+def _in_day_order(item: tuple[int, int, Fact]) -> tuple:
+    return intraday_key(item[2], item[0], item[1])
 
 
 def _loan_position(open_loan: _OpenLoan, on: date) -> LoanPosition:
@@ -401,7 +402,7 @@ def _plan_on(
         interest_paid += state.paid_interest
         penalty_paid += state.paid_penalty
         fee_paid += instalment.paid_fee
-        if instalment.coupon_waived:
+        if not instalment.plain and instalment.coupon_waived:
             coupon_waived += instalment.coupon_waived
     return tuple(schedule), owed, (principal_paid, interest_paid, penalty_paid, fee_paid, coupon_waived), first_overdue
 
@@ -410,6 +411,13 @@ def _instalment_position(
     instalment: OpenInstalment, on: date, penalty_rate: Decimal, negotiated: bool = False
 ) -> InstalmentPosition:
     accrued, penalty_due = instalment.penalty(on, penalty_rate)
+    if instalment.plain and not negotiated:
+        return InstalmentPosition(
+            instalment.period, instalment.due_date, instalment.principal, instalment.interest, instalment.fee,
+            instalment.paid_principal, instalment.paid_interest, instalment.paid_penalty, instalment.paid_fee,
+            accrued, penalty_due, on > instalment.grace_end and (instalment.penalty_base + penalty_due) > 0,
+            ZERO, None, None, instalment.start_date,
+        )
     interest, paid_interest, paid_penalty = instalment.interest, instalment.paid_interest, instalment.paid_penalty
     carried_interest = carried_penalty = None
     if negotiated and instalment.period == 1:  # R11: period 1 of a negotiated plan shows what it carries

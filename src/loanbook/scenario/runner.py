@@ -157,10 +157,11 @@ def event_time(event: Event) -> datetime:
 
 def _book(engine: Servicing, event: Event) -> None:
     at = event_time(event) if event.number else None
+    coupon = {"coupon_id": event.coupon_id} if event.coupon_id is not None else {}  # R13, only where redeemed
     if event.action == "repay":
-        engine.repay(event.amount, event.value_date, event.booked_on, at, event.coupon_id)
+        engine.repay(event.amount, event.value_date, event.booked_on, at, **coupon)
     elif event.action == "payoff":
-        engine.pay_off(event.loan_id, event.value_date, event.booked_on, at, event.coupon_id)
+        engine.pay_off(event.loan_id, event.value_date, event.booked_on, at, **coupon)
     elif event.action == "coupon":
         engine.grant_coupon(event.grant.coupon_id, event.grant.amount, event.grant.expires_on, event.booked_on)
     elif event.action == "extension":
