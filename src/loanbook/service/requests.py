@@ -185,7 +185,6 @@ def decide(
         raise Conflict(f"request {request_id} was already {row.status} on {row.decided_on}; a request is decided once")
     reason = _reason(reason, "reason", required=not approve)
     today = open_day(uow)
-    preview = None
     if approve:
         book = uow.borrowers.book(row.borrower_id, row=uow.borrowers.get(row.borrower_id, for_update=True))
         received_at = received_at_of(received_at, today, today)
@@ -200,7 +199,7 @@ def decide(
                                decided_on=today, reason=reason):
         raise Conflict(f"request {request_id} was decided meanwhile; a request is decided once")
     uow.session.refresh(row)
-    view = _view(uow, row, preview)  # read before the commit: the unit of work ends with it
+    view = _view(uow, row)  # read before the commit: the unit of work ends with it
     uow.commit()
     return view
 
