@@ -44,6 +44,8 @@ def test_r11_extension_maker_checker(api):
     assert api.post(f"/v1/requests/{request['id']}/approve", {}, role="admin").status_code == 403  # its maker
     assert api.post(f"/v1/requests/{request['id']}/approve", {}, role="operator").status_code == 403  # not a checker
     assert api.get("/v1/requests?status=pending", role="reviewer").json()["requests"][0]["id"] == request["id"]
+    pending = api.get(f"/v1/requests/{request['id']}", role="reviewer").json()
+    assert pending["preview"]["maturity_date"] == "2026-09-10" and pending["refusal"] is None
 
     approved = api.post(f"/v1/requests/{request['id']}/approve", {"reason": "income proof seen"}, role="reviewer")
     assert approved.status_code == 200, approved.text
@@ -179,6 +181,9 @@ def test_r11_an_undecided_extension_lapses_at_maturity(api):
     made = api.post(f"/v1/loans/{loan_id}/extension-requests", {"months": 1, "reason": "x"}, role="operator").json()
     api.close_until(D("2026-02-09"))
     assert api.get(f"/v1/requests/{made['id']}").json()["status"] == "pending"
+    total = api.get(f"/v1/loans/{loan_id}/payoff-quote").json()["total"]
+    assert api.post(f"/v1/borrowers/{borrower_id}/payoffs", {"loan_ids": [loan_id], "total": total}).status_code == 201
+    assert "settled" in api.get(f"/v1/requests/{made['id']}").json()["refusal"]  # settled: could not be approved
     api.close_until(D("2026-02-10"))
     lapsed = api.get(f"/v1/requests/{made['id']}").json()
     assert (lapsed["status"], lapsed["decided_by"], lapsed["decided_on"]) == ("lapsed", "close of business", "2026-02-09")

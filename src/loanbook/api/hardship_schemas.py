@@ -85,7 +85,9 @@ class RequestPublic(BaseModel):
     decided_by: str | None
     decided_on: date | None
     decision_reason: str
-    preview: PreviewPublic | None = None
+    preview: PreviewPublic | None = Field(None, description="What approving it today would do (when made, and "
+                                                            "while pending).")
+    refusal: str | None = Field(None, description="Pending, but the rules would refuse its approval today: why.")
 
     @classmethod
     def of(cls, view: RequestView) -> RequestPublic:
@@ -95,6 +97,7 @@ class RequestPublic(BaseModel):
             method=row.method, waive_penalty=row.waive_penalty, reason=row.reason, status=row.status,
             made_by=view.made_by_name, made_on=row.made_on, decided_by=view.decided_by_name, decided_on=row.decided_on,
             decision_reason=row.decision_reason, preview=PreviewPublic.of(view.preview) if view.preview else None,
+            refusal=view.refusal,
         )
 
 

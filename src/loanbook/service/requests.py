@@ -12,11 +12,11 @@ maturity date can no longer be approved (R11: 到期日之前), so close of busi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from loanbook.errors import AccessDenied, BadInput, Conflict, NotFound
+from loanbook.errors import AccessDenied, BadInput, Conflict, LoanbookError, NotFound
 from loanbook.money import parse_amount
 from loanbook.rules import operations
 from loanbook.rules.book import Book
@@ -44,6 +44,7 @@ class RequestView:
     made_by_name: str
     decided_by_name: str | None
     preview: PlanChangeEffect | None = None  # what approving it today would do
+    refusal: str | None = None  # pending, but the rules would refuse its approval today
 
 
 # --- who may act -----------------------------------------------------------------------
@@ -205,10 +206,18 @@ def decide(
 
 
 def get_request(uow: UnitOfWork, *, actor: User, request_id: int) -> RequestView:
+    """A request; while pending, with what approving it today would do, or why the rules
+    would refuse it today (so the reviewer decides on today's figures, R11)."""
     row = uow.requests.get(request_id)
     if row is None or (actor.role == "borrower" and row.borrower_id != actor.borrower_id):
         raise NotFound(f"no request {request_id}")
-    return _view(uow, row)
+    if row.status != PENDING:
+        return _view(uow, row)
+    try:
+        preview = _preview(uow.borrowers.book(row.borrower_id), row, uow.business_dates.get())
+    except LoanbookError as exc:
+        return replace(_view(uow, row), refusal=str(exc))
+    return _view(uow, row, preview)
 
 
 def list_requests(
