@@ -89,3 +89,51 @@ def test_defect_12_times_with_a_zone_are_compared_in_utc():
     quote = operations.quote(book, "A", D("2026-02-20"), received_at=datetime.fromisoformat("2026-02-20T08:30+08:00"))
     assert quote.total == A("1020.60")  # 00:30 UTC, before the 5.00
     assert loan_on(book, "A", D("2026-02-21")).penalty_paid == A("5.00")
+
+
+# --- defect 12 as a property: with times of receipt, booking order does not matter ------
+
+from datetime import timedelta  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from decimal import Decimal  # noqa: E402
+
+from loanbook.rules.book import Book  # noqa: E402
+
+payments = st.lists(
+    st.tuples(st.integers(min_value=20, max_value=60), st.integers(min_value=0, max_value=86_399),
+              st.integers(min_value=1, max_value=120_000), st.integers(min_value=0, max_value=15)),
+    min_size=1, max_size=10,
+)
+
+
+def booked(delays_of, items) -> Book:
+    """Two loans and the repayments ``items`` (day, second of the day, fen, delay), each
+    booked ``delays_of(item)`` days after its value date, in booking order."""
+    book = with_loan(with_loan(new_book(), "A", "5000.00", 3, D("2026-01-15")), "B", "2000.00", 2, D("2026-01-15"))
+    start = D("2026-01-15")
+    bookings = sorted(
+        ((start + timedelta(days=day + delays_of(n, delay)), n, (day, second, fen)) for n, (day, second, fen, delay)
+         in enumerate(items)), key=lambda b: (b[0], b[1]))
+    for booking_day, _, (day, second, fen) in bookings:
+        value_date = start + timedelta(days=day)
+        book, _ = operations.repay(book, amount=(Decimal(fen) / 100).quantize(Decimal("0.01")), value_date=value_date, business_date=booking_day,
+                                   received_at=datetime.combine(value_date, datetime.min.time()) + timedelta(seconds=second))
+    return book
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(payments)
+def test_defect_12_with_times_of_receipt_the_booking_order_does_not_change_the_books(items):
+    on_time = booked(lambda n, delay: 0, items)
+    late = booked(lambda n, delay: delay, items)
+    after = D("2026-01-15") + timedelta(days=60 + 16)
+    assert position(late, after).loans == position(on_time, after).loans
+    assert position(late, after).credit_balance == position(on_time, after).credit_balance
+
+    def what_each_paid(book):  # in the order applied: the order they happened, not booked
+        return [(a.value_date, a.amount, a.lines, a.to_credit) for a in position(book, after).allocations]
+
+    assert what_each_paid(late) == what_each_paid(on_time)

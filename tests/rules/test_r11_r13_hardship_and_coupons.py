@@ -348,3 +348,16 @@ def test_r13_grant_checks_its_input():
         with_coupon(w1_loan(), on="2026-02-01", expires="2026-01-31")
     with pytest.raises(BadInput, match="exists already"):
         with_coupon(with_coupon(w1_loan()))
+
+
+def test_r11_a_plan_change_takes_effect_after_what_is_already_booked_for_its_day():
+    from datetime import datetime
+
+    book, _ = operations.repay(three_month_loan(), amount=A("10.00"), value_date=D("2026-05-02"),
+                               business_date=D("2026-05-02"), received_at=datetime(2026, 5, 2, 15, 0))
+    with pytest.raises(BadInput, match="after what is known of its day"):
+        operations.extend(book, loan_id="A", months=1, business_date=D("2026-05-02"),
+                          received_at=datetime(2026, 5, 2, 9, 0))
+    book, effect = operations.extend(book, loan_id="A", months=1, business_date=D("2026-05-02"),
+                                     received_at=datetime(2026, 5, 2, 16, 0))
+    assert effect.maturity_date == D("2026-07-10")

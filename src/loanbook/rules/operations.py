@@ -285,7 +285,9 @@ def _redeemable_coupon(book: Book, coupon_id: str, value_date: date) -> Coupon:
             f"coupon {coupon_id} is not yet granted on {value_date}: it was granted on {coupon.granted_on} (R13)"
         )
     if value_date > coupon.expires_on:
-        raise RuleRefusal(f"coupon {coupon_id} expired on {coupon.expires_on}: it cannot be redeemed on {value_date} (R13)")
+        raise RuleRefusal(
+            f"coupon {coupon_id} expired on {coupon.expires_on}: it cannot be redeemed on {value_date} (R13)"
+        )
     used = book.redemption_of(coupon_id)
     if used is not None:
         raise RuleRefusal(f"coupon {coupon_id} was already used on {used.value_date}: a coupon is redeemed once (R13)")
@@ -342,6 +344,25 @@ def _effect_of(book: Book, change: PlanChange) -> PlanChangeEffect:
     return effect
 
 
+def _check_change_time(book: Book, change: PlanChange) -> None:
+    """R11: a change takes effect when it is approved, after everything already booked
+    for its day: its time may not put it before a fact of that day the book holds (the
+    payments before it were taken at the quotes of the old plan)."""
+    if change.received_at is None:
+        return
+    times = [
+        fact.received_at
+        for fact in (*book.transactions, *book.plan_changes)
+        if fact.value_date == change.value_date and fact.received_at is not None
+    ]
+    latest = max(times, default=None)
+    if latest is not None and change.received_at < latest:
+        raise BadInput(
+            f"the approval time {change.received_at} is before {latest}, when something was already booked for "
+            f"{change.value_date}: a plan change takes effect after what is known of its day (R11)"
+        )
+
+
 def preview_extension(
     book: Book, *, loan_id: str, months: int, on: date, received_at: datetime | None = None
 ) -> PlanChangeEffect:
@@ -373,6 +394,7 @@ def extend(
     _check_business_date(book, business_date)
     change = Extension(fact_id or book.next_fact_id(), loan_id, business_date, months, business_date,
                        _check_received_at(received_at))
+    _check_change_time(book, change)
     effect = _effect_of(book, change)
     return book.with_plan_change(change), effect
 
@@ -419,6 +441,7 @@ def negotiate(
     _check_business_date(book, business_date)
     change = NegotiatedPlan(fact_id or book.next_fact_id(), loan_id, business_date, _check_method(method), months,
                             _check_waiver(waive_penalty), business_date, _check_received_at(received_at))
+    _check_change_time(book, change)
     effect = _effect_of(book, change)
     return book.with_plan_change(change), effect
 

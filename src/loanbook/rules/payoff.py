@@ -187,5 +187,7 @@ def _settlement(first: OpenInstalment, on: date, quote: PayoffQuote, owed: Owed,
         waived = interest if interest < waive else waive
         settlement.waive_interest(on, waived)
         interest -= waived
-    settlement.pay(on, penalty=owed.carried_penalty, interest=interest, principal=quote.principal_not_due, fee=quote.fee)
+    settlement.pay(
+        on, penalty=owed.carried_penalty, interest=interest, principal=quote.principal_not_due, fee=quote.fee
+    )
     return settlement

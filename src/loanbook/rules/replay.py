@@ -174,7 +174,8 @@ class _Replay:
                 self.credit_balance += left
                 forfeited = face - sum((line.interest for line in waived), ZERO)
                 self.allocations.append(
-                    Allocation(tx.tx_id, "repayment", on, tx.amount, tuple(lines), left, tx.coupon_id, tuple(waived), forfeited)
+                    Allocation(tx.tx_id, "repayment", on, tx.amount, tuple(lines), left, tx.coupon_id, tuple(waived),
+                               forfeited)
                 )
                 return
             lines, left = self._pay_due(tx.amount, on)
@@ -225,16 +226,21 @@ class _Replay:
         say) does nothing and is listed with the reason. True if the plan changed."""
         open_loan = self.by_id.get(change.loan_id)
         if open_loan is None:
-            raise InvariantBroken(f"plan change {change.fact_id}: loan {change.loan_id} does not exist on {change.value_date}")
+            raise InvariantBroken(
+                f"plan change {change.fact_id}: loan {change.loan_id} does not exist on {change.value_date}"
+            )
         loan, a = open_loan.loan, change.value_date
         try:
             if isinstance(change, Extension):
-                new = plan_change.extension(loan, open_loan.method, open_loan.instalments, open_loan.settled_on, a, change.months)
+                new = plan_change.extension(
+                    loan, open_loan.method, open_loan.instalments, open_loan.settled_on, a, change.months
+                )
                 kept = [i for i in open_loan.instalments if i.due_date <= a]
                 open_loan.instalments = kept + plan_change.open_plan(loan, new.instalments)
             else:
                 new = plan_change.negotiated(
-                    loan, open_loan.instalments, open_loan.settled_on, a, change.method, change.months, change.waive_penalty
+                    loan, open_loan.instalments, open_loan.settled_on, a, change.method, change.months,
+                    change.waive_penalty,
                 )
                 open_loan.close_plan()
                 open_loan.instalments = plan_change.open_plan(loan, new.instalments)

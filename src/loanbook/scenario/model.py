@@ -182,7 +182,10 @@ def _event(number: int, raw: object, default_product: Product, base: Path) -> Ev
         raise BadInput(f"{what}: booked_on {booked_on} is before its date: money is learnt of on or after it is paid")
     if booked_on != value_date and action in OWN_DAY_ACTIONS:
         article = "an" if OWN_DAY_ACTIONS[action][0] in "aeiou" else "a"
-        raise BadInput(f"{what}: {article} {OWN_DAY_ACTIONS[action]} is booked on its own day; booked_on is for repayments and payoffs")
+        raise BadInput(
+            f"{what}: {article} {OWN_DAY_ACTIONS[action]} is booked on its own day; "
+            "booked_on is for repayments and payoffs"
+        )
     expect_error = raw.get("expect_error")
     if expect_error is not None and (not isinstance(expect_error, str) or not expect_error.strip()):
         raise BadInput(f"{what}: expect_error must be the text the refusal should contain")
