@@ -240,7 +240,7 @@ def lapse_extensions(uow: UnitOfWork, closing: date) -> int:
     lapse (R11). Called in the day's closing transaction; returns how many lapsed."""
     tomorrow = closing + timedelta(days=1)
     lapsed = 0
-    for row in uow.requests.pending_extensions():
+    for row in uow.requests.pending_extensions(maturing_by=tomorrow):
         book = uow.borrowers.book(row.borrower_id)
         loan = position(book, closing, include_day=True).loan(str(row.loan_id))
         maturity = (loan.maturity_date or loan.schedule[-1].due_date) if loan is not None and loan.schedule else closing

@@ -512,11 +512,28 @@ class PlanRequests:
             query = query.where(PlanRequestRow.borrower_id == borrower_id)
         return list(self.session.scalars(query.order_by(PlanRequestRow.id).limit(limit)))
 
-    def pending_extensions(self) -> list[PlanRequestRow]:
-        return list(self.session.scalars(
+    def pending_extensions(self, *, maturing_by: date) -> list[PlanRequestRow]:
+        """Pending extension requests that may have to lapse tonight (R11): on a loan whose
+        plan changed (its maturity is the core's to say), settled, or whose plan as
+        disbursed matures by ``maturing_by``."""
+        pending = list(self.session.scalars(
             select(PlanRequestRow).where(PlanRequestRow.status == "pending", PlanRequestRow.kind == "extension")
             .order_by(PlanRequestRow.id)
         ))
+        if not pending:
+            return []
+        loan_ids = sorted({row.loan_id for row in pending})
+        candidates = set(self.session.scalars(
+            select(TransactionRow.loan_id).where(TransactionRow.loan_id.in_(loan_ids), TransactionRow.request_id.is_not(None))
+        ))
+        candidates.update(self.session.scalars(
+            select(LoanMarkRow.loan_id).where(LoanMarkRow.loan_id.in_(loan_ids), LoanMarkRow.status == "SETTLED")
+        ))
+        candidates.update(self.session.scalars(
+            select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.loan_id.in_(loan_ids))
+            .group_by(PlanInstalmentRow.loan_id).having(func.max(PlanInstalmentRow.due_date) <= maturing_by)
+        ))
+        return [row for row in pending if row.loan_id in candidates]
 
     def counts(self) -> dict[tuple[str, str], int]:
         """(kind, status) -> how many."""
