@@ -105,7 +105,7 @@ from loanbook.rules.book import Book  # noqa: E402
 payments = st.lists(
     st.tuples(st.integers(min_value=20, max_value=60), st.integers(min_value=0, max_value=86_399),
               st.integers(min_value=1, max_value=120_000), st.integers(min_value=0, max_value=15)),
-    min_size=1, max_size=10,
+    min_size=1, max_size=10, unique_by=lambda item: (item[0], item[1]),  # a tie keeps booking order
 )
 
 
@@ -137,3 +137,15 @@ def test_defect_12_with_times_of_receipt_the_booking_order_does_not_change_the_b
         return [(a.value_date, a.amount, a.lines, a.to_credit) for a in position(book, after).allocations]
 
     assert what_each_paid(late) == what_each_paid(on_time)
+
+
+def test_defect_12_the_service_never_times_a_new_fact_before_one_already_booked_that_day():
+    """Read under the borrower's lock: what is booked later is received later, so what
+    was already allocated stays as it was (even if the clock steps back)."""
+    from loanbook.service.servicing import _received_at
+
+    book, _ = operations.repay(one_term_loan(), amount=A("5.00"), value_date=D("2026-02-20"),
+                               business_date=D("2026-02-20"), received_at=datetime(2999, 1, 1))
+    assert _received_at(None, D("2026-02-20"), D("2026-02-20"), book) == datetime(2999, 1, 1, 0, 0, 0, 1)
+    assert _received_at(None, D("2026-02-19"), D("2026-02-20"), book) is None  # late, no reported time
+    assert _received_at(at("2026-02-19", 9), D("2026-02-19"), D("2026-02-20"), book) == at("2026-02-19", 9)

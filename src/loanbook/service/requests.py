@@ -122,6 +122,18 @@ def _apply(book: Book, row: PlanRequestRow, today: date, fact_id: str, received_
     return new_book
 
 
+def _approval_time(reported: datetime | None, today: date, book: Book) -> datetime | None:
+    """When the approval happened in the day's order (R11: a change takes effect when
+    approved): the time given, else now, read under the borrower's lock and never before
+    a fact of the day already booked, a plan change included."""
+    at = received_at_of(reported, today, today, book)
+    if reported is not None or at is None:
+        return at
+    latest = max((c.received_at for c in book.plan_changes if c.value_date == today and c.received_at is not None),
+                 default=None)
+    return latest + timedelta(microseconds=1) if latest is not None and at <= latest else at
+
+
 # --- use cases -------------------------------------------------------------------------
 
 
@@ -188,7 +200,7 @@ def decide(
     today = open_day(uow)
     if approve:
         book = uow.borrowers.book(row.borrower_id, row=uow.borrowers.get(row.borrower_id, for_update=True))
-        received_at = received_at_of(received_at, today, today)
+        received_at = _approval_time(received_at, today, book)
         new_book = _apply(book, row, today, "pending", received_at)
         tx_id = uow.borrowers.add_transaction(
             borrower_id=row.borrower_id, kind=row.kind, loan_id=row.loan_id, value_date=today, booked_on=today,

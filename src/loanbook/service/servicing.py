@@ -4,7 +4,7 @@ and the reads that go with them. Each takes a fresh unit of work and commits onc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from loanbook.errors import BadInput, Conflict, NotFound
@@ -149,13 +149,24 @@ def loan_state(uow: UnitOfWork, loan_id: int) -> tuple[int, LoanPosition, date]:
     return row.borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
 
 
-def _received_at(reported: datetime | None, value_date: date, today: date) -> datetime | None:
+def _received_at(reported: datetime | None, value_date: date, today: date, book: Book) -> datetime | None:
     """R6: a value day's facts are ordered as they happened: the time the channel
     reports, else the time received if the money is value-dated today; a late-booked
-    item with no reported time has none, and comes after the day's timed facts."""
+    item with no reported time has none, and comes after the day's timed facts.
+
+    Read under the borrower's lock (``book``), so that what is booked later is received
+    later: never before a fact of the day already booked (a clock that steps back gives
+    the next microsecond), and what was already allocated stays as it was."""
     if reported is not None:
         return reported
-    return datetime.now(timezone.utc).replace(tzinfo=None) if value_date == today else None
+    if value_date != today:
+        return None
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    latest = max((tx.received_at for tx in book.transactions
+                  if tx.value_date == today and tx.received_at is not None), default=None)
+    if latest is not None and now <= latest:
+        return latest + timedelta(microseconds=1)
+    return now
 
 
 def _coupon_key(coupon_id: int | None) -> str | None:
@@ -204,8 +215,8 @@ def repay(
     refuses refuses the repayment too."""
     today = _open_day(uow)
     value_date = value_date or today
-    received_at = _received_at(received_at, value_date, today)
     book = _locked_book(uow, borrower_id, all_coupons=coupon_id is not None)
+    received_at = _received_at(received_at, value_date, today, book)
     new_book, _ = operations.repay(
         book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX, received_at=received_at,
         coupon_id=_coupon_key(coupon_id),
@@ -238,12 +249,12 @@ def pay_off(
     ``received_at`` if the channel reports it (R6)."""
     today = _open_day(uow)
     on = value_date or today
-    received_at = _received_at(received_at, on, today)
     if not loan_ids:
         raise BadInput("name at least one loan to pay off")
     if len(set(loan_ids)) != len(loan_ids):
         raise BadInput("a loan is named twice")
     book = _locked_book(uow, borrower_id, all_coupons=coupon_id is not None)
+    received_at = _received_at(received_at, on, today, book)
     for loan_id in loan_ids:
         if book.loan(str(loan_id)) is None:
             raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")
@@ -283,7 +294,7 @@ def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal) -> MoneyResult
     book = _locked_book(uow, borrower_id)
     new_book, _ = operations.refund(
         book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX,
-        received_at=_received_at(None, today, today),
+        received_at=_received_at(None, today, today, book),
     )
     tx_id = uow.borrowers.add_transaction(
         borrower_id=borrower_id, kind="refund", loan_id=None, value_date=today, booked_on=today,
