@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 from loanbook.errors import BadInput, Conflict
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, Line, signed
+from loanbook.service.requests import lapse_extensions
 from loanbook.service.revaluation import revalue
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -119,6 +120,7 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         if uow.business_dates.get() != day:
             raise Conflict(f"business day {day} was closed by another run")
         uow.journal.post(_product_entries(uow, tomorrow))
+        lapse_extensions(uow, day)  # R11: undecided at maturity, an extension request lapses
         cob = uow.cob_days.get(day)
         cob.status = "done"
         uow.business_dates.set(tomorrow)

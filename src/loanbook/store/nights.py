@@ -9,7 +9,16 @@ from datetime import date, timedelta
 from sqlalchemy import Date, and_, func, insert, literal, or_, select, union, update
 from sqlalchemy.orm import Session
 
-from loanbook.store.tables import AccrualDetailRow, BorrowerMarkRow, LoanEventRow, LoanMarkRow, PlanInstalmentRow
+from loanbook.store.tables import (
+    AccrualDetailRow, BorrowerMarkRow, LoanEventRow, LoanMarkRow, PlanInstalmentRow, TransactionRow,
+)
+
+
+def _replanned():  # noqa: ANN202 - a SELECT of loan ids
+    """Loans whose plan an approved request changed (R11): ``plan_instalments`` holds the
+    plan they were disbursed with, not their current one, so they are never moved in bulk
+    and are replayed through the core every night until settled (few: hardship cases)."""
+    return select(TransactionRow.loan_id).where(TransactionRow.request_id.is_not(None))
 
 
 class Nights:
@@ -42,7 +51,11 @@ class Nights:
                 LoanMarkRow.borrower_id > after_id,
             )
         )
-        both = union(arrears, falling_due).subquery()
+        replanned = select(LoanMarkRow.borrower_id.label("borrower_id")).where(
+            LoanMarkRow.loan_id.in_(_replanned()), LoanMarkRow.status != "SETTLED", not_yet,
+            LoanMarkRow.borrower_id > after_id,
+        )
+        both = union(arrears, falling_due, replanned).subquery()
         return list(self.session.scalars(select(both.c.borrower_id).order_by(both.c.borrower_id)))
 
     def fall_due_in_bulk(self, tomorrow: date) -> int:
@@ -61,6 +74,7 @@ class Nights:
             LoanMarkRow.as_of < tomorrow,
             LoanMarkRow.borrower_id.not_in(unsettled_arrears),
             LoanMarkRow.borrower_id.not_in(with_credit),
+            LoanMarkRow.loan_id.not_in(_replanned()),
         )
         details = select(
             literal(tomorrow, Date).label("booked_on"), LoanMarkRow.loan_id, LoanMarkRow.product_code,
@@ -104,6 +118,7 @@ class Nights:
                 LoanMarkRow.amount_due_fen != 0,
                 LoanMarkRow.loan_id.not_in(falling_due),
                 LoanMarkRow.borrower_id.not_in(with_credit),
+                LoanMarkRow.loan_id.not_in(_replanned()),
             )
             events = select(
                 LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal(tomorrow, Date).label("on_date"),
