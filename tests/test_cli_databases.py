@@ -45,6 +45,9 @@ REQUIRED: dict[str, list[str]] = {
     "scenario run": [str(EXAMPLE)],
     "serve": ["--port", "1"],  # never reached: the database is checked first
     "demo": ["--no-serve", "--borrowers", "1"],
+    "requests approve": ["1", "--token", "x"],
+    "requests reject": ["1", "--reason", "no", "--token", "x"],
+    "requests list": ["--token", "x"],
 }
 MAKE_THEIR_DATABASE = {"init", "demo"}  # a missing SQLite file is what they start from
 SCRATCH_ONLY = {"scenario run"}  # --store plays in a temporary database of its own
