@@ -16,6 +16,10 @@ class Account(str, Enum):
     FEE_INCOME = "fee_income"
     CREDIT_BALANCE = "borrower_credit_balance"  # 溢缴款, a liability to the borrower
     COUPON_EXPENSE = "coupon_marketing_expense"  # R13
+    # R17, per partner bank (the partner is the loan's, table loan_partners):
+    PARTNER_PRINCIPAL = "partner_principal"  # the partner's share of principal receivable (funded by it)
+    PARTNER_INCOME = "partner_income"  # the partner's share of interest and penalty received
+    PARTNER_CASH_DUE = "partner_cash_due"  # cash received that is due to the partner
 
 
 DEBIT_NORMAL = {
@@ -25,6 +29,7 @@ DEBIT_NORMAL = {
     Account.PENALTY_RECEIVABLE,
     Account.FEE_RECEIVABLE,
     Account.COUPON_EXPENSE,
+    Account.PARTNER_INCOME,  # income passed on to the partner: a contra-income
 }
 
 

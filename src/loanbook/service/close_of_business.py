@@ -32,6 +32,7 @@ from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, Line, signed
 from loanbook.service.revaluation import revalue
 from loanbook.store.tables import AccrualDetailRow, BorrowerMarkRow, LoanEventRow, LoanMarkRow, PlanInstalmentRow
+from loanbook.partners.posting import post_partner_split
 from loanbook.store.unit_of_work import UnitOfWork
 
 CHUNK_BORROWERS = 1000
@@ -168,6 +169,7 @@ def _close_chunk(uow: UnitOfWork, day: date, borrower_ids: list[int]) -> None:
         entries.extend(revaluation.entries)
         if revaluation.credit_balance_fen != credits.get(borrower_id, 0):
             uow.marks.set_credit_balance(borrower_id, revaluation.credit_balance_fen)
+    post_partner_split(uow, marks, mark_rows, on=tomorrow, kind="credit_applied")  # partner: R17 split + outbox
     uow.marks.put(mark_rows, marks)
     uow.events.add(events)
     uow.journal.add_accrual_details(accruals)

@@ -200,3 +200,95 @@ class IdempotencyRow(Base):
 
 
 Index("ix_plan_due_loan", PlanInstalmentRow.due_date, PlanInstalmentRow.loan_id)
+
+
+# --- partner banks (R17), migration 0008 -------------------------------------------------
+
+
+class PartnerRow(Base):
+    """A partner bank that co-funds loans; ``is_default`` funds co-funded drawdowns."""
+
+    __tablename__ = "partners"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    base_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    is_default: Mapped[int] = mapped_column(Integer, default=0)
+    delay_days: Mapped[int] = mapped_column(Integer, default=1)  # R17: an undelivered message older than this holds the loan
+
+
+class LoanPartnerRow(Base):
+    """The partner of a co-funded loan and its principal share, fixed at disbursement (R17)."""
+
+    __tablename__ = "loan_partners"
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    partner_code: Mapped[str] = mapped_column(ForeignKey("partners.code"), index=True)
+    share: Mapped[str] = mapped_column(String(8))  # an exact ratio, e.g. "0.70"
+    principal_share_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class OutboxRow(Base):
+    """A message to a partner bank, written in the same transaction as the money
+    (transactional outbox). ``seq`` orders a loan's messages; ``message_id`` is stable."""
+
+    __tablename__ = "partner_outbox"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(80), unique=True)
+    partner_code: Mapped[str] = mapped_column(String(32), index=True)
+    loan_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    booked_on: Mapped[date] = mapped_column(Date)
+    payload: Mapped[str] = mapped_column(Text)  # JSON, amounts as integer fen
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(16), index=True, default="undelivered")  # undelivered, delivered
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+
+
+class PartnerFileRow(Base):
+    """A partner bank's daily file, imported for reconciliation (kept, never replaced)."""
+
+    __tablename__ = "partner_files"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    partner_code: Mapped[str] = mapped_column(String(32), index=True)
+    file_date: Mapped[date] = mapped_column(Date, index=True)
+    imported_on: Mapped[date] = mapped_column(Date)
+    rows: Mapped[int] = mapped_column(Integer)
+    breaks_found: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PartnerFileLineRow(Base):
+    """One loan of a bank's daily file: what the bank believes its share received, cumulative."""
+
+    __tablename__ = "partner_file_lines"
+    file_id: Mapped[int] = mapped_column(ForeignKey("partner_files.id"), primary_key=True)
+    loan_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    principal_fen: Mapped[int] = mapped_column(BigInteger)
+    income_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReconBreakRow(Base):
+    """A difference between a partner's file and the ledger; worked, never deleted (R17)."""
+
+    __tablename__ = "recon_breaks"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    partner_code: Mapped[str] = mapped_column(String(32), index=True)
+    file_id: Mapped[int] = mapped_column(BigInteger)
+    loan_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    file_date: Mapped[date] = mapped_column(Date)
+    cause: Mapped[str] = mapped_column(String(32))  # undelivered_message, amount_mismatch, unknown_loan, missing_at_bank
+    owner: Mapped[str] = mapped_column(String(32))  # platform_ops, partner_bank
+    platform_principal_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    platform_income_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    bank_principal_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    bank_income_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    opened_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), index=True, default="open")  # open, resolved
+    resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)  # resend, adjust, accept, matched
+    resolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+
+Index("ix_outbox_loan_seq", OutboxRow.loan_id, OutboxRow.seq, unique=True)
