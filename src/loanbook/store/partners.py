@@ -137,7 +137,8 @@ class Partners:
             select(JournalLineRow.loan_id, JournalLineRow.account, JournalLineRow.debit_fen, JournalLineRow.credit_fen)
             .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
             .where(JournalEntryRow.booked_on <= as_of, JournalEntryRow.kind.in_(SPLIT_KINDS),
-                   JournalLineRow.account.in_([Account.PARTNER_CASH_DUE.value, Account.PARTNER_INCOME.value]))
+                   JournalLineRow.account.in_([Account.PARTNER_CASH_DUE.value, Account.PARTNER_INCOME.value,
+                                                       Account.PARTNER_PRINCIPAL.value]))
             .subquery()
         )
         cash_due = func.sum(case((lines.c.account == Account.PARTNER_CASH_DUE.value,
@@ -146,7 +147,7 @@ class Partners:
                                 lines.c.debit_fen - lines.c.credit_fen), else_=0))
         rows = self.session.execute(
             select(LoanPartnerRow.loan_id, cash_due, income)
-            .join(lines, lines.c.loan_id == LoanPartnerRow.loan_id, isouter=True)
+            .join(lines, lines.c.loan_id == LoanPartnerRow.loan_id)  # loans funded by then
             .where(LoanPartnerRow.partner_code == partner_code)
             .group_by(LoanPartnerRow.loan_id)
         )
