@@ -5,6 +5,7 @@ Functions here take a unit of work and never commit it: the service that calls t
 owns the transaction (one use case, one unit of work).
 """
 
+from loanbook.bureau.nightly import nightly
 from loanbook.bureau.notices import record_pre_notice
 
-__all__ = ["record_pre_notice"]
+__all__ = ["nightly", "record_pre_notice"]

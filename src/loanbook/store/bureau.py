@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, union
 from sqlalchemy.orm import Session
 
 from loanbook.store.tables import (
@@ -22,6 +22,8 @@ from loanbook.store.tables import (
     BureauPreNoticeRow,
     BureauRecordRow,
     LoanRow,
+    PlanInstalmentRow,
+    TransactionRow,
 )
 
 
@@ -38,6 +40,42 @@ class BureauStore:
         if not ids:
             return {}
         return {row.id: row for row in self.session.scalars(select(BorrowerRow).where(BorrowerRow.id.in_(ids)))}
+
+    def borrowers_with_moments(self, day: date) -> list[int]:
+        """Borrowers who may have a reporting moment on ``day`` (R15): a loan disbursed
+        or an instalment of a disbursed plan due that day, or a transaction booked that
+        day. (Plan changes of R11 are found in the books of these borrowers; the stored
+        review workflow adds its approvals of the day here when it is merged.)"""
+        disbursed = select(LoanRow.borrower_id).where(LoanRow.disbursed_on == day)
+        due = (
+            select(LoanRow.borrower_id)
+            .join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanRow.id)
+            .where(PlanInstalmentRow.due_date == day)
+        )
+        booked = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)
+        both = union(disbursed, due, booked).subquery()
+        return list(self.session.scalars(select(both.c.borrower_id).order_by(both.c.borrower_id)))
+
+    def borrowers_with_late_bookings(self, day: date) -> list[int]:
+        """Borrowers with a transaction booked on ``day`` for an earlier value date."""
+        query = select(TransactionRow.borrower_id).where(
+            TransactionRow.booked_on == day, TransactionRow.value_date < day
+        ).distinct()
+        return sorted(self.session.scalars(query))
+
+    def loans_of_borrowers(self, borrower_ids: Sequence[int]) -> list[int]:
+        if not borrower_ids:
+            return []
+        query = select(LoanRow.id).where(LoanRow.borrower_id.in_(list(borrower_ids)))
+        return sorted(self.session.scalars(query))
+
+    def loans_with_moment(self, loan_ids: Sequence[int], moment: int) -> set[int]:
+        if not loan_ids:
+            return set()
+        query = select(BureauRecordRow.loan_id).where(
+            BureauRecordRow.loan_id.in_(list(loan_ids)), BureauRecordRow.moment == moment
+        )
+        return set(self.session.scalars(query))
 
     # -- holds ---------------------------------------------------------------------------
     def add_hold(self, *, loan_id: int, reason: str, source: str, placed_on: date) -> int:
@@ -121,8 +159,10 @@ class BureauStore:
         )
         return {record_id: batch_date for record_id, batch_date in self.session.execute(query)}
 
-    def negative_records(self) -> list[BureauRecordRow]:
-        query = select(BureauRecordRow).where(BureauRecordRow.negative.is_(True))
+    def negative_records(self, *, as_of_before: date) -> list[BureauRecordRow]:
+        query = select(BureauRecordRow).where(
+            BureauRecordRow.negative.is_(True), BureauRecordRow.as_of < as_of_before
+        )
         return list(self.session.scalars(query.order_by(BureauRecordRow.id)))
 
     def purge(self, record_ids: Sequence[int]) -> int:
@@ -153,19 +193,36 @@ class BureauStore:
             query = query.with_for_update()
         return self.session.scalars(query).first()
 
-    def add_batch(self, batch_date: date, record_ids: Sequence[int]) -> None:
+    def add_batch(self, batch_date: date, record_ids: Sequence[int], superseded: Sequence[int] = ()) -> None:
+        """The batch and its lines, numbered from 1; ``superseded`` records (line 0) are
+        closed by it without being written: a later version of each was."""
         self.session.add(BureauBatchRow(batch_date=batch_date, line_count=len(record_ids)))
         self.session.add_all(
             BureauBatchLineRow(record_id=record_id, batch_date=batch_date, line_no=number)
             for number, record_id in enumerate(record_ids, start=1)
         )
+        self.session.add_all(
+            BureauBatchLineRow(record_id=record_id, batch_date=batch_date, line_no=0) for record_id in superseded
+        )
         self.session.flush()
+
+    def written_lines(self, record_ids: Sequence[int]) -> set[int]:
+        """Those of ``record_ids`` written in a batch (not only superseded)."""
+        if not record_ids:
+            return set()
+        query = select(BureauBatchLineRow.record_id).where(
+            BureauBatchLineRow.record_id.in_(list(record_ids)), BureauBatchLineRow.line_no > 0
+        )
+        return set(self.session.scalars(query))
+
+    def last_batch_date(self) -> date | None:
+        return self.session.scalar(select(func.max(BureauBatchRow.batch_date)))
 
     def batch_records(self, batch_date: date) -> list[BureauRecordRow]:
         query = (
             select(BureauRecordRow)
             .join(BureauBatchLineRow, BureauBatchLineRow.record_id == BureauRecordRow.id)
-            .where(BureauBatchLineRow.batch_date == batch_date)
+            .where(BureauBatchLineRow.batch_date == batch_date, BureauBatchLineRow.line_no > 0)
             .order_by(BureauBatchLineRow.line_no)
         )
         return list(self.session.scalars(query))
