@@ -45,6 +45,12 @@ REQUIRED: dict[str, list[str]] = {
     "scenario run": [str(EXAMPLE)],
     "serve": ["--port", "1"],  # never reached: the database is checked first
     "demo": ["--no-serve", "--borrowers", "1"],
+    "bureau history": ["1"],
+    "bureau pre-notice": ["1"],
+    "bureau disputes file": ["1", "--claim", "paid on time"],
+    "bureau disputes resolve": ["1", "--decision", "rejected", "--reason", "x"],
+    "bureau hold": ["1", "--reason", "x"],
+    "bureau release": ["1"],
 }
 MAKE_THEIR_DATABASE = {"init", "demo"}  # a missing SQLite file is what they start from
 SCRATCH_ONLY = {"scenario run"}  # --store plays in a temporary database of its own

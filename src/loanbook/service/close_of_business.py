@@ -27,6 +27,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Date, Engine, and_, func, insert, literal, or_, select, union, update
 
+from loanbook import bureau
 from loanbook.errors import BadInput, Conflict
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, Line, signed
@@ -232,6 +233,7 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         if uow.business_dates.get() != day:
             raise Conflict(f"business day {day} was closed by another run")
         uow.journal.post(_product_entries(uow, tomorrow))
+        bureau.nightly(uow, day)  # R15: the day's bureau records, in the transaction that closes the day
         cob = uow.cob_days.get(day)
         cob.status = "done"
         uow.business_dates.set(tomorrow)

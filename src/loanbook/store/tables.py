@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
@@ -292,3 +292,87 @@ class ReconBreakRow(Base):
 
 
 Index("ix_outbox_loan_seq", OutboxRow.loan_id, OutboxRow.seq, unique=True)
+
+# --- Credit bureau (R15), migration 0006 -------------------------------------------------
+
+
+class BureauHoldRow(Base):
+    """A loan not to be reported negative (R15: records disagreeing with the partner
+    bank's, R17): open while ``released_on`` is null."""
+
+    __tablename__ = "bureau_holds"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(64))
+    placed_on: Mapped[date] = mapped_column(Date)
+    released_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class BureauPreNoticeRow(Base):
+    """The borrower told before the first negative record (征信业管理条例 art. 15)."""
+
+    __tablename__ = "bureau_pre_notices"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    on_date: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(32))
+
+
+class BureauRecordRow(Base):
+    """One account record or correction as produced (R15); never edited. Whether it was
+    submitted is in ``bureau_batch_lines``."""
+
+    __tablename__ = "bureau_records"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    borrower_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # record, correction
+    moment: Mapped[int] = mapped_column(Integer)  # 10, 20, 32, 33, 42, 49 (报送时点)
+    as_of: Mapped[date] = mapped_column(Date)  # the day whose figures it carries
+    produced_on: Mapped[date] = mapped_column(Date, index=True)  # the business day it was made
+    corrects_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    balance_fen: Mapped[int] = mapped_column(BigInteger)
+    remaining_periods: Mapped[int] = mapped_column(Integer)
+    overdue_periods: Mapped[int] = mapped_column(Integer)
+    overdue_amount_fen: Mapped[int] = mapped_column(BigInteger)
+    overdue_principal_fen: Mapped[int] = mapped_column(BigInteger)
+    dpd: Mapped[int] = mapped_column(Integer)
+    month_status: Mapped[str] = mapped_column(String(1))
+    status_24: Mapped[str] = mapped_column(String(24))
+    negative: Mapped[bool] = mapped_column(Boolean)
+    held: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40))
+
+
+class BureauBatchRow(Base):
+    """The day's submission (R15): exported once, written again byte for byte."""
+
+    __tablename__ = "bureau_batches"
+    batch_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    line_count: Mapped[int] = mapped_column(Integer)
+
+
+class BureauBatchLineRow(Base):
+    __tablename__ = "bureau_batch_lines"
+    record_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # submitted once
+    batch_date: Mapped[date] = mapped_column(Date, index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+
+
+class BureauDisputeRow(Base):
+    """A borrower's objection (异议) to what was reported: answered within 20 days (art. 25)."""
+
+    __tablename__ = "bureau_disputes"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    filed_on: Mapped[date] = mapped_column(Date)
+    deadline_on: Mapped[date] = mapped_column(Date)
+    claim: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))  # open, upheld, rejected
+    resolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    resolution: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    correction_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
