@@ -20,6 +20,7 @@ class Account(str, Enum):
     PARTNER_PRINCIPAL = "partner_principal"  # the partner's share of principal receivable (funded by it)
     PARTNER_INCOME = "partner_income"  # the partner's share of interest and penalty received
     PARTNER_CASH_DUE = "partner_cash_due"  # cash received that is due to the partner
+    PARTNER_SUSPENSE = "partner_reconciliation_suspense"  # differences adjusted to a bank's file, until cleared
 
 
 DEBIT_NORMAL = {

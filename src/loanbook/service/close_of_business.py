@@ -34,6 +34,7 @@ from loanbook.ledger.entries import JournalEntry, Line, signed
 from loanbook.service.revaluation import revalue
 from loanbook.store.tables import AccrualDetailRow, BorrowerMarkRow, LoanEventRow, LoanMarkRow, PlanInstalmentRow
 from loanbook.partners.posting import post_partner_split
+from loanbook.service import partner_reconcile
 from loanbook.store.unit_of_work import UnitOfWork
 
 CHUNK_BORROWERS = 1000
@@ -233,6 +234,7 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         if uow.business_dates.get() != day:
             raise Conflict(f"business day {day} was closed by another run")
         uow.journal.post(_product_entries(uow, tomorrow))
+        partner_reconcile.nightly(uow, day)  # partner: R17 holds for loans in doubt, the daily file overdue
         bureau.nightly(uow, day)  # R15: the day's bureau records, in the transaction that closes the day
         cob = uow.cob_days.get(day)
         cob.status = "done"

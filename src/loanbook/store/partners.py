@@ -38,7 +38,8 @@ class Partners:
     def all(self) -> list[PartnerRow]:
         return list(self.session.scalars(select(PartnerRow).order_by(PartnerRow.code)))
 
-    def put(self, *, code: str, name: str, base_url: str | None, is_default: bool, delay_days: int) -> PartnerRow:
+    def put(self, *, code: str, name: str, base_url: str | None, is_default: bool, delay_days: int,
+            file_overdue_refuses: bool = False) -> PartnerRow:
         row = self.get(code)
         if row is None:
             row = PartnerRow(code=code)
@@ -46,6 +47,7 @@ class Partners:
         if is_default:
             self.session.execute(update(PartnerRow).values(is_default=0))
         row.name, row.base_url, row.is_default, row.delay_days = name, base_url, int(is_default), delay_days
+        row.file_overdue_refuses = int(file_overdue_refuses)
         self.session.flush()
         return row
 

@@ -214,6 +214,7 @@ class PartnerRow(Base):
     base_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
     is_default: Mapped[int] = mapped_column(Integer, default=0)
     delay_days: Mapped[int] = mapped_column(Integer, default=1)  # R17: an undelivered message older than this holds the loan
+    file_overdue_refuses: Mapped[int] = mapped_column(Integer, default=0)  # 1: close of business refuses without the file
 
 
 class LoanPartnerRow(Base):

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("base_url", sa.String(300), nullable=True),
         sa.Column("is_default", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("delay_days", sa.Integer(), nullable=False, server_default="1"),
+        sa.Column("file_overdue_refuses", sa.Integer(), nullable=False, server_default="0"),
     )
     op.create_table(
         "loan_partners",
