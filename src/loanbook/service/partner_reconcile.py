@@ -189,7 +189,8 @@ def nightly(uow: UnitOfWork, day: date) -> list[str]:
     return warnings
 
 
-def resolve_break(engine: Engine, *, break_id: int, resolution: str, note: str = "") -> ReconBreakRow:
+def resolve_break(engine: Engine, *, break_id: int, resolution: str, note: str = "",
+                  partner_code: str | None = None) -> ReconBreakRow:
     """Work a break: resend, adjust (a reversing entry) or accept; never edited away."""
     if resolution not in RESOLUTIONS:
         raise BadInput(f"resolution must be one of {', '.join(RESOLUTIONS)}, not {resolution!r}")
@@ -199,8 +200,8 @@ def resolve_break(engine: Engine, *, break_id: int, resolution: str, note: str =
         today = uow.business_dates.get()
         partners = Partners(uow.session)
         row = partners.get_break(break_id, for_update=True)
-        if row is None:
-            raise NotFound(f"no break {break_id}")
+        if row is None or (partner_code is not None and row.partner_code != partner_code):
+            raise NotFound(f"no break {break_id}" + (f" of partner {partner_code}" if partner_code else ""))
         if row.state != "open":
             raise Conflict(f"break {break_id} is already resolved ({row.resolution} on {row.resolved_on})")
         if resolution == "resend":

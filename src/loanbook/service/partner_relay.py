@@ -15,7 +15,10 @@ a small, well-kept library that does exactly this, instead of a hand-made loop.
 from __future__ import annotations
 
 import json
+import logging
 import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -29,6 +32,7 @@ from loanbook.store.partners import Partners
 from loanbook.store.unit_of_work import UnitOfWork
 
 BATCH = 200
+log = logging.getLogger("loanbook.partners")
 
 
 class DeliveryFailed(Exception):
@@ -139,3 +143,23 @@ def undelivered_with_age(engine: Engine, partner_code: str, state: str = "undeli
              "age_seconds": int((now - row.created_at) / timedelta(seconds=1)), "last_error": row.last_error}
             for row in partners.messages(partner_code, state=state)
         ]
+
+
+def start_background_relay(engine: Engine, *, interval_seconds: float = 5.0) -> threading.Thread:
+    """The relay inside ``loanbook serve``: every few seconds, each partner with a URL gets
+    its outbox delivered (a daemon thread; the outbox survives any stop, so nothing is lost)."""
+
+    def loop() -> None:
+        while True:
+            try:
+                with UnitOfWork(engine) as uow:
+                    partners = [(p.code, p.base_url) for p in Partners(uow.session).all() if p.base_url]
+                for code, url in partners:
+                    relay(engine, code, url.rstrip("/"), budget_seconds=interval_seconds, max_backoff_seconds=interval_seconds)
+            except Exception:  # noqa: BLE001 - the relay keeps going; the next round retries
+                log.exception("partner relay round failed")
+            time.sleep(interval_seconds)
+
+    thread = threading.Thread(target=loop, name="partner-relay", daemon=True)
+    thread.start()
+    return thread
