@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from loanbook.cli.admin import print_ledger_report
 from loanbook.cli.calculators import schedule
-from loanbook.cli.common import EXIT_FAILURES, err, out, parse_day, refusals_as_messages
+from loanbook.cli.common import EXIT_FAILURES, err, out, parse_day, print_json, refusals_as_messages
 from loanbook.demo.portfolio import BORROWERS, PROFILES, SEED, START, UNTIL, PortfolioResult, run_portfolio
 from loanbook.errors import BadInput
 from loanbook.money import format_amount, from_fen
@@ -54,6 +54,35 @@ PROFILE_TEXT = {
 }
 
 
+def incident_demo(as_json: bool) -> None:
+    import logging
+
+    from loanbook.partners.incident import replay
+
+    logging.getLogger("loanbook.partners").setLevel(logging.ERROR)  # the overdue-file warnings are the story's, not news
+    with refusals_as_messages():
+        result = replay()
+    if as_json:
+        print_json(result.as_dict())
+        return
+    table = Table(title="The 2019 incident, replayed (R17)", title_justify="left")
+    table.add_column("")
+    table.add_column("platform (loanbook)", justify="right")
+    table.add_column("the bank alone", justify="right")
+    table.add_row("borrowers who paid on time (on the 10th)", str(result.paid_on_time), str(result.paid_on_time))
+    table.add_row("of them, repayments the relay failed to deliver that day", str(result.relay_failed_for), "")
+    table.add_row("negative bureau records about them", str(result.negative_records_about_them),
+                  str(result.bank_alone_negative_records_about_them))
+    table.add_row("reconciliation breaks found / resolved", f"{result.breaks_found} / {result.breaks_resolved}", "")
+    table.add_row("loans held from negative reporting meanwhile", str(result.holds_placed), "")
+    table.add_row("corrections sent", str(result.corrections_sent), "")
+    table.add_row("ledger check", result.ledger_check, "")
+    out.print(table)
+    out.print(f"replayed in {result.seconds} s against the partner-bank process")
+    if result.ledger_check != "passed" or result.negative_records_about_them:
+        raise typer.Exit(EXIT_FAILURES)
+
+
 def demo(
     database: str = typer.Option(DEMO_DATABASE, "--database", help="A sqlite:///PATH.sqlite3 URL; deleted and made anew each run."),
     borrowers: int = typer.Option(BORROWERS, "--borrowers", min=1, help="How many borrowers."),
@@ -63,10 +92,15 @@ def demo(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     examples: bool = typer.Option(False, "--examples", help="Only print the worked examples W1-W3 of docs/rules.md."),
+    incident_2019: bool = typer.Option(False, "--incident-2019", help="Replay the article's 2019 partner-bank incident (R17)."),
+    as_json: bool = typer.Option(False, "--json", help="With --incident-2019: one JSON object."),
 ) -> None:
     """A demo portfolio of borrowers serviced day by day to --until, the books proved, the API served."""
     if examples:
         worked_examples()
+        return
+    if incident_2019:  # partner: R17, the 2019 incident replayed against the partner bank process
+        incident_demo(as_json)
         return
     with refusals_as_messages():
         target = parse_day(until, "--until")
