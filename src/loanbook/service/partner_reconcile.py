@@ -126,7 +126,7 @@ def reconcile(engine: Engine, *, partner_code: str, file_date: date, lines: list
             _close(open_break, "matched", today, f"the file for {file_date} agrees")
             result.breaks_matched += 1
         uow.session.flush()
-        refresh_holds(uow, {b["loan_id"] for b in new_breaks if b["cause"] != "unknown_loan"} | agreeing)
+        refresh_holds(uow, {b["loan_id"] for b in new_breaks if b["cause"] != "unknown_loan"} | agreeing | _held_by_us(uow))
         uow.commit()
         return result
 
@@ -182,11 +182,14 @@ def nightly(uow: UnitOfWork, day: date) -> list[str]:
             warnings.append(f"the daily file of {partner.code} for {due} is overdue (last reconciled: {latest or 'none'})")
     delay_days = min((p.delay_days for p in partners.all()), default=1)
     stale = partners.stale_undelivered_by_day(day - timedelta(days=delay_days - 1))
-    held = {h.loan_id for h in BureauStore(uow.session).holds() if h.released_on is None and h.source == HOLD_SOURCE}
-    refresh_holds(uow, stale | held)
+    refresh_holds(uow, stale | _held_by_us(uow))
     for warning in warnings:
         log.warning(warning)
     return warnings
+
+
+def _held_by_us(uow: UnitOfWork) -> set[int]:
+    return {h.loan_id for h in BureauStore(uow.session).holds() if h.released_on is None and h.source == HOLD_SOURCE}
 
 
 def resolve_break(engine: Engine, *, break_id: int, resolution: str, note: str = "",
