@@ -71,9 +71,10 @@ def outbox(
 ) -> None:
     """List messages to the bank with their age (JSON)."""
     with refusals_as_messages():
+        engine = open_database(database)
         if state not in ("undelivered", "delivered"):
             raise BadInput(f"--state must be undelivered or delivered, not {state!r}")
-        print_json(partner_relay.undelivered_with_age(open_database(database), partner, state))
+        print_json(partner_relay.undelivered_with_age(engine, partner, state))
 
 
 @app.command("reconcile")
@@ -86,9 +87,10 @@ def reconcile(
 ) -> None:
     """Compare the bank's daily file with the ledger, per loan; each difference is a break."""
     with refusals_as_messages():
+        engine = open_database(database)
         day = parse_day(on, "--date")
         lines = partner_reconcile.read_file(file)
-        result = partner_reconcile.reconcile(open_database(database), partner_code=partner, file_date=day, lines=lines)
+        result = partner_reconcile.reconcile(engine, partner_code=partner, file_date=day, lines=lines)
     summary = {"partner": result.partner_code, "file_date": result.file_date.isoformat(), "loans_in_file": result.loans_in_file,
                "loans_on_platform": result.loans_on_platform, "breaks_found": result.breaks_found,
                "breaks_matched": result.breaks_matched, "differences_by_cause": result.causes}
