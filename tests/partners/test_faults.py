@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bank_process import BIN, bank_file, bank_messages, bank_process
-from helpers import cofunded_loan
+from partner_helpers import cofunded_loan
 from words import D
 from loanbook.service import partner_reconcile, partner_relay, servicing
 from loanbook.service.close_of_business import close_until

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bank_process import bank_file, bank_messages, bank_process
-from helpers import cofunded_loan, repay
+from partner_helpers import cofunded_loan, repay
 from words import D
 from loanbook.service import partner_reconcile, partner_relay
 from loanbook.service.close_of_business import close_until

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from helpers import cofunded_loan, repay
+from partner_helpers import cofunded_loan, repay
 from words import D
 from loanbook.ledger.split import partner_part_fen
 from loanbook.service import servicing

@@ -22,7 +22,9 @@ from loanbook.store.tables import LoanMarkRow, LoanPartnerRow, PartnerRow, Trans
 from loanbook.store.unit_of_work import UnitOfWork
 
 DEFAULT_PARTNER_CODE = "BANK"
-NOTIFIED_WITHOUT_MONEY = {"plan_change", "write_off"}  # the bank hears of these even with no money moved
+# The bank hears of these even with no money moved: plan changes (R11: an approved
+# extension or negotiated plan, posted through servicing's one posting path) and write-offs.
+NOTIFIED_WITHOUT_MONEY = {"plan_change", "extension", "negotiation", "write_off"}
 _FIGURE_NAMES = tuple(LoanFigures.__dataclass_fields__)
 
 
@@ -50,8 +52,10 @@ def post_partner_split(
 ) -> int:
     """Post the split and write the messages for every co-funded loan among ``marks_after``;
     returns the number of messages written."""
+    tx = uow.session.get(TransactionRow, transaction_id) if transaction_id is not None else None
+    notified = tx.loan_id if tx is not None and kind in NOTIFIED_WITHOUT_MONEY else None  # the loan whose plan changed
     changed = {int(m["loan_id"]): m for m in marks_after
-               if kind in NOTIFIED_WITHOUT_MONEY or _figures(m) != Marks.figures(marks_before.get(int(m["loan_id"])))}
+               if int(m["loan_id"]) == notified or _figures(m) != Marks.figures(marks_before.get(int(m["loan_id"])))}
     if not changed:
         return 0
     partners = Partners(uow.session)
@@ -60,10 +64,7 @@ def post_partner_split(
     if new_loans:
         cofunded.update(_register_new_loans(uow, partners, new_loans, changed))
     written = 0
-    value_date = on
-    if transaction_id is not None:
-        tx = uow.session.get(TransactionRow, transaction_id)
-        value_date = tx.value_date if tx is not None else on
+    value_date = tx.value_date if tx is not None else on
     for loan_id in sorted(cofunded):
         link = cofunded[loan_id]
         share = Decimal(link.share)
@@ -73,7 +74,7 @@ def post_partner_split(
         if lines:
             uow.journal.post([JournalEntry(on, "partner_split", tuple(lines), transaction_id=transaction_id,
                                            memo=f"{link.partner_code} share {link.share} of loan {loan_id}")])
-        if before != after or kind in NOTIFIED_WITHOUT_MONEY:
+        if before != after or loan_id == notified:
             _write_message(partners, link, loan_id, kind, on, value_date, before, after, transaction_id)
             written += 1
     return written
