@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from loanbook.bureau import retention
+from loanbook.bureau import fast_path, retention
 from loanbook.bureau.corrections import recheck_loans
 from loanbook.bureau.records import (
     DUE_DATE,
@@ -53,18 +53,30 @@ def nightly(uow: UnitOfWork, day: date) -> NightlyResult:
     if late:  # first: today's records are then made from the same, corrected, books
         loan_ids = store.loans_of_borrowers(late)
         result.corrections = len(recheck_loans(uow, loan_ids, today=day, reason="late-booked repayment"))
+    busy = store.borrowers_booked_on(day)
+    fast = fast_path.opened_records(store, day, busy) + fast_path.due_date_records(store, day, busy)
+    done = {row["loan_id"] for row in fast}
+    _add(store, fast, result)
     borrower_ids = store.borrowers_with_moments(day)
     for start in range(0, len(borrower_ids), CHUNK_BORROWERS):
         chunk = borrower_ids[start:start + CHUNK_BORROWERS]
-        rows = _records_of_chunk(uow, store, chunk, day)
-        store.add_records(rows)
-        for row in rows:
-            result.records[row["moment"]] = result.records.get(row["moment"], 0) + 1
+        _add(store, _records_of_chunk(uow, store, chunk, day, done), result)
     result.purged = retention.purge(uow, day)
     return result
 
 
-def _records_of_chunk(uow: UnitOfWork, store: BureauStore, borrower_ids: list[int], day: date) -> list[dict]:
+def _add(store: BureauStore, rows: list[dict], result: NightlyResult) -> None:
+    store.add_records(rows)
+    for row in rows:
+        result.records[row["moment"]] = result.records.get(row["moment"], 0) + 1
+
+
+def _records_of_chunk(uow: UnitOfWork, store: BureauStore, borrower_ids: list[int], day: date,
+                      done: set[int]) -> list[dict]:
+    """The replayed records of ``borrower_ids``' loans not in ``done`` (the fast path's)."""
+    borrower_ids = [b for b in borrower_ids if b not in _only_done(store, borrower_ids, day, done)]
+    if not borrower_ids:
+        return []
     books = uow.borrowers.books(borrower_ids)
     people = store.borrowers(borrower_ids)
     loan_ids = [int(loan.loan_id) for book in books.values() for loan in book.loans]
@@ -77,12 +89,23 @@ def _records_of_chunk(uow: UnitOfWork, store: BureauStore, borrower_ids: list[in
         book = books[borrower_id]
         person = people[borrower_id]
         for loan_id, moment, figures in _moments(book, day, settled_reported, held):
+            if loan_id in done:
+                continue
             rows.append({
                 **figures, "loan_id": loan_id, "borrower_id": borrower_id, "kind": "record", "moment": moment,
                 "as_of": day, "produced_on": day, "corrects_id": None, "reason": "",
                 "name": person.name, "phone": person.phone,
             })
     return rows
+
+
+def _only_done(store: BureauStore, borrower_ids: list[int], day: date, done: set[int]) -> set[int]:
+    """Borrowers with nothing booked today whose every loan with a moment today was done by
+    the fast path (which takes only borrowers with nothing booked today)."""
+    if not done:
+        return set()
+    pending = store.loans_with_moment_today(borrower_ids, day)
+    return {b for b in borrower_ids if pending.get(b, set()) <= done and pending.get(b) is not None}
 
 
 def _moments(book: Book, day: date, settled_reported: set[int], held: set[int]):

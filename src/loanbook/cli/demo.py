@@ -29,6 +29,7 @@ from loanbook.money import format_amount, from_fen
 from loanbook.scenario.model import load_scenario
 from loanbook.scenario.report import print_result
 from loanbook.scenario.runner import play
+from loanbook.service import bureau as bureau_service
 from loanbook.service.close_of_business import DayClosed
 from loanbook.service.ledger_check import LedgerReport, check_ledger
 from loanbook.service.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
@@ -207,6 +208,7 @@ def print_summary(engine: Engine, result: PortfolioResult, report: LedgerReport)
     out.print(_status_table(statuses))
     out.print(_dpd_table(dpds))
     out.print(_late_booking_table(result))
+    out.print(_bureau_table(engine, result))
     print_ledger_report(report)
     if result.refusals:
         err.print(f"[yellow]{len(result.refusals)} demo action(s) were refused by the engine[/] (a demo defect):")
@@ -286,6 +288,31 @@ def _late_booking_table(result: PortfolioResult) -> Table:
     table.add_row("  still OVERDUE once booked", f"{sum(1 for b in after_grace if b.overdue_after):,}")
     table.add_row("  penalty charged on them", format_amount(sum((b.penalty_charged for b in bookings), Decimal("0.00"))))
     table.caption = "replayed by value date: once booked, as if paid on time"
+    return table
+
+
+def _bureau_table(engine: Engine, result: PortfolioResult) -> Table:
+    """R15: what the credit bureau was sent, day by day."""
+    with UnitOfWork(engine) as uow:
+        bureau = bureau_service.summary(uow)
+    sent = result.bureau
+    table = Table(title="Credit bureau (R15): a batch submitted every day", title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    names = {10: "account opened", 20: "settled", 32: "due-date settlement", 33: "actual repayment",
+             42: "extension", 49: "negotiated plan / special"}
+    for moment, name in names.items():
+        table.add_row(f"records at moment {moment} ({name})", f"{bureau.by_moment.get(moment, 0):,}")
+    table.add_row("negative records (a past-due month or DPD)", f"{bureau.negative:,}")
+    table.add_row("corrections (late bookings, holds released)", f"{bureau.corrections:,}")
+    table.add_row("pre-notices sent before a first negative record (art. 15)", f"{sent.notices:,}")
+    table.add_row("holds placed / released (partner disagreement, R17)",
+                  f"{bureau.holds_open + bureau.holds_released:,} / {bureau.holds_released:,}")
+    table.add_section()
+    table.add_row("batches submitted", f"{bureau.batches:,}")
+    table.add_row("  lines in them: records / corrections",
+                  f"{sent.lines_by_type['record']:,} / {sent.lines_by_type['correction']:,}")
+    table.caption = "negative records wait for the pre-notice; `loanbook bureau history LOAN` shows a loan's records"
     return table
 
 

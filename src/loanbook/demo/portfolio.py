@@ -39,6 +39,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Engine
 
+from loanbook.demo import bureau_day
 from loanbook.errors import BadInput, LoanbookError
 from loanbook.service import servicing
 from loanbook.service.close_of_business import DayClosed, close_day
@@ -144,6 +145,7 @@ class PortfolioResult:
     borrowers_closed: int = 0  # borrower-nights replayed through the rules core
     loans_in_bulk: int = 0  # loan-nights only falling due or entering grace, brought forward set-based
     service_calls: int = 0
+    bureau: bureau_day.BureauDemo = field(default_factory=bureau_day.BureauDemo)  # R15
 
 
 # --- who the borrowers are -------------------------------------------------------------------
@@ -381,6 +383,7 @@ def run_portfolio(
     while simulation.today < until:
         simulation.run_day()
         closed = close_day(engine, on_chunk=on_chunk)
+        bureau_day.after_close(engine, closed.closed, result.bureau)  # R15: notices, holds, the day's batch
         simulation.today = closed.business_date
         result.days_closed += 1
         result.borrowers_closed += closed.borrowers_closed

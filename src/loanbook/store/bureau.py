@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import delete, func, select, union
+from sqlalchemy import delete, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from loanbook.store.tables import (
@@ -21,6 +21,8 @@ from loanbook.store.tables import (
     BureauHoldRow,
     BureauPreNoticeRow,
     BureauRecordRow,
+    LoanEventRow,
+    LoanMarkRow,
     LoanRow,
     PlanInstalmentRow,
     TransactionRow,
@@ -76,6 +78,81 @@ class BureauStore:
             BureauRecordRow.loan_id.in_(list(loan_ids)), BureauRecordRow.moment == moment
         )
         return set(self.session.scalars(query))
+
+    # -- the fast path of close of business (bureau.fast_path) ----------------------------
+    def borrowers_booked_on(self, day: date) -> set[int]:
+        return set(self.session.scalars(select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)))
+
+    def loans_opened(self, day: date) -> list:
+        """Loans disbursed on ``day``: id, borrower, principal, periods after ``day``, name, phone."""
+        remaining = (
+            select(func.count()).where(PlanInstalmentRow.loan_id == LoanRow.id, PlanInstalmentRow.due_date > day)
+            .scalar_subquery()
+        )
+        query = (
+            select(LoanRow.id.label("loan_id"), LoanRow.borrower_id, LoanRow.principal_fen,
+                   remaining.label("remaining"), BorrowerRow.name, BorrowerRow.phone)
+            .join(BorrowerRow, BorrowerRow.id == LoanRow.borrower_id)
+            .where(LoanRow.disbursed_on == day)
+            .order_by(LoanRow.id)
+        )
+        return list(self.session.execute(query))
+
+    def loans_due_clean(self, day: date) -> list:
+        """Loans of a disbursed plan due on ``day`` whose mark is ACTIVE or GRACE: id,
+        borrower, principal outstanding, name, phone."""
+        query = (
+            select(LoanMarkRow.loan_id, LoanMarkRow.borrower_id,
+                   (LoanMarkRow.principal_disbursed_fen - LoanMarkRow.principal_paid_fen).label("principal_fen"),
+                   BorrowerRow.name, BorrowerRow.phone)
+            .join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanMarkRow.loan_id)
+            .join(BorrowerRow, BorrowerRow.id == LoanMarkRow.borrower_id)
+            .where(PlanInstalmentRow.due_date == day, LoanMarkRow.status.in_(("ACTIVE", "GRACE")))
+            .order_by(LoanMarkRow.loan_id)
+        )
+        return list(self.session.execute(query))
+
+    def loans_with_moment_today(self, borrower_ids: Sequence[int], day: date) -> dict[int, set[int]]:
+        """Per borrower, the loans disbursed on ``day`` or with a disbursed plan due on it."""
+        found: dict[int, set[int]] = {}
+        due = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)
+        query = select(LoanRow.borrower_id, LoanRow.id).where(
+            LoanRow.borrower_id.in_(list(borrower_ids)), or_(LoanRow.disbursed_on == day, LoanRow.id.in_(due))
+        )
+        for borrower_id, loan_id in self.session.execute(query):
+            found.setdefault(borrower_id, set()).add(loan_id)
+        return found
+
+    def last_records(self, loan_ids: Sequence[int]) -> dict[int, BureauRecordRow]:
+        """Each loan's record or correction of the latest day (the last made of that day)."""
+        latest: dict[int, BureauRecordRow] = {}
+        query = select(
+            BureauRecordRow.id, BureauRecordRow.loan_id, BureauRecordRow.as_of, BureauRecordRow.dpd,
+            BureauRecordRow.held, BureauRecordRow.month_status, BureauRecordRow.status_24,
+        ).where(BureauRecordRow.loan_id.in_(list(loan_ids)))
+        for row in self.session.execute(query):
+            known = latest.get(row.loan_id)
+            if known is None or (row.as_of, row.id) > (known.as_of, known.id):
+                latest[row.loan_id] = row
+        return latest
+
+    def went_overdue_days(self, loan_ids: Sequence[int]) -> dict[int, list[date]]:
+        found: dict[int, list[date]] = {}
+        query = select(LoanEventRow.loan_id, LoanEventRow.on_date).where(
+            LoanEventRow.loan_id.in_(list(loan_ids)), LoanEventRow.kind == "went_overdue"
+        )
+        for loan_id, on_date in self.session.execute(query):
+            found.setdefault(loan_id, []).append(on_date)
+        return found
+
+    def due_dates(self, loan_ids: Sequence[int]) -> dict[int, list[date]]:
+        found: dict[int, list[date]] = {}
+        query = select(PlanInstalmentRow.loan_id, PlanInstalmentRow.due_date).where(
+            PlanInstalmentRow.loan_id.in_(list(loan_ids))
+        )
+        for loan_id, due_date in self.session.execute(query):
+            found.setdefault(loan_id, []).append(due_date)
+        return found
 
     # -- holds ---------------------------------------------------------------------------
     def add_hold(self, *, loan_id: int, reason: str, source: str, placed_on: date) -> int:
