@@ -26,6 +26,14 @@ DEFAULT_PARTNER_CODE = "BANK"
 # extension or negotiated plan, posted through servicing's one posting path) and write-offs.
 NOTIFIED_WITHOUT_MONEY = {"plan_change", "extension", "negotiation", "write_off"}
 _FIGURE_NAMES = tuple(LoanFigures.__dataclass_fields__)
+# Only receipts (and the funding) are split: income recognised but unpaid is not the bank's news.
+_SPLIT_NAMES = ("principal_disbursed_fen", "principal_paid_fen", "interest_paid_fen", "penalty_paid_fen")
+
+
+def _receipts_changed(after: dict[str, object], before: LoanMarkRow | None) -> bool:
+    if before is None:
+        return True
+    return any(int(after[name]) != getattr(before, name) for name in _SPLIT_NAMES)  # type: ignore[call-overload]
 
 
 def _figures(values: dict[str, object]) -> LoanFigures:
@@ -55,7 +63,7 @@ def post_partner_split(
     tx = uow.session.get(TransactionRow, transaction_id) if transaction_id is not None else None
     notified = tx.loan_id if tx is not None and kind in NOTIFIED_WITHOUT_MONEY else None  # the loan whose plan changed
     changed = {int(m["loan_id"]): m for m in marks_after
-               if int(m["loan_id"]) == notified or _figures(m) != Marks.figures(marks_before.get(int(m["loan_id"])))}
+               if int(m["loan_id"]) == notified or _receipts_changed(m, marks_before.get(int(m["loan_id"])))}
     if not changed:
         return 0
     partners = Partners(uow.session)

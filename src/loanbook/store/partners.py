@@ -87,7 +87,8 @@ class Partners:
         return list(self.session.scalars(query.order_by(OutboxRow.loan_id, OutboxRow.seq)))
 
     def due_messages(self, partner_code: str, now: datetime, limit: int) -> list[OutboxRow]:
-        """Undelivered messages, per loan in order, of loans whose first undelivered one is due."""
+        """The first ``limit`` undelivered messages, by loan and sequence (the relay's
+        backoff decides when to ask again; ``now`` is for the caller's logs)."""
         return list(self.session.scalars(
             select(OutboxRow)
             .where(OutboxRow.partner_code == partner_code, OutboxRow.state == "undelivered")
@@ -118,11 +119,6 @@ class Partners:
         return set(self.session.scalars(
             select(OutboxRow.loan_id).where(OutboxRow.partner_code == partner_code, OutboxRow.state == "undelivered",
                                             OutboxRow.booked_on <= booked_by).distinct()
-        ))
-
-    def stale_undelivered_loans(self, older_than: datetime) -> set[int]:
-        return set(self.session.scalars(
-            select(OutboxRow.loan_id).where(OutboxRow.state == "undelivered", OutboxRow.created_at < older_than).distinct()
         ))
 
     def stale_undelivered_by_day(self, booked_before: date) -> set[int]:
