@@ -55,6 +55,9 @@ REQUIRED: dict[str, list[str]] = {
     "partner resolve": ["1", "--resolution", "accept", "--note", "checked"],
     "partner reconcile": ["--date", "2026-02-01", "--file", "bank-file.csv"],
     "partner-bank serve": ["--port", "1"],  # never reached: the database is checked first
+    "requests approve": ["1", "--token", "x"],
+    "requests reject": ["1", "--reason", "no", "--token", "x"],
+    "requests list": ["--token", "x"],
 }
 MAKE_THEIR_DATABASE = {"init", "demo", "partner-bank serve"}  # a missing SQLite file is what they start from
 SCRATCH_ONLY = {"scenario run"}  # --store plays in a temporary database of its own
