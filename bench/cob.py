@@ -440,7 +440,13 @@ def main() -> None:
     parser.add_argument("--night-limit", type=float, default=NIGHT_LIMIT_SECONDS,
                         help=f"stop a night running longer than this many seconds and report its rate (default {NIGHT_LIMIT_SECONDS:.0f})")
     parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
+    parser.add_argument("--without-bureau", action="store_true",
+                        help="close of business without its bureau records (R15): the baseline they are measured against")
     args = parser.parse_args()
+    if args.without_bureau:
+        import loanbook.service.close_of_business as cob
+
+        cob.bureau = type("NoBureau", (), {"nightly": staticmethod(lambda uow, day: None)})
     loans = LOANS_QUICK if args.quick else args.loans
     if loans < UNPAID_EVERY:
         parser.error(f"--loans must be at least {UNPAID_EVERY}")

@@ -123,10 +123,12 @@ def serve(
     import uvicorn
 
     from loanbook.api.app import create_app
+    from loanbook.service.partner_relay import start_background_relay
 
     with refusals_as_messages():
         idempotency_ttl()  # a bad LOANBOOK_IDEMPOTENCY_TTL_HOURS is refused now, not at the first request
         engine = open_database(database)
         with UnitOfWork(engine) as uow:
             uow.business_dates.get()
+    start_background_relay(engine)  # partner: R17 outbox delivered while serving
     uvicorn.run(create_app(engine), host=host, port=port, log_level="info")

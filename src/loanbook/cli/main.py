@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from loanbook.cli import admin, calculators, demo, products, requests, scenarios
+from loanbook.cli import admin, bureau, calculators, demo, partners, products, requests, scenarios
 from loanbook.cli.common import guarded
 
 app = typer.Typer(
@@ -30,6 +30,9 @@ user = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
 user.command("add")(admin.user_add)
 app.add_typer(user, name="user")
 app.add_typer(requests.app, name="requests")
+app.add_typer(partners.app, name="partner")  # R17
+app.add_typer(partners.bank_app, name="partner-bank")
+app.add_typer(bureau.app, name="bureau")  # R15
 
 
 def main() -> None:

@@ -47,6 +47,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Engine
 
+from loanbook.demo import bureau_day
 from loanbook.errors import BadInput, LoanbookError
 from loanbook.service import coupons, requests, servicing
 from loanbook.service.close_of_business import DayClosed, close_day
@@ -161,6 +162,7 @@ class PortfolioResult:
     borrowers_closed: int = 0  # borrower-nights replayed through the rules core
     loans_in_bulk: int = 0  # loan-nights only falling due or entering grace, brought forward set-based
     service_calls: int = 0
+    bureau: bureau_day.BureauDemo = field(default_factory=bureau_day.BureauDemo)  # R15
     requests: Counter = field(default_factory=Counter)  # (kind, decision) as the reviewer left them
     coupons_granted: int = 0
     coupons_redeemed: int = 0
@@ -470,6 +472,7 @@ def run_portfolio(
     while simulation.today < until:
         simulation.run_day()
         closed = close_day(engine, on_chunk=on_chunk)
+        bureau_day.after_close(engine, closed.closed, result.bureau)  # R15: notices, holds, the day's batch
         simulation.today = closed.business_date
         result.days_closed += 1
         result.borrowers_closed += closed.borrowers_closed

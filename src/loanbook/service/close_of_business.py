@@ -27,9 +27,12 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from loanbook import bureau
 from loanbook.errors import BadInput, Conflict
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, Line, signed
+from loanbook.partners.posting import post_partner_split
+from loanbook.service import partner_reconcile
 from loanbook.service.requests import lapse_extensions
 from loanbook.service.revaluation import revalue
 from loanbook.store.unit_of_work import UnitOfWork
@@ -63,6 +66,7 @@ def _close_chunk(uow: UnitOfWork, day: date, borrower_ids: list[int]) -> None:
         entries.extend(revaluation.entries)
         if revaluation.credit_balance_fen != credits.get(borrower_id, 0):
             uow.marks.set_credit_balance(borrower_id, revaluation.credit_balance_fen)
+    post_partner_split(uow, marks, mark_rows, on=tomorrow, kind="credit_applied")  # partner: R17 split + outbox
     uow.marks.put(mark_rows, marks)
     uow.events.add(events)
     uow.journal.add_accrual_details(accruals)
@@ -121,6 +125,8 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
             raise Conflict(f"business day {day} was closed by another run")
         uow.journal.post(_product_entries(uow, tomorrow))
         lapse_extensions(uow, day)  # R11: undecided at maturity, an extension request lapses
+        partner_reconcile.nightly(uow, day)  # partner: R17 holds for loans in doubt, the daily file overdue
+        bureau.nightly(uow, day)  # R15: the day's bureau records, in the transaction that closes the day
         cob = uow.cob_days.get(day)
         cob.status = "done"
         uow.business_dates.set(tomorrow)

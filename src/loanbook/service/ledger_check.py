@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from loanbook.ledger.accounts import Account, normal_balance
 from loanbook.ledger.figures import LoanFigures, figures_of
 from loanbook.money import to_fen
+from loanbook.partners.split_check import split_problems
 from loanbook.rules.replay import position
 from loanbook.service.revaluation import grace_ends_on
 from loanbook.store import codec
@@ -44,6 +45,7 @@ class LedgerReport:
     borrowers_checked: int = 0
     problems: list[str] = field(default_factory=list)
     loans_disagreeing: list[int] = field(default_factory=list)
+    cofunded_loans_checked: int = 0  # R17: loans whose split was proven
     unfinished_close: date | None = None  # the business date whose close of business is not finished
 
     @property
@@ -128,6 +130,8 @@ def check_ledger(engine: Engine, *, limit_problems: int = 50) -> LedgerReport:
             for borrower_id in borrower_ids:
                 _check_borrower(report, borrower_id, books[borrower_id], today, lines, accruals, marks,
                                 int(credit_lines.get(borrower_id) or 0), credit_marks.get(borrower_id, 0))
+        report.cofunded_loans_checked, split_wrong = split_problems(uow, lines)  # R17: the partner split
+        report.problems.extend(split_wrong)
         if len(report.problems) > limit_problems:
             hidden = len(report.problems) - limit_problems
             report.problems = report.problems[:limit_problems] + [f"... and {hidden} more"]

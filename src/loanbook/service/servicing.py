@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from loanbook.errors import BadInput, Conflict, NotFound
 from loanbook.money import to_fen
+from loanbook.partners.posting import post_partner_split
 from loanbook.rules import operations
 from loanbook.rules.bill import Bill, bill
 from loanbook.rules.book import Book, Loan
@@ -69,6 +70,7 @@ def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: s
     marks, credit_before = uow.marks.with_credit_balance(borrower_id)
     revaluation = revalue(borrower_id, book, today, marks, credit_before, kind=kind, cash_fen=cash_fen, transaction_id=tx_id)
     uow.journal.post(revaluation.entries)
+    post_partner_split(uow, marks, revaluation.marks, on=today, kind=kind, transaction_id=tx_id)  # R17: split + outbox
     uow.marks.put(revaluation.marks, marks)
     if revaluation.credit_balance_fen != credit_before:
         uow.marks.set_credit_balance(borrower_id, revaluation.credit_balance_fen)
