@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import delete, func, or_, select, union
+from sqlalchemy import delete, func, insert, or_, select, union
 from sqlalchemy.orm import Session
 
 from loanbook.store.tables import (
@@ -112,12 +112,16 @@ class BureauStore:
         )
         return list(self.session.execute(query))
 
-    def loans_with_moment_today(self, borrower_ids: Sequence[int], day: date) -> dict[int, set[int]]:
-        """Per borrower, the loans disbursed on ``day`` or with a disbursed plan due on it."""
+    def loans_with_moment_today(self, borrower_ids: Sequence[int], day: date, busy: set[int]) -> dict[int, set[int]]:
+        """Per borrower, the loans disbursed on ``day`` or with a disbursed plan due on it;
+        every loan of a borrower in ``busy`` (something booked that day)."""
         found: dict[int, set[int]] = {}
         due = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)
+        ids = list(borrower_ids)
+        busy_ids = [b for b in ids if b in busy]
         query = select(LoanRow.borrower_id, LoanRow.id).where(
-            LoanRow.borrower_id.in_(list(borrower_ids)), or_(LoanRow.disbursed_on == day, LoanRow.id.in_(due))
+            LoanRow.borrower_id.in_(ids),
+            or_(LoanRow.disbursed_on == day, LoanRow.id.in_(due), LoanRow.borrower_id.in_(busy_ids)),
         )
         for borrower_id, loan_id in self.session.execute(query):
             found.setdefault(borrower_id, set()).add(loan_id)
@@ -203,6 +207,11 @@ class BureauStore:
         self.session.add_all(made)
         self.session.flush()
         return [row.id for row in made]
+
+    def insert_records(self, rows: list[dict[str, object]]) -> None:
+        """Many records at once (close of business), set-based: no ids back."""
+        if rows:
+            self.session.execute(insert(BureauRecordRow), rows)
 
     def record(self, record_id: int) -> BureauRecordRow | None:
         return self.session.get(BureauRecordRow, record_id)
