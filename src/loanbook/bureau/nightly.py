@@ -54,8 +54,11 @@ def nightly(uow: UnitOfWork, day: date) -> NightlyResult:
         loan_ids = store.loans_of_borrowers(sorted(late))
         result.corrections = len(recheck_loans(uow, loan_ids, today=day, reason="late-booked repayment"))
     busy = store.borrowers_booked_on(day)
-    fast = fast_path.opened_records(store, day, busy) + fast_path.due_date_records(store, day, late)
-    done = {row["loan_id"] for row in fast}
+    in_sql = store.insert_clean_due_records(day, sorted(late))  # most due dates, set-based
+    if in_sql:
+        result.records[32] = len(in_sql)
+    fast = fast_path.opened_records(store, day, busy) + fast_path.due_date_records(store, day, late | set())
+    done = set(in_sql) | {row["loan_id"] for row in fast}
     _add(store, fast, result)
     borrower_ids = store.borrowers_with_moments(day)
     for start in range(0, len(borrower_ids), CHUNK_BORROWERS):
