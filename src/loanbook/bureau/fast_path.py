@@ -54,10 +54,11 @@ def opened_records(store: BureauStore, day: date, busy_borrowers: set[int]) -> l
     return rows
 
 
-def due_date_records(store: BureauStore, day: date, late_borrowers: set[int]) -> list[dict[str, object]]:
+def due_date_records(store: BureauStore, day: date, late_borrowers: set[int],
+                     done: set[int] = frozenset()) -> list[dict[str, object]]:
     """32 records; a repayment booked today for today is in the marks already (and the due
     date outweighs it, 32 over 33); one booked late sends the borrower to the replay."""
-    candidates = [c for c in store.loans_due_clean(day) if c.borrower_id not in late_borrowers]
+    candidates = [c for c in store.loans_due_clean(day) if c.borrower_id not in late_borrowers and c.loan_id not in done]
     rows = []
     for start in range(0, len(candidates), CHUNK):
         chunk = candidates[start:start + CHUNK]

@@ -57,7 +57,7 @@ def nightly(uow: UnitOfWork, day: date) -> NightlyResult:
     in_sql = store.insert_clean_due_records(day, sorted(late))  # most due dates, set-based
     if in_sql:
         result.records[32] = len(in_sql)
-    fast = fast_path.opened_records(store, day, busy) + fast_path.due_date_records(store, day, late | set())
+    fast = fast_path.opened_records(store, day, busy) + fast_path.due_date_records(store, day, late, set(in_sql))
     done = set(in_sql) | {row["loan_id"] for row in fast}
     _add(store, fast, result)
     borrower_ids = store.borrowers_with_moments(day)

@@ -186,11 +186,12 @@ class BureauStore:
                 ~went_overdue, ~due_between, ~held,
             )
         )
-        rows = self.session.execute(query).all()
-        if not rows:
-            return []
-        self.session.execute(insert(BureauRecordRow), [row._asdict() for row in rows])
-        return [row.loan_id for row in rows]
+        columns = [c.name for c in query.selected_columns]
+        self.session.execute(insert(BureauRecordRow).from_select(columns, query))
+        made = select(BureauRecordRow.loan_id).where(
+            BureauRecordRow.produced_on == day, BureauRecordRow.kind == "record", BureauRecordRow.moment == 32
+        )
+        return list(self.session.scalars(made))
 
     def last_records(self, loan_ids: Sequence[int]) -> dict[int, BureauRecordRow]:
         """Each loan's record or correction of the latest day (the last made of that day)."""
