@@ -60,10 +60,12 @@ def nightly(uow: UnitOfWork, day: date) -> NightlyResult:
     fast = fast_path.opened_records(store, day, busy) + fast_path.due_date_records(store, day, late, set(in_sql))
     done = set(in_sql) | {row["loan_id"] for row in fast}
     _add(store, fast, result)
-    borrower_ids = store.borrowers_with_moments(day)
+    pending = store.loans_with_moment_today(day) if done else {}
+    # Borrowers whose every loan that may have a moment today was done above are not replayed.
+    borrower_ids = [b for b in store.borrowers_with_moments(day) if not (b in pending and pending[b] <= done)]
     for start in range(0, len(borrower_ids), CHUNK_BORROWERS):
         chunk = borrower_ids[start:start + CHUNK_BORROWERS]
-        _add(store, _records_of_chunk(uow, store, chunk, day, done, busy), result)
+        _add(store, _records_of_chunk(uow, store, chunk, day, done), result)
     result.purged = retention.purge(uow, day)
     return result
 
@@ -75,12 +77,8 @@ def _add(store: BureauStore, rows: list[dict], result: NightlyResult) -> None:
 
 
 def _records_of_chunk(uow: UnitOfWork, store: BureauStore, borrower_ids: list[int], day: date,
-                      done: set[int], busy: set[int]) -> list[dict]:
+                      done: set[int]) -> list[dict]:
     """The replayed records of ``borrower_ids``' loans not in ``done`` (the fast path's)."""
-    finished = _only_done(store, borrower_ids, day, done, busy)
-    borrower_ids = [b for b in borrower_ids if b not in finished]
-    if not borrower_ids:
-        return []
     books = uow.borrowers.books(borrower_ids)
     people = store.borrowers(borrower_ids)
     loan_ids = [int(loan.loan_id) for book in books.values() for loan in book.loans]
@@ -101,16 +99,6 @@ def _records_of_chunk(uow: UnitOfWork, store: BureauStore, borrower_ids: list[in
                 "name": person.name, "phone": person.phone,
             })
     return rows
-
-
-def _only_done(store: BureauStore, borrower_ids: list[int], day: date, done: set[int], busy: set[int]) -> set[int]:
-    """Borrowers whose every loan that may have a moment today was done by the fast path:
-    those disbursed or due today; for a borrower with something booked today, any of
-    them (a repayment may have paid any)."""
-    if not done:
-        return set()
-    pending = store.loans_with_moment_today(borrower_ids, day, busy)
-    return {b for b in borrower_ids if pending.get(b, set()) <= done and pending.get(b) is not None}
 
 
 def _moments(book: Book, day: date, settled_reported: set[int], held: set[int]):

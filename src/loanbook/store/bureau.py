@@ -113,16 +113,15 @@ class BureauStore:
         )
         return list(self.session.execute(query))
 
-    def loans_with_moment_today(self, borrower_ids: Sequence[int], day: date, busy: set[int]) -> dict[int, set[int]]:
-        """Per borrower, the loans disbursed on ``day`` or with a disbursed plan due on it;
-        every loan of a borrower in ``busy`` (something booked that day)."""
+    def loans_with_moment_today(self, day: date) -> dict[int, set[int]]:
+        """Per borrower, the loans that may have a moment on ``day``: disbursed or with a
+        disbursed plan due that day, and every loan of a borrower with something booked
+        that day. One pass for the whole night."""
         found: dict[int, set[int]] = {}
         due = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)
-        ids = list(borrower_ids)
-        busy_ids = [b for b in ids if b in busy]
+        booked = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)
         query = select(LoanRow.borrower_id, LoanRow.id).where(
-            LoanRow.borrower_id.in_(ids),
-            or_(LoanRow.disbursed_on == day, LoanRow.id.in_(due), LoanRow.borrower_id.in_(busy_ids)),
+            or_(LoanRow.disbursed_on == day, LoanRow.id.in_(due), LoanRow.borrower_id.in_(booked))
         )
         for borrower_id, loan_id in self.session.execute(query):
             found.setdefault(borrower_id, set()).add(loan_id)
