@@ -11,7 +11,7 @@ import sys
 
 from sqlalchemy import func, insert, select
 
-from helpers import borrower, loan
+from bureau_helpers import borrower, loan
 from words import D
 from loanbook.service.close_of_business import close_until
 from loanbook.store.bureau import BureauStore

@@ -21,8 +21,8 @@ _portfolio = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_portfolio)
 
 
-def test_r15_every_record_of_a_portfolio_equals_the_replay_of_its_night():
-    with scratch_engine("sqlite") as engine:
+def test_r15_every_record_of_a_portfolio_equals_the_replay_of_its_night(backend):
+    with scratch_engine(backend) as engine:
         init_database(engine, business_date=D("2026-01-15"))
         _portfolio.seed_portfolio(engine, borrowers=30, days=60)
         with UnitOfWork(engine) as uow:

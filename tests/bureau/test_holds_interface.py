@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import borrower, loan
+from bureau_helpers import borrower, loan
 from loanbook.bureau.holds import is_held, place_hold, release_hold
 from loanbook.errors import BadInput, NotFound
 from loanbook.store.bureau import BureauStore

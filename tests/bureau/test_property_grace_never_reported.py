@@ -13,7 +13,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import borrower, loan
+from bureau_helpers import borrower, loan
 from words import D
 from loanbook.bureau.corrections import latest_versions
 from loanbook.rules.bureau_status import is_negative, status_strings

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from helpers import borrower, loan
+from bureau_helpers import borrower, loan
 from words import A, D
 from loanbook.bureau import record_pre_notice
 from loanbook.bureau.holds import place_hold, release_hold

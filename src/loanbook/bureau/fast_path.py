@@ -8,7 +8,8 @@ what is stored instead - the same figures the replay gives (tests compare both p
 - opened (10), on the disbursement day, for a borrower with nothing booked that day:
   balance the principal, every period remaining, nothing overdue, month ``*``;
 - due-date settlement (32), for a loan whose mark after the night is ACTIVE or GRACE (so
-  it is not past due tonight), of a borrower with nothing booked that day, whose last
+  it is not past due tonight), of a borrower with nothing booked late that day (a
+  repayment of the day is in the loan's mark, and 32 outweighs 33), whose last
   record had DPD 0 and which has not gone overdue since (no ``went_overdue`` event): its
   status string is the last record's, extended month by month - ``N`` for a month with a
   due date, ``*`` for one without - and the month of the due date is ``N`` unless it
@@ -53,8 +54,11 @@ def opened_records(store: BureauStore, day: date, busy_borrowers: set[int]) -> l
     return rows
 
 
-def due_date_records(store: BureauStore, day: date, busy_borrowers: set[int]) -> list[dict[str, object]]:
-    candidates = [c for c in store.loans_due_clean(day) if c.borrower_id not in busy_borrowers]
+def due_date_records(store: BureauStore, day: date, late_borrowers: set[int],
+                     done: set[int] = frozenset()) -> list[dict[str, object]]:
+    """32 records; a repayment booked today for today is in the marks already (and the due
+    date outweighs it, 32 over 33); one booked late sends the borrower to the replay."""
+    candidates = [c for c in store.loans_due_clean(day) if c.borrower_id not in late_borrowers and c.loan_id not in done]
     rows = []
     for start in range(0, len(candidates), CHUNK):
         chunk = candidates[start:start + CHUNK]

@@ -49,15 +49,20 @@ def nightly(uow: UnitOfWork, day: date) -> NightlyResult:
     """Close of business of ``day``: records, corrections, retention (R15)."""
     store = BureauStore(uow.session)
     result = NightlyResult()
-    late = store.borrowers_with_late_bookings(day)
+    late = set(store.borrowers_with_late_bookings(day))
     if late:  # first: today's records are then made from the same, corrected, books
-        loan_ids = store.loans_of_borrowers(late)
+        loan_ids = store.loans_of_borrowers(sorted(late))
         result.corrections = len(recheck_loans(uow, loan_ids, today=day, reason="late-booked repayment"))
     busy = store.borrowers_booked_on(day)
-    fast = fast_path.opened_records(store, day, busy) + fast_path.due_date_records(store, day, busy)
-    done = {row["loan_id"] for row in fast}
+    in_sql = store.insert_clean_due_records(day, sorted(late))  # most due dates, set-based
+    if in_sql:
+        result.records[32] = len(in_sql)
+    fast = fast_path.opened_records(store, day, busy) + fast_path.due_date_records(store, day, late, set(in_sql))
+    done = set(in_sql) | {row["loan_id"] for row in fast}
     _add(store, fast, result)
-    borrower_ids = store.borrowers_with_moments(day)
+    pending = store.loans_with_moment_today(day) if done else {}
+    # Borrowers whose every loan that may have a moment today was done above are not replayed.
+    borrower_ids = [b for b in store.borrowers_with_moments(day) if not (b in pending and pending[b] <= done)]
     for start in range(0, len(borrower_ids), CHUNK_BORROWERS):
         chunk = borrower_ids[start:start + CHUNK_BORROWERS]
         _add(store, _records_of_chunk(uow, store, chunk, day, done), result)
@@ -66,7 +71,7 @@ def nightly(uow: UnitOfWork, day: date) -> NightlyResult:
 
 
 def _add(store: BureauStore, rows: list[dict], result: NightlyResult) -> None:
-    store.add_records(rows)
+    store.insert_records(rows)
     for row in rows:
         result.records[row["moment"]] = result.records.get(row["moment"], 0) + 1
 
@@ -74,9 +79,6 @@ def _add(store: BureauStore, rows: list[dict], result: NightlyResult) -> None:
 def _records_of_chunk(uow: UnitOfWork, store: BureauStore, borrower_ids: list[int], day: date,
                       done: set[int]) -> list[dict]:
     """The replayed records of ``borrower_ids``' loans not in ``done`` (the fast path's)."""
-    borrower_ids = [b for b in borrower_ids if b not in _only_done(store, borrower_ids, day, done)]
-    if not borrower_ids:
-        return []
     books = uow.borrowers.books(borrower_ids)
     people = store.borrowers(borrower_ids)
     loan_ids = [int(loan.loan_id) for book in books.values() for loan in book.loans]
@@ -97,15 +99,6 @@ def _records_of_chunk(uow: UnitOfWork, store: BureauStore, borrower_ids: list[in
                 "name": person.name, "phone": person.phone,
             })
     return rows
-
-
-def _only_done(store: BureauStore, borrower_ids: list[int], day: date, done: set[int]) -> set[int]:
-    """Borrowers with nothing booked today whose every loan with a moment today was done by
-    the fast path (which takes only borrowers with nothing booked today)."""
-    if not done:
-        return set()
-    pending = store.loans_with_moment_today(borrower_ids, day)
-    return {b for b in borrower_ids if pending.get(b, set()) <= done and pending.get(b) is not None}
 
 
 def _moments(book: Book, day: date, settled_reported: set[int], held: set[int]):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import delete, func, or_, select, union
+from sqlalchemy import Date, String, case, delete, extract, func, insert, literal, or_, select, union
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm import Session
 
 from loanbook.store.tables import (
@@ -112,16 +113,84 @@ class BureauStore:
         )
         return list(self.session.execute(query))
 
-    def loans_with_moment_today(self, borrower_ids: Sequence[int], day: date) -> dict[int, set[int]]:
-        """Per borrower, the loans disbursed on ``day`` or with a disbursed plan due on it."""
+    def loans_with_moment_today(self, day: date) -> dict[int, set[int]]:
+        """Per borrower, the loans that may have a moment on ``day``: disbursed or with a
+        disbursed plan due that day, and every loan of a borrower with something booked
+        that day. One pass for the whole night."""
         found: dict[int, set[int]] = {}
         due = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)
+        booked = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)
         query = select(LoanRow.borrower_id, LoanRow.id).where(
-            LoanRow.borrower_id.in_(list(borrower_ids)), or_(LoanRow.disbursed_on == day, LoanRow.id.in_(due))
+            or_(LoanRow.disbursed_on == day, LoanRow.id.in_(due), LoanRow.borrower_id.in_(booked))
         )
         for borrower_id, loan_id in self.session.execute(query):
             found.setdefault(borrower_id, set()).add(loan_id)
         return found
+
+    def insert_clean_due_records(self, day: date, late_borrowers: Sequence[int]) -> list[int]:
+        """R15, set-based: the due-date records (32) of ``day`` for loans that need no
+        replay and whose last record is of this month or the month before (bureau.fast_path
+        states the conditions). Returns the loans recorded."""
+        last = aliased(BureauRecordRow)
+        latest_id = (
+            select(BureauRecordRow.id).where(BureauRecordRow.loan_id == LoanMarkRow.loan_id)
+            .order_by(BureauRecordRow.as_of.desc(), BureauRecordRow.id.desc()).limit(1).scalar_subquery()
+        )
+        month_of = lambda col: extract("year", col) * 12 + extract("month", col)  # noqa: E731
+        went_overdue = select(LoanEventRow.id).where(
+            LoanEventRow.loan_id == LoanMarkRow.loan_id, LoanEventRow.kind == "went_overdue",
+            LoanEventRow.on_date > last.as_of,
+        ).exists()
+        due_between = select(PlanInstalmentRow.loan_id).where(
+            PlanInstalmentRow.loan_id == LoanMarkRow.loan_id, PlanInstalmentRow.due_date > last.as_of,
+            PlanInstalmentRow.due_date < day,
+        ).exists()
+        held = select(BureauHoldRow.id).where(
+            BureauHoldRow.loan_id == LoanMarkRow.loan_id, BureauHoldRow.released_on.is_(None)
+        ).exists()
+        remaining = (
+            select(func.count()).select_from(PlanInstalmentRow)
+            .where(PlanInstalmentRow.loan_id == LoanMarkRow.loan_id, PlanInstalmentRow.due_date > day)
+            .scalar_subquery()
+        )
+        current = case((last.month_status.in_(("*", "N")), literal("N")), else_=last.month_status)
+        same_month = month_of(last.as_of) == month_of(literal(day, Date))
+        grown = case(
+            (same_month, func.substr(last.status_24, 1, func.length(last.status_24) - 1, type_=String) + current),
+            else_=last.status_24 + literal("N"),
+        )
+        status = case((func.length(grown) > 24, func.substr(grown, func.length(grown) - 23, type_=String)), else_=grown)
+        month_status = case((same_month, current), else_=literal("N"))
+        negative = or_(*(status.like(f"%{digit}%") for digit in "1234567"))
+        due_today = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)
+        query = (
+            select(
+                LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal("record").label("kind"),
+                literal(32).label("moment"), literal(day, Date).label("as_of"), literal(day, Date).label("produced_on"),
+                literal("").label("reason"),
+                (LoanMarkRow.principal_disbursed_fen - LoanMarkRow.principal_paid_fen).label("balance_fen"),
+                remaining.label("remaining_periods"), literal(0).label("overdue_periods"),
+                literal(0).label("overdue_amount_fen"), literal(0).label("overdue_principal_fen"), literal(0).label("dpd"),
+                month_status.label("month_status"), status.label("status_24"), negative.label("negative"),
+                literal(False).label("held"), BorrowerRow.name, BorrowerRow.phone,
+            )
+            .select_from(LoanMarkRow)
+            .join(last, last.id == latest_id)
+            .join(BorrowerRow, BorrowerRow.id == LoanMarkRow.borrower_id)
+            .where(
+                LoanMarkRow.loan_id.in_(due_today), LoanMarkRow.status.in_(("ACTIVE", "GRACE")),
+                LoanMarkRow.borrower_id.not_in(list(late_borrowers)),
+                last.dpd == 0, last.held.is_(False), last.as_of < day,
+                month_of(last.as_of) >= month_of(literal(day, Date)) - 1,
+                ~went_overdue, ~due_between, ~held,
+            )
+        )
+        columns = [c.name for c in query.selected_columns]
+        self.session.execute(insert(BureauRecordRow).from_select(columns, query))
+        made = select(BureauRecordRow.loan_id).where(
+            BureauRecordRow.produced_on == day, BureauRecordRow.kind == "record", BureauRecordRow.moment == 32
+        )
+        return list(self.session.scalars(made))
 
     def last_records(self, loan_ids: Sequence[int]) -> dict[int, BureauRecordRow]:
         """Each loan's record or correction of the latest day (the last made of that day)."""
@@ -203,6 +272,11 @@ class BureauStore:
         self.session.add_all(made)
         self.session.flush()
         return [row.id for row in made]
+
+    def insert_records(self, rows: list[dict[str, object]]) -> None:
+        """Many records at once (close of business), set-based: no ids back."""
+        if rows:
+            self.session.execute(insert(BureauRecordRow), rows)
 
     def record(self, record_id: int) -> BureauRecordRow | None:
         return self.session.get(BureauRecordRow, record_id)

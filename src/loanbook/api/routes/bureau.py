@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from loanbook.api.deps import ADMIN, ID_MAX, OWN_PAYMENT, OWN_READ, REVIEWER, STAFF_READ, LoanInReach, UowDep, \
     allowed, loan_in_reach
 from loanbook.api.routes import router
-from loanbook.api.schemas import Command, Id, Text, _plain_text
+from loanbook.api.schemas import Command, ErrorEnvelope, Id, Text, _plain_text
 from loanbook.bureau.disputes import DisputeView
 from loanbook.service import bureau as service
 from loanbook.service.users import User
@@ -102,7 +102,12 @@ def list_disputes(_: Annotated[User, Depends(allowed(STAFF_READ))], uow: UowDep,
     return [DisputePublic.of(v) for v in service.list_disputes(uow, open_only=open_only)]
 
 
-@routes.post("/bureau/disputes/{dispute_id}/resolution", response_model=DisputePublic)
+RESOLUTION_RESPONSES: dict[int | str, dict[str, object]] = {
+    409: {"model": ErrorEnvelope, "description": "The dispute was already resolved."},
+}
+
+
+@routes.post("/bureau/disputes/{dispute_id}/resolution", response_model=DisputePublic, responses=RESOLUTION_RESPONSES)
 def resolve_dispute(_: Annotated[User, Depends(allowed(DECIDERS))], body: DisputeResolution, uow: UowDep,
                     dispute_id: Annotated[int, Path(ge=1, le=ID_MAX)]) -> DisputePublic:
     """Upheld: the records are corrected from the books; rejected: the reason is kept."""
