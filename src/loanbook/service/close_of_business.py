@@ -27,6 +27,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Date, Engine, and_, func, insert, literal, or_, select, union, update
 
+from loanbook.collections.worklist import nightly as collections_nightly
 from loanbook.errors import BadInput, Conflict
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, Line, signed
@@ -230,6 +231,7 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         if uow.business_dates.get() != day:
             raise Conflict(f"business day {day} was closed by another run")
         uow.journal.post(_product_entries(uow, tomorrow))
+        collections_nightly(uow, day)  # collections (R16): promises checked, tomorrow's worklist
         cob = uow.cob_days.get(day)
         cob.status = "done"
         uow.business_dates.set(tomorrow)
