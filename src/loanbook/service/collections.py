@@ -74,7 +74,9 @@ def worklist(uow: UnitOfWork, *, action: str | None = None, after_loan_id: int =
             name=name, loan_id=row.loan_id, amount_due=format_amount(from_fen(row.amount_due_fen)),
             owed=format_amount(from_fen(row.owed_fen)), dpd=row.dpd, due_date=next_due.get(row.loan_id, ""))
         items.append(WorkItem(row, name, message))
-    return Worklist(today, store.action_counts(today), items)
+    counts = store.action_counts(today)
+    uow.session.expunge_all()  # the rows are read, and outlive the unit of work's rollback
+    return Worklist(today, counts, items)
 
 
 def log_contact_attempt(uow: UnitOfWork, *, loan_id: int, channel: str, to: str, at: datetime, outcome: str,
@@ -137,5 +139,7 @@ def loan_collections(uow: UnitOfWork, loan_id: int) -> LoanCollections:
     """A loan's contact attempts (refused ones with their reason), promises and actions."""
     loan = _loan(uow, loan_id)
     store = Collections(uow.session)
-    return LoanCollections(loan_id, loan.borrower_id, uow.business_dates.get(), store.attempts_of_loan(loan_id),
-                           store.promises_of_loan(loan_id), store.actions_of_loan(loan_id))
+    history = LoanCollections(loan_id, loan.borrower_id, uow.business_dates.get(), store.attempts_of_loan(loan_id),
+                              store.promises_of_loan(loan_id), store.actions_of_loan(loan_id))
+    uow.session.expunge_all()  # the rows are read, and outlive the unit of work's rollback
+    return history
