@@ -39,6 +39,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Engine
 
+from loanbook.demo.collections import CollectionsDesk, DeskResult
 from loanbook.errors import BadInput, LoanbookError
 from loanbook.service import servicing
 from loanbook.service.close_of_business import DayClosed, close_day
@@ -144,6 +145,7 @@ class PortfolioResult:
     borrowers_closed: int = 0  # borrower-nights replayed through the rules core
     loans_in_bulk: int = 0  # loan-nights only falling due or entering grace, brought forward set-based
     service_calls: int = 0
+    collections: DeskResult | None = None  # the collections desk's calls (R16)
 
 
 # --- who the borrowers are -------------------------------------------------------------------
@@ -378,7 +380,10 @@ def run_portfolio(
     result = PortfolioResult(start=start, until=until, seed=seed)
     simulation = _Simulation(engine, plan_portfolio(borrowers, seed, start), result)
     simulation.create_borrowers()
+    desk = CollectionsDesk(engine, seed)  # collections (R16): works each day's worklist
+    result.collections = desk.result
     while simulation.today < until:
+        desk.work_day(simulation.today)  # in the morning, before the day's payments
         simulation.run_day()
         closed = close_day(engine, on_chunk=on_chunk)
         simulation.today = closed.business_date

@@ -143,3 +143,21 @@ def loan_collections(uow: UnitOfWork, loan_id: int) -> LoanCollections:
                               store.promises_of_loan(loan_id), store.actions_of_loan(loan_id))
     uow.session.expunge_all()  # the rows are read, and outlive the unit of work's rollback
     return history
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionsSummary:
+    business_date: date
+    today: dict[str, int]  # the business date's worklist by action
+    all_days: dict[str, int]  # every day's worklist so far, by action (loan-days)
+    attempts_logged: int
+    refusals: dict[str, int]  # refused attempts by the guard's reason
+    promises: dict[str, int]  # by status: open, kept, broken
+
+
+def summary(uow: UnitOfWork) -> CollectionsSummary:
+    """The collections desk in figures: worklists by action, attempts, refusals, promises."""
+    store = Collections(uow.session)
+    today = uow.business_dates.get()
+    return CollectionsSummary(today, store.action_counts(today), store.action_totals(), store.attempt_count(),
+                              store.refusal_counts(), store.promise_counts())

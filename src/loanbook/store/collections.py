@@ -106,6 +106,12 @@ class Collections:
             CollectionActionRow.business_date == day).group_by(CollectionActionRow.action))
         return {action: count for action, count in rows}
 
+    def action_totals(self) -> dict[str, int]:
+        """Actions of every day so far, by action (loan-days)."""
+        rows = self.session.execute(select(CollectionActionRow.action, func.count())
+                                    .group_by(CollectionActionRow.action))
+        return {action: count for action, count in rows}
+
     def actions_of_loan(self, loan_id: int) -> list[CollectionActionRow]:
         return list(self.session.scalars(select(CollectionActionRow).where(CollectionActionRow.loan_id == loan_id)
                                          .order_by(CollectionActionRow.business_date)))
