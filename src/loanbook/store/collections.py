@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, insert, literal, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, delete, false, func, insert, literal, not_, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from loanbook.collections.ladder import Ladder, Step
@@ -63,16 +63,19 @@ class Collections:
 
     def make_worklist(self, day: date, ladder: Ladder, grace_days: Mapping[str, int]) -> int:
         """The worklist of ``day``, made anew: each loan gets the last matching step (R16).
-        Steps are inserted strongest first, each skipping loans already given one."""
+        A step's rows are the loans it matches and no later step does: plain predicates
+        on each loan's row, so no statement reads what another wrote."""
         self.session.execute(delete(CollectionActionRow).where(CollectionActionRow.business_date == day))
-        done = select(CollectionActionRow.loan_id).where(CollectionActionRow.business_date == day)
+        conditions = [_step_condition(step, day, grace_days) for step in ladder.steps]
         made = 0
-        for step in reversed(ladder.steps):
+        for index, step in enumerate(ladder.steps):
+            later = conditions[index + 1:]
+            only_this = and_(conditions[index], not_(or_(*later))) if later else conditions[index]
             rows = select(
                 literal(day), M.loan_id, M.borrower_id, literal(step.action), literal(step.channel),
                 literal(step.template), M.status, M.dpd, M.amount_due_fen, OWED_FEN,
                 true() if step.bureau_pre_notice else false(),
-            ).where(_step_condition(step, day, grace_days), M.loan_id.not_in(done))
+            ).where(only_this)
             made += self.session.execute(insert(CollectionActionRow).from_select(_ACTION_COLUMNS, rows)).rowcount
         return made
 
