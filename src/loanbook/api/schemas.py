@@ -456,6 +456,9 @@ class LedgerCheckPublic(BaseModel):
     loans_checked: int
     loans_disagreeing: list[int]
     problems: list[str]
+    unfinished_close: date | None = Field(
+        None, description="The business date whose close of business is unfinished: loans are not compared until "
+        "it is finished (`loanbook cob run --until` the next day); null when none is.")
 
     @classmethod
     def of(cls, report: LedgerReport) -> LedgerCheckPublic:
@@ -465,6 +468,7 @@ class LedgerCheckPublic(BaseModel):
             balances={account: format_amount(from_fen(fen)) for account, fen in report.balances.items()},
             borrowers_checked=report.borrowers_checked, loans_checked=report.loans_checked,
             loans_disagreeing=list(report.loans_disagreeing), problems=list(report.problems),
+            unfinished_close=report.unfinished_close,
         )
 
 

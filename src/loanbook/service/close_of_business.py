@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, Engine, and_, func, insert, literal, or_, select, union, update
 
@@ -205,8 +205,11 @@ def _product_entries(uow: UnitOfWork, tomorrow: date) -> list[JournalEntry]:
     return entries
 
 
-def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: ProgressCallback | None = None) -> DayClosed:
-    """Close the current business date; resumes a close that was interrupted."""
+def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: ProgressCallback | None = None,
+              now: datetime | None = None) -> DayClosed:
+    """Close the current business date; resumes a close that was interrupted. ``now``
+    (UTC, read by the caller: services never read the clock): Idempotency-Keys expired
+    by then are deleted with the day's last transaction."""
     with UnitOfWork(engine) as uow:
         day = uow.business_dates.get(lock="update")  # waits for the day's bookings in flight
         cob = uow.cob_days.get(day) or uow.cob_days.start(day)
@@ -231,25 +234,28 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         if uow.business_dates.get() != day:
             raise Conflict(f"business day {day} was closed by another run")
         uow.journal.post(_product_entries(uow, tomorrow))
-        collections_nightly(uow, day)  # collections (R16): promises checked, tomorrow's worklist
         cob = uow.cob_days.get(day)
         cob.status = "done"
         uow.business_dates.set(tomorrow)
+        collections_nightly(uow, day)  # collections (R16): promises checked, the new business date's worklist
+        if now is not None:
+            uow.idempotency.delete_expired(now)
         closed, bulk = cob.borrowers_closed, cob.loans_in_bulk or 0
         uow.commit()
     return DayClosed(day, tomorrow, closed, bulk)
 
 
 def close_until(engine: Engine, until: date, *, on_day: Callable[[DayClosed], None] | None = None,
-                on_chunk: ProgressCallback | None = None, chunk: int = CHUNK_BORROWERS) -> list[DayClosed]:
-    """Close every day until the business date is ``until``."""
+                on_chunk: ProgressCallback | None = None, chunk: int = CHUNK_BORROWERS,
+                now: datetime | None = None) -> list[DayClosed]:
+    """Close every day until the business date is ``until`` (``now``: see :func:`close_day`)."""
     with UnitOfWork(engine) as uow:
         today = uow.business_dates.get()
     if until < today:
         raise BadInput(f"the business date is already {today}; it cannot go back to {until}")
     closed = []
     while today < until:
-        result = close_day(engine, on_chunk=on_chunk, chunk=chunk)
+        result = close_day(engine, on_chunk=on_chunk, chunk=chunk, now=now)
         closed.append(result)
         today = result.business_date
         if on_day is not None:

@@ -364,9 +364,21 @@ class IdempotencyKeys:
     def get(self, user_id: int, key: str) -> IdempotencyRow | None:
         return self.session.get(IdempotencyRow, (user_id, key))
 
-    def claim(self, user_id: int, key: str, fingerprint: str, now: datetime) -> None:
-        self.session.add(IdempotencyRow(user_id=user_id, key=key, fingerprint=fingerprint, state="running", started_at=now))
+    def claim(self, user_id: int, key: str, fingerprint: str, now: datetime, *, owner: str | None,
+              expires_at: datetime) -> None:
+        self.session.add(IdempotencyRow(user_id=user_id, key=key, fingerprint=fingerprint, state="running",
+                                        started_at=now, owner=owner, expires_at=expires_at))
         self.session.flush()
+
+    def forget_expired(self, user_id: int, key: str, *, now: datetime) -> bool:
+        """Delete this key if it has expired (it is then unknown). True when deleted."""
+        result = self.session.execute(delete(IdempotencyRow).where(
+            IdempotencyRow.user_id == user_id, IdempotencyRow.key == key, IdempotencyRow.expires_at <= now))
+        return result.rowcount == 1
+
+    def delete_expired(self, now: datetime) -> int:
+        """Delete every key expired at ``now`` (close of business); returns how many."""
+        return self.session.execute(delete(IdempotencyRow).where(IdempotencyRow.expires_at <= now)).rowcount
 
     def commit_without_waiting_for_disk(self) -> None:
         """Let this transaction's commit return before its WAL reaches the disk
@@ -386,14 +398,16 @@ class IdempotencyKeys:
         result = self.session.execute(query.values(state="done", status_code=status_code, response_body=body))
         return result.rowcount == 1
 
-    def take_over(self, user_id: int, key: str, *, started_at: datetime, now: datetime) -> bool:
+    def take_over(self, user_id: int, key: str, *, started_at: datetime, now: datetime, owner: str | None = None) -> bool:
         """Claim again a key still running since ``started_at`` (its request died): true
-        for the one caller whose update found it unchanged."""
+        for the one caller whose update found it unchanged. On PostgreSQL the update
+        waits for a transaction that holds the row (a request still storing its
+        response) and then finds it changed."""
         result = self.session.execute(
             update(IdempotencyRow)
             .where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key, IdempotencyRow.state == "running",
                    IdempotencyRow.started_at == started_at)
-            .values(started_at=now)
+            .values(started_at=now, owner=owner)
         )
         return result.rowcount == 1
 

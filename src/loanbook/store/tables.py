@@ -187,7 +187,10 @@ class UserRow(Base):
 
 class IdempotencyRow(Base):
     """One Idempotency-Key of one user: the request's fingerprint and, once done, the
-    response to replay."""
+    response to replay (without personal data: see ``api/idempotency.py``). ``owner``
+    names the process that runs it (``api/process_owner.py``), so that a restarted
+    server takes over the keys of a dead one at once; the key is forgotten at
+    ``expires_at`` (close of business deletes it)."""
 
     __tablename__ = "idempotency_keys"
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -197,6 +200,8 @@ class IdempotencyRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)  # None: claimed before owners were kept
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 Index("ix_plan_due_loan", PlanInstalmentRow.due_date, PlanInstalmentRow.loan_id)
