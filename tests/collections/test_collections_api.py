@@ -104,6 +104,7 @@ def test_r16_the_fourth_connected_call_of_a_day_is_refused(api):
 BAD_ATTEMPTS = (
     ({**attempt(), "at": "2026-02-14T10:00:00"}, "at"),  # no offset: whose 22:00?
     ({**attempt(), "at": 1771034400}, "at"),
+    ({**attempt(), "at": "0001-01-01T00:00:00+14:00"}, "at"),  # before the calendar in UTC: no 500
     ({**attempt(), "channel": "letter"}, "channel"),
     ({**attempt(), "outcome": "threatened"}, "outcome"),
     ({**attempt(), "to": "mother"}, "to"),

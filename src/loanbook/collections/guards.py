@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 OUTCOMES = ("connected", "no_answer", "wrong_number", "refused")
@@ -50,6 +50,17 @@ class Guards:
 class Refusal:
     reason: str  # one of REASONS (with the configured figures)
     message: str
+
+
+def in_utc(at: datetime) -> datetime | None:
+    """``at`` in UTC, or None when it has no offset or lies outside the calendar there
+    (0001-01-01T00:00+14:00 is before the first day Python knows)."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        return None
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def same_phone(a: str, b: str) -> bool:

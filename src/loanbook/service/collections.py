@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from loanbook.collections.config import CollectionsConfig, active_config
-from loanbook.collections.guards import OUTCOMES, check_contact
+from loanbook.collections.guards import OUTCOMES, check_contact, in_utc
 from loanbook.collections.ladder import CHANNELS
 from loanbook.errors import BadInput, ContactRefused, NotFound, RuleRefusal
 from loanbook.money import format_amount, from_fen, to_fen
@@ -21,6 +21,7 @@ from loanbook.store.unit_of_work import UnitOfWork
 PROMISE_DAYS_MAX = 30  # a promise is for the coming weeks, not a new plan (R11 is for that)
 NOTE_MAX = 500
 WORKLIST_LIMIT_MAX = 10_000
+CONTACT_YEARS = (2000, 2999)  # a contact's time, in UTC: anything else is a typo
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +91,10 @@ def log_contact_attempt(uow: UnitOfWork, *, loan_id: int, channel: str, to: str,
         raise BadInput(f"channel {channel!r} must be one of {', '.join(CHANNELS)}")
     if outcome not in OUTCOMES:
         raise BadInput(f"outcome {outcome!r} must be one of {', '.join(OUTCOMES)}")
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise BadInput("at must be an ISO date-time with its UTC offset, like 2026-02-14T10:30:00+08:00")
+    at_utc = in_utc(at)
+    if at_utc is None or not CONTACT_YEARS[0] <= at_utc.year <= CONTACT_YEARS[1]:
+        raise BadInput(f"at must be an ISO date-time with its UTC offset, in the years {CONTACT_YEARS[0]} to "
+                       f"{CONTACT_YEARS[1]}, like 2026-02-14T10:30:00+08:00")
     if len(note) > NOTE_MAX:
         raise BadInput(f"note must be at most {NOTE_MAX} characters")
     loan = _loan(uow, loan_id)
@@ -105,7 +108,7 @@ def log_contact_attempt(uow: UnitOfWork, *, loan_id: int, channel: str, to: str,
     refusal = check_contact(guards, channel=channel, to=to, at=at, outcome=outcome, borrower_phone=borrower.phone,
                             connected_calls_that_day=store.connected_calls(borrower.id, local_date))
     row = store.add_attempt(
-        loan_id=loan_id, borrower_id=borrower.id, channel=channel, to_phone=to, at_utc=utc_naive(at),
+        loan_id=loan_id, borrower_id=borrower.id, channel=channel, to_phone=to, at_utc=utc_naive(at_utc),
         local_date=local_date, outcome=outcome, note=note, logged_on=today, logged_by_user_id=user_id,
         refused_reason=refusal.reason if refusal else None,
     )

@@ -21,6 +21,7 @@ from loanbook.api.deps import STAFF_READ, STAFF_WRITE, LoanInReach, UowDep, User
 from loanbook.api.errors import JSON, reply_for
 from loanbook.api.routes import ERROR_RESPONSES, router
 from loanbook.api.schemas import AmountText, Command, IsoDate, Phone, Text, _plain_text, amount
+from loanbook.collections.guards import in_utc
 from loanbook.errors import ContactRefused
 from loanbook.money import format_amount, from_fen
 from loanbook.service import collections as service
@@ -47,6 +48,9 @@ def _moment(value: object) -> datetime:
         raise ValueError(f"{value} is not a date-time like 2026-02-14T10:30:00+08:00") from None
     if moment.tzinfo is None:
         raise ValueError("must carry its UTC offset (+08:00 or Z), like 2026-02-14T10:30:00+08:00")
+    at_utc = in_utc(moment)
+    if at_utc is None or not service.CONTACT_YEARS[0] <= at_utc.year <= service.CONTACT_YEARS[1]:
+        raise ValueError(f"must be a moment in the years {service.CONTACT_YEARS[0]} to {service.CONTACT_YEARS[1]}")
     return moment
 
 
