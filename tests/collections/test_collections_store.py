@@ -91,7 +91,7 @@ def test_r16_the_nightly_worklist_follows_the_ladder_and_equals_the_pure_ladder(
     payer_days = _actions(engine, payer)
     assert payer_days[DUE] == "reminder_due_today" and DUE + timedelta(days=1) not in payer_days
     with UnitOfWork(engine) as uow:
-        noticed = {row.loan_id for row in Collections(uow.session).pre_notices(DUE + timedelta(days=4))}
+        noticed = {loan_id for loan_id, _ in Collections(uow.session).pre_notices(DUE + timedelta(days=4))}
     assert noticed == {unpaid, small}  # the bureau pre-notice goes with it (R15)
 
 

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 
 from loanbook.collections.config import CollectionsConfig, active_config
 from loanbook.store.collections import Collections
-from loanbook.store.tables import CollectionActionRow
 from loanbook.store.unit_of_work import UnitOfWork
 
 
@@ -36,14 +35,14 @@ def nightly(uow: UnitOfWork, closed: date, config: CollectionsConfig | None = No
     grace_days = {code: uow.products.get(code).grace_days for code in uow.products.codes()}
     actions = store.make_worklist(day, config.ladder, grace_days)
     notices = store.pre_notices(day)
-    _tell_bureau_of_pre_notices(uow, notices)
+    _tell_bureau_of_pre_notices(uow, day, notices)
     return NightlyCollections(day, actions, checked, len(notices))
 
 
-def _tell_bureau_of_pre_notices(uow: UnitOfWork, notices: list[CollectionActionRow]) -> None:
+def _tell_bureau_of_pre_notices(uow: UnitOfWork, day: date, notices: list[tuple[int, str]]) -> None:
     """THE BUREAU CALL SITE (R15 art. 15, R16): every overdue notice of the day is the
     borrower's pre-notice before a first negative bureau record. The notice itself is
     recorded in ``collection_actions`` (``bureau_pre_notice`` true); bureau reporting
     (``loanbook.bureau.record_pre_notice(uow, *, loan_id, on, channel)``, branch
     ``bureau``) is told here and nowhere else, once that module is on main."""
-    del uow, notices  # bureau reporting is not on main yet: the rows above are the record
+    del uow, day, notices  # bureau reporting is not on main yet: the rows above are the record

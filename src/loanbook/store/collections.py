@@ -79,10 +79,12 @@ class Collections:
             made += self.session.execute(insert(CollectionActionRow).from_select(_ACTION_COLUMNS, rows)).rowcount
         return made
 
-    def pre_notices(self, day: date) -> list[CollectionActionRow]:
-        return list(self.session.scalars(select(CollectionActionRow).where(
-            CollectionActionRow.business_date == day, CollectionActionRow.bureau_pre_notice == true(),
-        ).order_by(CollectionActionRow.loan_id)))
+    def pre_notices(self, day: date) -> list[tuple[int, str]]:
+        """(loan id, channel) of the day's actions that carry the bureau pre-notice (R15)."""
+        return [(loan_id, channel) for loan_id, channel in self.session.execute(
+            select(CollectionActionRow.loan_id, CollectionActionRow.channel).where(
+                CollectionActionRow.business_date == day, CollectionActionRow.bureau_pre_notice == true(),
+            ).order_by(CollectionActionRow.loan_id))]
 
     def worklist(self, day: date, *, action: str | None = None, after_loan_id: int = 0,
                  limit: int | None = None) -> list[tuple[CollectionActionRow, str]]:
