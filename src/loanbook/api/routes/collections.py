@@ -10,7 +10,7 @@ A contact a guard stops is 422 ``contact_refused`` with the guard's ``reason``
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query
@@ -77,7 +77,7 @@ class ContactAttemptPublic(BaseModel):
     borrower_id: int
     channel: str
     to: str
-    at: datetime = Field(description="UTC.")
+    at: datetime = Field(description="When, in UTC (with its Z offset).")
     local_date: date
     outcome: str
     note: str
@@ -88,7 +88,7 @@ class ContactAttemptPublic(BaseModel):
     @classmethod
     def of(cls, row: ContactAttemptRow) -> ContactAttemptPublic:
         return cls(id=row.id, loan_id=row.loan_id, borrower_id=row.borrower_id, channel=row.channel, to=row.to_phone,
-                   at=row.at_utc, local_date=row.local_date, outcome=row.outcome, note=row.note,
+                   at=row.at_utc.replace(tzinfo=UTC), local_date=row.local_date, outcome=row.outcome, note=row.note,
                    refused_reason=row.refused_reason, logged_on=row.logged_on,
                    logged_by_user_id=row.logged_by_user_id)
 
