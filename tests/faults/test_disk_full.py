@@ -47,7 +47,7 @@ def _fill(folder: Path) -> Path:
     """Write zeros until the disk says it is full, then free LEFT_FREE bytes: the first
     requests fit, the next ones find the disk full."""
     filler = folder / "filler"
-    with filler.open("wb") as out:
+    with filler.open("wb", buffering=0) as out:
         try:
             while True:
                 out.write(b"\0" * FILL_CHUNK)
@@ -55,7 +55,7 @@ def _fill(folder: Path) -> Path:
         except OSError:
             pass
     try:
-        with filler.open("ab") as out:  # the last bytes, so that not even a page is left
+        with filler.open("ab", buffering=0) as out:  # the last bytes, so that not even a page is left
             while True:
                 out.write(b"\0" * 512)
                 out.flush()

@@ -143,11 +143,14 @@ class RepaymentCreate(Command):
         None, description="The day the money was paid (default: the business date). Staff only: a borrower's "
                           "token may not set it (403).")
     channel: Channel = Field("api", description=f"How the money came: one of {', '.join(CHANNELS)}.")
+    coupon_id: Id | None = Field(None, description="A coupon of the borrower's to redeem with it (R13).")
 
 
 class PayoffCreate(Command):
     loan_ids: Annotated[list[Id], Field(min_length=1, max_length=LOANS_PER_PAYOFF_MAX)]
     total: AmountText = Field(description="The total of today's payoff quotes the borrower confirmed (R8).")
+    coupon_id: Id | None = Field(None, description="A coupon of the borrower's to redeem with it (R13): one loan "
+                                                   "only, and the total is its quote less the interest waived.")
 
 
 class RefundCreate(Command):

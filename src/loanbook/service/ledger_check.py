@@ -70,6 +70,8 @@ def _ledger_figures(lines: dict[tuple[int, str], int], accruals: tuple[int, int,
         "interest_income": -net(Account.INTEREST_INCOME) + interest,
         "penalty_income": -net(Account.PENALTY_INCOME) + penalty,
         "fee_income": -net(Account.FEE_INCOME) + fee,
+        "coupon_expense": net(Account.COUPON_EXPENSE),  # R13
+        "penalty_waiver": net(Account.PENALTY_WAIVER),  # R11
     }
 
 
@@ -82,6 +84,8 @@ def _core_figures(figures: LoanFigures) -> dict[str, int]:
         "interest_income": figures.interest_recognized_fen,
         "penalty_income": figures.penalty_recognized_fen,
         "fee_income": figures.fee_recognized_fen,
+        "coupon_expense": figures.interest_waived_fen,
+        "penalty_waiver": figures.penalty_waived_fen,
     }
 
 

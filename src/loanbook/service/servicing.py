@@ -78,10 +78,10 @@ def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: s
     return revaluation
 
 
-def _locked_book(uow: UnitOfWork, borrower_id: int) -> Book:
+def _locked_book(uow: UnitOfWork, borrower_id: int, *, all_coupons: bool = False) -> Book:
     """The borrower's book, its row locked until the unit of work ends (R6: writers to
     one borrower are serialised, so no two repayments read the same book)."""
-    return uow.borrowers.book(borrower_id, row=_borrower(uow, borrower_id, for_update=True))
+    return uow.borrowers.book(borrower_id, row=_borrower(uow, borrower_id, for_update=True), all_coupons=all_coupons)
 
 
 def create_borrower(uow: UnitOfWork, *, name: str, phone: str, credit_limit: Decimal) -> BorrowerSummary:
@@ -169,8 +169,14 @@ def _received_at(reported: datetime | None, value_date: date, today: date, book:
     return now
 
 
+def _coupon_key(coupon_id: int | None) -> str | None:
+    """A stored coupon's id as the core names it (R13)."""
+    return str(coupon_id) if coupon_id is not None else None
+
+
 def payoff_quote(
-    uow: UnitOfWork, loan_id: int, on: date | None = None, *, received_at: datetime | None = None
+    uow: UnitOfWork, loan_id: int, on: date | None = None, *, received_at: datetime | None = None,
+    coupon_id: int | None = None,
 ) -> tuple[int, PayoffQuote]:
     """(borrower id, the payoff quote of ``on``, default the business date) (R8), for a
     payoff at ``received_at`` (default: after everything known of that day)."""
@@ -181,7 +187,9 @@ def payoff_quote(
     if on is not None and on > today:
         raise BadInput(f"a quote is for today ({today}) or a day before, not {on}")
     return row.borrower_id, operations.quote(
-        uow.borrowers.book(row.borrower_id), str(loan_id), on or today, received_at=received_at
+        uow.borrowers.book(row.borrower_id, all_coupons=coupon_id is not None), str(loan_id), on or today,
+        received_at=received_at,
+        coupon_id=_coupon_key(coupon_id),
     )
 
 
@@ -199,10 +207,13 @@ def repay(
     value_date: date | None = None,
     channel: str = "",
     received_at: datetime | None = None,
+    coupon_id: int | None = None,
     booked_by_user_id: int | None = None,
 ) -> MoneyResult:
     """A borrower-level repayment, value-dated (default: the business date) (R6);
-    ``received_at`` is the time the channel reports it was paid, if it does.
+    ``received_at`` is the time the channel reports it was paid, if it does. With
+    ``coupon_id`` the borrower's coupon first waives interest (R13); a coupon the core
+    refuses refuses the repayment too.
 
     Who may set ``value_date`` is the caller's to check (the API lets only staff); the
     core refuses a value date after the business date or before the borrower's first
@@ -211,15 +222,16 @@ def repay(
     """
     today = _open_day(uow)
     value_date = value_date or today
-    book = _locked_book(uow, borrower_id)
+    book = _locked_book(uow, borrower_id, all_coupons=coupon_id is not None)
     received_at = _received_at(received_at, value_date, today, book)
     new_book, _ = operations.repay(
-        book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX, received_at=received_at
+        book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX, received_at=received_at,
+        coupon_id=_coupon_key(coupon_id),
     )
     tx_id = uow.borrowers.add_transaction(
         borrower_id=borrower_id, kind="repayment", loan_id=None, value_date=value_date, booked_on=today,
         amount_fen=to_fen(amount), channel=channel[:32], received_at=new_book.transactions[-1].received_at,
-        booked_by_user_id=booked_by_user_id,
+        coupon_id=coupon_id, booked_by_user_id=booked_by_user_id,
     )
     stored = new_book.renamed(PENDING_TX, str(tx_id))
     revaluation = _post(uow, borrower_id, stored, today, kind="repayment", cash_fen=to_fen(amount), tx_id=tx_id)
@@ -236,6 +248,7 @@ def pay_off(
     total: Decimal,
     value_date: date | None = None,
     received_at: datetime | None = None,
+    coupon_id: int | None = None,
     booked_by_user_id: int | None = None,
 ) -> MoneyResult:
     """Settle the chosen loans at the quotes of ``value_date`` (default: today); ``total``
@@ -248,13 +261,16 @@ def pay_off(
         raise BadInput("name at least one loan to pay off")
     if len(set(loan_ids)) != len(loan_ids):
         raise BadInput("a loan is named twice")
-    book = _locked_book(uow, borrower_id)
+    book = _locked_book(uow, borrower_id, all_coupons=coupon_id is not None)
     received_at = _received_at(received_at, on, today, book)
     for loan_id in loan_ids:
         if book.loan(str(loan_id)) is None:
             raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")
-    quotes = [operations.quote(book, str(loan_id), on, received_at=received_at) for loan_id in loan_ids]
-    expected = sum((q.total for q in quotes), Decimal("0.00"))
+    if coupon_id is not None and len(loan_ids) != 1:
+        raise BadInput("a coupon is redeemed with the payoff of one loan (R13): name that loan alone")
+    quotes = [operations.quote(book, str(loan_id), on, received_at=received_at, coupon_id=_coupon_key(coupon_id))
+              for loan_id in loan_ids]
+    expected = sum((q.to_pay for q in quotes), Decimal("0.00"))  # R13: the quotes less a coupon's waiver
     if total != expected:
         raise Conflict(
             f"total {total} is not the payoff amount {expected} on {on} for loan(s) "
@@ -263,14 +279,14 @@ def pay_off(
     tx_ids = []
     for loan_id, quote in zip(loan_ids, quotes):
         book, _ = operations.pay_off(
-            book, loan_id=str(loan_id), value_date=on, business_date=today, amount=quote.total, tx_id=PENDING_TX,
-            received_at=received_at,
+            book, loan_id=str(loan_id), value_date=on, business_date=today, amount=quote.to_pay, tx_id=PENDING_TX,
+            received_at=received_at, coupon_id=_coupon_key(coupon_id),
         )
         tx_ids.append(
             uow.borrowers.add_transaction(
                 borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=on, booked_on=today,
-                amount_fen=to_fen(quote.total), channel="payoff", received_at=book.transactions[-1].received_at,
-                booked_by_user_id=booked_by_user_id,
+                amount_fen=to_fen(quote.to_pay), channel="payoff", received_at=book.transactions[-1].received_at,
+                coupon_id=coupon_id, booked_by_user_id=booked_by_user_id,
             )
         )
         book = book.renamed(PENDING_TX, str(tx_ids[-1]))
@@ -298,3 +314,9 @@ def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal, booked_by_user
     uow.commit()
     return MoneyResult((tx_id,), (revaluation.position.allocation(str(tx_id)),), revaluation.position.credit_balance, today)
 
+
+
+# For the other use-case modules (requests, coupons): the same opening, posting and time.
+open_day = _open_day
+post_change = _post
+received_at_of = _received_at

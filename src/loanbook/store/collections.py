@@ -29,6 +29,11 @@ M = LoanMarkRow
 OWED_FEN = (M.principal_disbursed_fen - M.principal_paid_fen + M.interest_recognized_fen - M.interest_paid_fen
             + M.penalty_recognized_fen - M.penalty_paid_fen + M.fee_recognized_fen - M.fee_paid_fen)
 PAYMENT_KINDS = ("repayment", "payoff")
+# Loans whose plan an approved request changed (R11): ``plan_instalments`` holds the plan
+# they were disbursed with, not their current one, so its due dates are not theirs; they
+# get no due-date reminders here (their other steps, by status and DPD, still apply).
+REPLANNED = select(TransactionRow.loan_id).where(TransactionRow.request_id.is_not(None),
+                                                 TransactionRow.loan_id.is_not(None))
 _ACTION_COLUMNS = ["business_date", "loan_id", "borrower_id", "action", "channel", "template", "status", "dpd",
                    "amount_due_fen", "owed_fen", "bureau_pre_notice"]
 
@@ -38,7 +43,8 @@ def _step_condition(step: Step, day: date, grace_days: Mapping[str, int]) -> Col
     not_settled = M.status != "SETTLED"
     if step.days_before_due is not None:
         due = day + timedelta(days=step.days_before_due)
-        falls_due = M.loan_id.in_(select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == due))
+        falls_due = and_(M.loan_id.in_(select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == due)),
+                         M.loan_id.not_in(REPLANNED))
         if step.days_before_due == 0:
             return and_(not_settled, falls_due, M.amount_due_fen > 0)
         return and_(not_settled, falls_due)
