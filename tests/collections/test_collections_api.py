@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from collections_db import collections_engine  # noqa: F401 - the fixture
+
 from loanbook.api.app import create_app
 from loanbook.service.close_of_business import close_until
 from loanbook.service.users import add_user

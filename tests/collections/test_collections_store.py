@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+
+from collections_db import collections_engine  # noqa: F401 - the fixture
 from sqlalchemy import select
 
 from loanbook.collections.config import active_config

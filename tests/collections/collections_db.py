@@ -1,4 +1,5 @@
-"""A fresh database per test for the collections tests, on SQLite and on PostgreSQL (a
+"""The collections tests' fixture (imported by each test module rather than a conftest.py,
+so that no second module named ``conftest`` shadows tests/api's): a fresh database per test, on SQLite and on PostgreSQL (a
 throwaway schema of a random name), skipped with the reason when PostgreSQL is not
 reachable (failed under LOANBOOK_REQUIRE_POSTGRES=1)."""
 
