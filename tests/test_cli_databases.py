@@ -45,6 +45,9 @@ REQUIRED: dict[str, list[str]] = {
     "scenario run": [str(EXAMPLE)],
     "serve": ["--port", "1"],  # never reached: the database is checked first
     "demo": ["--no-serve", "--borrowers", "1"],
+    "requests approve": ["1", "--token", "x"],
+    "requests reject": ["1", "--reason", "no", "--token", "x"],
+    "requests list": ["--token", "x"],
     "collections log": ["1", "--channel", "call", "--to", "13800138000", "--at", "2026-01-20T10:00:00+08:00",
                         "--outcome", "connected"],
     "collections promise": ["1", "--amount", "1.00", "--by", "2026-02-01"],

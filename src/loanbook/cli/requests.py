@@ -17,7 +17,7 @@ from loanbook.errors import AccessDenied
 from loanbook.service import requests as service
 from loanbook.service.requests import RequestView
 from loanbook.service.users import User, authenticate
-from loanbook.store.database import make_engine
+from loanbook.store.database import open_database
 from loanbook.store.unit_of_work import UnitOfWork
 
 app = typer.Typer(help="Extension and negotiation requests and their review (R11).", no_args_is_help=True)
@@ -51,7 +51,7 @@ def list_requests(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List requests, oldest first (default: those waiting for a decision)."""
-    with refusals_as_messages(), UnitOfWork(make_engine(database)) as uow:
+    with refusals_as_messages(), UnitOfWork(open_database(database)) as uow:
         user = _user(uow, token)
         views = service.list_requests(uow, actor=user, status=None if status == "all" else status, loan_id=loan,
                                       limit=10_000)
@@ -74,7 +74,7 @@ def _print_requests(views: list[RequestView], status: str, as_json: bool) -> Non
 
 
 def _decide(request_id: int, approve: bool, reason: str, token: str | None, database: str | None) -> None:
-    with refusals_as_messages(), UnitOfWork(make_engine(database)) as uow:
+    with refusals_as_messages(), UnitOfWork(open_database(database)) as uow:
         user = _user(uow, token)
         view = service.decide(uow, actor=user, request_id=request_id, approve=approve, reason=reason)
         row = view.row
