@@ -58,6 +58,10 @@ REQUIRED: dict[str, list[str]] = {
     "requests approve": ["1", "--token", "x"],
     "requests reject": ["1", "--reason", "no", "--token", "x"],
     "requests list": ["--token", "x"],
+    "collections log": ["1", "--channel", "call", "--to", "13800138000", "--at", "2026-01-20T10:00:00+08:00",
+                        "--outcome", "connected"],
+    "collections promise": ["1", "--amount", "1.00", "--by", "2026-02-01"],
+    "collections promises": ["1"],
 }
 MAKE_THEIR_DATABASE = {"init", "demo", "partner-bank serve"}  # a missing SQLite file is what they start from
 SCRATCH_ONLY = {"scenario run"}  # --store plays in a temporary database of its own

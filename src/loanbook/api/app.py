@@ -18,9 +18,20 @@ from loanbook import __version__
 from loanbook.api.errors import install_error_handlers
 from loanbook.api.guards import BODY_BYTES_MAX, BODY_SECONDS, REQUEST_SECONDS, RequestGuard
 from loanbook.api.idempotency import HEADER, required_key
-from loanbook.api.routes import borrowers, bureau, business_date, coupons, ledger, loans, partners, payments, requests
+from loanbook.api.routes import (
+    borrowers,
+    bureau,
+    business_date,
+    collections,
+    coupons,
+    ledger,
+    loans,
+    partners,
+    payments,
+    requests,
+)
 
-ROUTE_MODULES = (borrowers, loans, payments, business_date, ledger, requests, coupons, bureau, partners)
+ROUTE_MODULES = (borrowers, loans, payments, business_date, ledger, requests, coupons, bureau, partners, collections)
 from loanbook.store.database import database_url, make_engine, sqlite_path
 
 DESCRIPTION = """\

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from loanbook.cli.admin import print_ledger_report
 from loanbook.cli.calculators import schedule
 from loanbook.cli.common import EXIT_FAILURES, err, out, parse_day, print_json, refusals_as_messages
+from loanbook.demo.collections import collections_table
 from loanbook.demo.portfolio import BORROWERS, PROFILES, SEED, START, UNTIL, PortfolioResult, run_portfolio
 from loanbook.errors import BadInput
 from loanbook.money import format_amount, from_fen
@@ -212,7 +213,12 @@ def print_summary(engine: Engine, result: PortfolioResult, report: LedgerReport)
     out.print(_late_booking_table(result))
     out.print(_bureau_table(engine, result))
     out.print(_hardship_table(decided, coupon_counts))
+    out.print(collections_table(engine, result.collections))  # collections (R16)
     print_ledger_report(report)
+    if result.collections is not None and result.collections.unexpected:
+        err.print(f"[yellow]{len(result.collections.unexpected)} collections guard result(s) were unexpected[/]:")
+        for line in result.collections.unexpected[:20]:
+            err.print(f"  - {line}")
     if result.refusals:
         err.print(f"[yellow]{len(result.refusals)} demo action(s) were refused by the engine[/] (a demo defect):")
         for refusal in result.refusals[:20]:

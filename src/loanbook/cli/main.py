@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from loanbook.cli import admin, bureau, calculators, demo, partners, products, requests, scenarios
+from loanbook.cli import admin, bureau, calculators, collections, demo, partners, products, requests, scenarios
 from loanbook.cli.common import guarded
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ app.add_typer(requests.app, name="requests")
 app.add_typer(partners.app, name="partner")  # R17
 app.add_typer(partners.bank_app, name="partner-bank")
 app.add_typer(bureau.app, name="bureau")  # R15
+app.add_typer(collections.app, name="collections")  # R16
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from sqlalchemy import Engine
 
 from loanbook.demo import bureau_day
+from loanbook.demo.collections import CollectionsDesk, DeskResult
 from loanbook.errors import BadInput, LoanbookError
 from loanbook.service import coupons, requests, servicing
 from loanbook.service.close_of_business import DayClosed, close_day
@@ -166,6 +167,7 @@ class PortfolioResult:
     requests: Counter = field(default_factory=Counter)  # (kind, decision) as the reviewer left them
     coupons_granted: int = 0
     coupons_redeemed: int = 0
+    collections: DeskResult | None = None  # the collections desk's calls (R16)
 
 
 # --- who the borrowers are -------------------------------------------------------------------
@@ -469,7 +471,10 @@ def run_portfolio(
     result = PortfolioResult(start=start, until=until, seed=seed)
     simulation = _Simulation(engine, plan_portfolio(borrowers, seed, start), result)
     simulation.create_borrowers()
+    desk = CollectionsDesk(engine, seed)  # collections (R16): works each day's worklist
+    result.collections = desk.result
     while simulation.today < until:
+        desk.work_day(simulation.today)  # in the morning, before the day's payments
         simulation.run_day()
         closed = close_day(engine, on_chunk=on_chunk)
         bureau_day.after_close(engine, closed.closed, result.bureau)  # R15: notices, holds, the day's batch

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine
 
 from loanbook import bureau
+from loanbook.collections.worklist import nightly as collections_nightly
 from loanbook.errors import BadInput, Conflict
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, Line, signed
@@ -130,6 +131,7 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         cob = uow.cob_days.get(day)
         cob.status = "done"
         uow.business_dates.set(tomorrow)
+        collections_nightly(uow, day)  # collections (R16): promises checked, the new business date's worklist
         if now is not None:
             uow.idempotency.delete_expired(now)
         closed, bulk = cob.borrowers_closed, cob.loans_in_bulk or 0

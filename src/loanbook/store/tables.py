@@ -428,3 +428,66 @@ class BureauDisputeRow(Base):
     resolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     resolution: Mapped[str | None] = mapped_column(String(500), nullable=True)
     correction_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+# --- collections (R16), migration 0007 --------------------------------------------------
+
+
+class CollectionActionRow(Base):
+    """One loan's action of a business day's worklist (R16), made by close of business.
+    ``bureau_pre_notice``: the overdue notice that tells the borrower before the first
+    negative bureau record (R15 art. 15)."""
+
+    __tablename__ = "collection_actions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    loan_id: Mapped[int] = mapped_column(BigInteger)
+    borrower_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(8))
+    template: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # the loan's at the start of the day (R5)
+    dpd: Mapped[int] = mapped_column(Integer)
+    amount_due_fen: Mapped[int] = mapped_column(BigInteger)
+    owed_fen: Mapped[int] = mapped_column(BigInteger)
+    bureau_pre_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContactAttemptRow(Base):
+    """A collector's attempt to reach a borrower, logged whether the guards let it through
+    or not (R16): ``refused_reason`` names the guard that stopped it. Never edited."""
+
+    __tablename__ = "contact_attempts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    borrower_id: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(8))  # call, sms, app
+    to_phone: Mapped[str] = mapped_column(String(40))
+    at_utc: Mapped[datetime] = mapped_column(DateTime)  # when, in UTC
+    local_date: Mapped[date] = mapped_column(Date)  # the day in the lender's time zone
+    outcome: Mapped[str] = mapped_column(String(16))  # connected, no_answer, wrong_number, refused
+    note: Mapped[str] = mapped_column(String(500), default="")
+    refused_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: logged
+    logged_on: Mapped[date] = mapped_column(Date)  # the business date
+    logged_by_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class PromiseToPayRow(Base):
+    """A borrower's promise to pay ``amount_fen`` by ``by_date`` (R16); close of business
+    marks it kept or broken once ``by_date`` has closed."""
+
+    __tablename__ = "promises_to_pay"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    borrower_id: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    made_on: Mapped[date] = mapped_column(Date)
+    by_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), index=True)  # open, kept, broken
+    paid_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # what was paid by by_date, once checked
+    checked_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    made_by_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+Index("ix_collection_actions_day_loan", CollectionActionRow.business_date, CollectionActionRow.loan_id, unique=True)
+Index("ix_contact_attempts_borrower_day", ContactAttemptRow.borrower_id, ContactAttemptRow.local_date)
