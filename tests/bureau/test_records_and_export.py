@@ -93,7 +93,30 @@ def test_r15_a_batch_is_made_only_after_its_close_of_business_and_in_date_order(
         export(engine, "2026-01-17")
 
 
-def test_r15_art_15_a_negative_record_waits_for_the_pre_notice(engine):
+@pytest.fixture
+def no_automatic_pre_notice(tmp_path, monkeypatch):
+    """Collections' ladder without the pre-notice on its overdue notice (R16), so that a
+    loan has none until one is recorded by hand."""
+    from loanbook.collections.config import DEFAULT_FILE, ENVIRONMENT
+
+    ladder = DEFAULT_FILE.read_text(encoding="utf-8").replace("bureau_pre_notice = true", "bureau_pre_notice = false")
+    path = tmp_path / "collections.toml"
+    path.write_text(ladder, encoding="utf-8")
+    monkeypatch.setenv(ENVIRONMENT, str(path))
+
+
+def test_r15_r16_the_overdue_notice_is_the_pre_notice_and_lets_the_negative_record_go(engine):
+    """With the default ladder, the first overdue day's notice (R16) is the borrower's
+    pre-notice (R15 art. 15): the 10 March negative record goes out with its batch."""
+    b = borrower(engine)
+    loan(engine, b)
+    close_until(engine, D("2026-03-11"))
+    first = lines(export(engine, "2026-03-10"))
+    assert [line["moment"] for line in first[1:]] == [10, 32, 32]
+    assert first[-1]["dpd"] == 28 and first[-1]["status_24"] == "*11"
+
+
+def test_r15_art_15_a_negative_record_waits_for_the_pre_notice(engine, no_automatic_pre_notice):
     b = borrower(engine)
     a = loan(engine, b)
     close_until(engine, D("2026-03-11"))  # February unpaid: the 10 March record is negative
