@@ -44,11 +44,21 @@ class BureauStore:
             return {}
         return {row.id: row for row in self.session.scalars(select(BorrowerRow).where(BorrowerRow.id.in_(ids)))}
 
+    @staticmethod
+    def _replanned_loans():
+        """Loans with an approved plan change (R11): the transaction row service.requests
+        stores on approval (kind extension/negotiation, with its request). Their due dates
+        are those of the new plan, which only the replay knows: never on a fast path."""
+        return select(TransactionRow.loan_id).where(
+            TransactionRow.kind.in_(("extension", "negotiation")), TransactionRow.request_id.is_not(None),
+            TransactionRow.loan_id.is_not(None),
+        )
+
     def borrowers_with_moments(self, day: date) -> list[int]:
         """Borrowers who may have a reporting moment on ``day`` (R15): a loan disbursed
         or an instalment of a disbursed plan due that day, or a transaction booked that
-        day. (Plan changes of R11 are found in the books of these borrowers; the stored
-        review workflow adds its approvals of the day here when it is merged.)"""
+        day (an approval of R11 among them: moment 42 or 49), or a loan with an approved
+        plan change (R11), whose new plan's due dates are not in the disbursed plan."""
         disbursed = select(LoanRow.borrower_id).where(LoanRow.disbursed_on == day)
         due = (
             select(LoanRow.borrower_id)
@@ -56,7 +66,8 @@ class BureauStore:
             .where(PlanInstalmentRow.due_date == day)
         )
         booked = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)
-        both = union(disbursed, due, booked).subquery()
+        replanned = select(LoanRow.borrower_id).where(LoanRow.id.in_(self._replanned_loans()))
+        both = union(disbursed, due, booked, replanned).subquery()
         return list(self.session.scalars(select(both.c.borrower_id).order_by(both.c.borrower_id)))
 
     def borrowers_with_late_bookings(self, day: date) -> list[int]:
@@ -108,7 +119,8 @@ class BureauStore:
                    BorrowerRow.name, BorrowerRow.phone)
             .join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanMarkRow.loan_id)
             .join(BorrowerRow, BorrowerRow.id == LoanMarkRow.borrower_id)
-            .where(PlanInstalmentRow.due_date == day, LoanMarkRow.status.in_(("ACTIVE", "GRACE")))
+            .where(PlanInstalmentRow.due_date == day, LoanMarkRow.status.in_(("ACTIVE", "GRACE")),
+                   LoanMarkRow.loan_id.not_in(self._replanned_loans()))
             .order_by(LoanMarkRow.loan_id)
         )
         return list(self.session.execute(query))
@@ -121,7 +133,8 @@ class BureauStore:
         due = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)
         booked = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)
         query = select(LoanRow.borrower_id, LoanRow.id).where(
-            or_(LoanRow.disbursed_on == day, LoanRow.id.in_(due), LoanRow.borrower_id.in_(booked))
+            or_(LoanRow.disbursed_on == day, LoanRow.id.in_(due), LoanRow.borrower_id.in_(booked),
+                LoanRow.id.in_(self._replanned_loans()))
         )
         for borrower_id, loan_id in self.session.execute(query):
             found.setdefault(borrower_id, set()).add(loan_id)
@@ -179,6 +192,7 @@ class BureauStore:
             .join(BorrowerRow, BorrowerRow.id == LoanMarkRow.borrower_id)
             .where(
                 LoanMarkRow.loan_id.in_(due_today), LoanMarkRow.status.in_(("ACTIVE", "GRACE")),
+                LoanMarkRow.loan_id.not_in(self._replanned_loans()),  # R11: the new plan's, by replay
                 LoanMarkRow.borrower_id.not_in(list(late_borrowers)),
                 last.dpd == 0, last.held.is_(False), last.as_of < day,
                 month_of(last.as_of) >= month_of(literal(day, Date)) - 1,
