@@ -14,9 +14,11 @@ def test_create_and_read_a_borrower(api):
     assert created["credit_line"] == {"limit": "50000.00", "available": "50000.00"}
     assert created["credit_balance"] == "0.00" and created["loans"] == []
     assert created["business_date"] == "2026-01-15"
-    read = api.get(f"/v1/borrowers/{created['id']}", role="reviewer")
+    read = api.get(f"/v1/borrowers/{created['id']}", role="operator")
     assert read.status_code == 200
     assert read.json() == created
+    # A reviewer sees only the phone's last four digits (privacy.py).
+    assert api.get(f"/v1/borrowers/{created['id']}", role="reviewer").json() == {**created, "phone": "*** **** 8000"}
 
 
 def test_w1_drawdown_shows_the_plan_and_both_annual_rates(api):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
+
 from loanbook.errors import BadInput, Conflict, NotFound
 from loanbook.money import to_fen
 from loanbook.rules import operations
@@ -91,9 +93,23 @@ def create_borrower(uow: UnitOfWork, *, name: str, phone: str, credit_limit: Dec
     if not phone or not all(c.isdigit() or c in "+- " for c in phone):
         raise BadInput(f"phone {phone!r} must be digits, spaces, '+' or '-'")
     today = uow.business_dates.get()
-    row = uow.borrowers.add(name=name, phone=phone, credit_limit_fen=to_fen(credit_limit), created_on=today)
-    uow.commit()
+    _refuse_known_phone(uow, phone)
+    try:
+        row = uow.borrowers.add(name=name, phone=phone, credit_limit_fen=to_fen(credit_limit), created_on=today)
+        uow.commit()
+    except IntegrityError:  # the same phone, added by another request at the same moment
+        uow.rollback()
+        _refuse_known_phone(uow, phone)
+        raise
     return BorrowerSummary(row, today, credit_limit, credit_limit, Decimal("0.00"), ())
+
+
+def _refuse_known_phone(uow: UnitOfWork, phone: str) -> None:
+    """One phone, one borrower (issue 11): a second borrower of a phone is refused, naming
+    the first. Only staff create borrowers, so only staff ever read that id."""
+    other = uow.borrowers.id_of_phone(phone)
+    if other is not None:
+        raise Conflict(f"phone {phone} is already borrower {other}'s: one phone belongs to one borrower")
 
 
 def borrower_summary(uow: UnitOfWork, borrower_id: int) -> BorrowerSummary:

@@ -36,6 +36,11 @@ from loanbook.store.tables import (
 FIGURE_FIELDS = tuple(LoanFigures.__dataclass_fields__)
 
 
+def phone_key(phone: str) -> str:
+    """A phone's digits alone: "+86 138-0013 8000" and "8613800138000" are one phone."""
+    return "".join(c for c in phone if c.isdigit())
+
+
 def _columns(table: type) -> Select:
     """SELECT every column of a mapped table, as rows with attribute access."""
     return select(*table.__table__.columns)
@@ -97,7 +102,8 @@ class Borrowers:
         self.products = products
 
     def add(self, *, name: str, phone: str, credit_limit_fen: int, created_on: date) -> BorrowerRow:
-        row = BorrowerRow(name=name, phone=phone, credit_limit_fen=credit_limit_fen, created_on=created_on)
+        row = BorrowerRow(name=name, phone=phone, phone_key=phone_key(phone), credit_limit_fen=credit_limit_fen,
+                          created_on=created_on)
         self.session.add(row)
         self.session.flush()
         self.session.add(BorrowerMarkRow(borrower_id=row.id, credit_balance_fen=0))
@@ -110,6 +116,10 @@ class Borrowers:
         if for_update:
             query = query.with_for_update()
         return self.session.scalars(query).first()
+
+    def id_of_phone(self, phone: str) -> int | None:
+        """The borrower holding ``phone`` (compared by its digits alone), if any."""
+        return self.session.scalar(select(BorrowerRow.id).where(BorrowerRow.phone_key == phone_key(phone)))
 
     def loan_row(self, loan_id: int) -> LoanRow | None:
         return self.session.get(LoanRow, loan_id)

@@ -11,6 +11,7 @@ from loanbook.api.deps import OWN_READ, STAFF_WRITE, BorrowerInReach, UowDep, Us
 from loanbook.api.idempotency import OptionallyIdempotentDep
 from loanbook.api.routes import MONEY_RESPONSES, router
 from loanbook.api.schemas import BillPublic, BorrowerCreate, BorrowerPublic, IsoDate, amount
+from loanbook.privacy import phone_for
 from loanbook.service import servicing
 
 routes = router("/v1/borrowers", "borrowers")
@@ -30,8 +31,10 @@ def create_borrower(
 def get_borrower(
     caller: Annotated[BorrowerInReach, Depends(borrower_in_reach(OWN_READ))], uow: UowDep
 ) -> BorrowerPublic:
-    """The credit line (limit, available), the credit balance and each loan as of the business date."""
-    return BorrowerPublic.of(servicing.borrower_summary(uow, caller.borrower_id))
+    """The credit line (limit, available), the credit balance and each loan as of the business date.
+    A reviewer sees only the phone's last four digits (privacy.py)."""
+    public = BorrowerPublic.of(servicing.borrower_summary(uow, caller.borrower_id))
+    return public.model_copy(update={"phone": phone_for(caller.user.role, public.phone)})
 
 
 @routes.get("/{borrower_id}/bill", response_model=BillPublic)
