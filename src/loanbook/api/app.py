@@ -18,9 +18,9 @@ from loanbook import __version__
 from loanbook.api.errors import install_error_handlers
 from loanbook.api.guards import BODY_BYTES_MAX, BODY_SECONDS, REQUEST_SECONDS, RequestGuard
 from loanbook.api.idempotency import HEADER, required_key
-from loanbook.api.routes import borrowers, business_date, ledger, lists, loans, payments
+from loanbook.api.routes import borrowers, business_date, ledger, lists, loans, payments, reports
 
-ROUTE_MODULES = (borrowers, loans, payments, business_date, ledger, lists)
+ROUTE_MODULES = (borrowers, loans, payments, business_date, ledger, lists, reports)
 from loanbook.store.database import database_url, make_engine, sqlite_path
 
 DESCRIPTION = """\

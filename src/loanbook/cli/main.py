@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from loanbook.cli import admin, calculators, demo, products, scenarios
+from loanbook.cli import admin, calculators, demo, products, reports, scenarios
 from loanbook.cli.common import guarded
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.add_typer(ledger, name="ledger")
 user = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
 user.command("add")(admin.user_add)
 app.add_typer(user, name="user")
+app.add_typer(reports.app, name="report")
 
 
 def main() -> None:

@@ -227,6 +227,9 @@ class Reports:
             .where(LoanEventRow.on_date == day).order_by(LoanEventRow.id)
         ))
 
+    def first_event_day(self) -> date | None:
+        return self.session.scalar(select(func.min(LoanEventRow.on_date)))
+
     def status_events(self, until: date) -> Iterator[Row]:
         """Every loan's events to ``until``, loan by loan in order: the history the roll
         rates are read from."""
