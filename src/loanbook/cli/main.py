@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from loanbook.cli import admin, calculators, demo, products, reports, scenarios
+from loanbook.cli import admin, calculators, demo, products, reports, scenarios, users
 from loanbook.cli.common import guarded
 
 app = typer.Typer(
@@ -28,6 +28,9 @@ ledger.command("check")(admin.ledger_check)
 app.add_typer(ledger, name="ledger")
 user = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
 user.command("add")(admin.user_add)
+user.command("list")(users.user_list)
+user.command("revoke")(users.user_revoke)
+user.command("rotate")(users.user_rotate)
 app.add_typer(user, name="user")
 app.add_typer(reports.app, name="report")
 

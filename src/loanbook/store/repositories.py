@@ -366,6 +366,12 @@ class Users:
     def by_token(self, token_sha256: str) -> UserRow | None:
         return self.session.scalars(select(UserRow).where(UserRow.token_sha256 == token_sha256)).first()
 
+    def by_name(self, name: str) -> UserRow | None:
+        return self.session.scalars(select(UserRow).where(UserRow.name == name)).first()
+
+    def all(self) -> list[UserRow]:
+        return list(self.session.scalars(select(UserRow).order_by(UserRow.id)))
+
 
 class IdempotencyKeys:
     def __init__(self, session: Session) -> None:
