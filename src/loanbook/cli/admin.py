@@ -117,9 +117,11 @@ def serve(
     import uvicorn
 
     from loanbook.api.app import create_app
+    from loanbook.api.observability import configure_logging
 
     with refusals_as_messages():
         engine = open_database(database)
         with UnitOfWork(engine) as uow:
             uow.business_dates.get()
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+    configure_logging()  # JSON lines with a request id; no access log with paths and queries (issue 11)
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="info", access_log=False, log_config=None)
