@@ -147,7 +147,10 @@ class RepaymentCreate(Command):
 
 class PayoffCreate(Command):
     loan_ids: Annotated[list[Id], Field(min_length=1, max_length=LOANS_PER_PAYOFF_MAX)]
-    total: AmountText = Field(description="The total of today's payoff quotes the borrower confirmed (R8).")
+    total: AmountText = Field(description="The total of today's payoff quotes the borrower confirmed (R8); with "
+                                          "use_credit, that total less the credit balance used: the cash to pay.")
+    use_credit: Annotated[bool, Strict()] = Field(False, description="Pay first from the borrower's credit balance "
+                                                                     "(R8): the borrower pays only what is left.")
 
 
 class RefundCreate(Command):
@@ -294,10 +297,15 @@ class QuotePublic(BaseModel):
     penalty: str
     fee: str
     total: str
+    credit_balance: str = Field("0.00", description="The borrower's credit balance today (R6).")
+    total_after_credit: str = Field("0.00", description="What is left to pay if the borrower uses the credit balance "
+                                                        "(use_credit in the payoff, R8).")
 
     @classmethod
-    def of(cls, quote: PayoffQuote) -> QuotePublic:
-        return cls.model_validate(quote_view(quote))
+    def of(cls, quote: PayoffQuote, credit_balance: Decimal = Decimal("0.00")) -> QuotePublic:
+        left = quote.total - min(credit_balance, quote.total)
+        return cls.model_validate({**quote_view(quote), "credit_balance": format_amount(credit_balance),
+                                   "total_after_credit": format_amount(left)})
 
 
 class BillLinePublic(BaseModel):

@@ -45,13 +45,20 @@ class Repayment:
 
 @dataclass(frozen=True, slots=True)
 class Payoff:
-    """Early settlement of one loan at the day's quoted amount (R8)."""
+    """Early settlement of one loan at the day's quoted amount (R8): ``amount`` in cash
+    and, when the borrower asked for it, ``credit_used`` from the credit balance."""
 
     tx_id: str
     value_date: date
     loan_id: str
     amount: Decimal
     booked_on: date
+    credit_used: Decimal = Decimal("0.00")
+
+    @property
+    def applied(self) -> Decimal:
+        """What settles the loan: the cash and the credit used."""
+        return self.amount + self.credit_used
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ did. A refusal raises and returns nothing, so a refused operation changes nothin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -121,6 +122,27 @@ def quote(book: Book, loan_id: str, on: date) -> PayoffQuote:
     return current.payoff
 
 
+@dataclass(frozen=True, slots=True)
+class PayoffOffer:
+    """R8: the quote, with the borrower's credit balance and what is left to pay in cash
+    if the borrower chooses to use it (issue 11 item 7)."""
+
+    quote: PayoffQuote
+    credit_balance: Decimal
+
+    @property
+    def credit_usable(self) -> Decimal:
+        return min(self.credit_balance, self.quote.total)
+
+    @property
+    def total_after_credit(self) -> Decimal:
+        return self.quote.total - self.credit_usable
+
+
+def payoff_offer(book: Book, loan_id: str, on: date) -> PayoffOffer:
+    return PayoffOffer(quote(book, loan_id, on), position(book, on, include_day=True).credit_balance)
+
+
 def pay_off(
     book: Book,
     *,
@@ -129,8 +151,11 @@ def pay_off(
     business_date: date,
     amount: Decimal | None = None,
     tx_id: str | None = None,
+    credit_used: Decimal = ZERO,
 ) -> tuple[Book, Allocation]:
-    """Settle one loan at the day's quote; ``amount`` is the total the borrower confirmed."""
+    """Settle one loan at the day's quote; ``amount`` is the cash the borrower confirmed,
+    and ``credit_used`` the part of the credit balance the borrower asked to use (R8):
+    the two together are the quote."""
     _check_value_date(value_date, business_date, "payoff")
     _check_business_date(book, business_date)
     _known_loan(book, loan_id)
@@ -138,16 +163,34 @@ def pay_off(
     if settled_later is not None and settled_later.settled_on is not None:
         raise RuleRefusal(f"loan {loan_id} was settled on {settled_later.settled_on}: there is nothing left to pay off")
     today = quote(book, loan_id, value_date)
+    _check_credit_used(book, credit_used, today.total, value_date, business_date)
+    cash = today.total - credit_used
     if amount is not None:
-        _check_amount(amount, "payoff total")
-        if amount != today.total:
+        if cash:
+            _check_amount(amount, "payoff total")
+        if amount != cash:
+            with_credit = f" less the credit used {credit_used}" if credit_used else ""
             raise Conflict(
                 f"payoff total {amount} is not the quote for loan {loan_id} on {value_date}, "
-                f"which is {today.total}: ask for a new quote (R8)"
+                f"which is {today.total}{with_credit}: {cash}; ask for a new quote (R8)"
             )
-    payoff = Payoff(tx_id or book.next_tx_id(), value_date, loan_id, today.total, business_date)
+    payoff = Payoff(tx_id or book.next_tx_id(), value_date, loan_id, cash, business_date, credit_used)
     new_book = book.with_transaction(payoff)
     return new_book, _allocation_of(new_book, payoff.tx_id, value_date)
+
+
+def _check_credit_used(book: Book, credit_used: Decimal, total: Decimal, value_date: date, business_date: date) -> None:
+    """Credit used by a payoff: at most the quote, and at most the balance both on the
+    payoff's day and today (a refund since must not be spent twice)."""
+    check_amount_shape(credit_used, what="credit used")
+    if credit_used < 0 or credit_used != credit_used.quantize(FEN):
+        raise BadInput(f"credit used {credit_used} must be zero or more, in whole fen")
+    if credit_used > total:
+        raise BadInput(f"credit used {credit_used} is more than the quote {total}")
+    balance = min(position(book, value_date, include_day=True).credit_balance,
+                  position(book, business_date, include_day=True).credit_balance)
+    if credit_used > balance:
+        raise RuleRefusal(f"credit used {credit_used} is more than the credit balance {balance}")
 
 
 def refund(

@@ -113,23 +113,28 @@ class _Replay:
         open_loan = self.by_id.get(tx.loan_id)
         if open_loan is None:
             raise InvariantBroken(f"payoff {tx.tx_id}: loan {tx.loan_id} does not exist on {tx.value_date}")
+        if tx.credit_used > self.credit_balance:
+            raise InvariantBroken(f"payoff {tx.tx_id} uses {tx.credit_used} of credit; the balance is {self.credit_balance}")
+        # R8: the credit the borrower chose to use pays the quote with the cash.
+        self.credit_balance -= tx.credit_used
         if open_loan.settled_on is not None:
             # A repayment booked late, value-dated before this payoff, had already paid the
             # loan in full: the whole payoff is the borrower's credit, refundable (R6, R8).
-            self.credit_balance += tx.amount
-            self.allocations.append(Allocation(tx.tx_id, "payoff", tx.value_date, tx.amount, (), tx.amount))
+            self.credit_balance += tx.applied
+            self.allocations.append(Allocation(tx.tx_id, "payoff", tx.value_date, tx.applied, (), tx.amount))
             return
         quote, plan, lines = settle(open_loan.loan, open_loan.instalments, tx.value_date)
         # A repayment booked late, value-dated before this payoff, lowers what the payoff
         # had to cover: the borrower's surplus becomes credit, refundable (R6, R8).
-        surplus = tx.amount - quote.total
+        surplus = tx.applied - quote.total
         if surplus < 0:
-            raise InvariantBroken(f"payoff {tx.tx_id} of {tx.amount} is short of the quote {quote.total}")
+            raise InvariantBroken(f"payoff {tx.tx_id} of {tx.applied} is short of the quote {quote.total}")
         open_loan.instalments = plan
         open_loan.settled_on = tx.value_date
         self.order = self._allocation_order()
         self.credit_balance += surplus
-        self.allocations.append(Allocation(tx.tx_id, "payoff", tx.value_date, tx.amount, tuple(lines), surplus))
+        self.allocations.append(Allocation(tx.tx_id, "payoff", tx.value_date, tx.applied, tuple(lines),
+                                           surplus - tx.credit_used))
 
 
 def position(book: Book, on: date, *, include_day: bool = False) -> Position:

@@ -176,6 +176,15 @@ def payoff_quote(uow: UnitOfWork, loan_id: int, on: date | None = None) -> tuple
     return row.borrower_id, operations.quote(uow.borrowers.book(row.borrower_id), str(loan_id), on or today)
 
 
+def payoff_offer(uow: UnitOfWork, loan_id: int) -> tuple[int, operations.PayoffOffer]:
+    """(borrower id, today's quote with the credit balance and what is left after it) (R8)."""
+    row = uow.borrowers.loan_row(loan_id)
+    if row is None:
+        raise NotFound(f"no loan {loan_id}")
+    today = uow.business_dates.get()
+    return row.borrower_id, operations.payoff_offer(uow.borrowers.book(row.borrower_id), str(loan_id), today)
+
+
 def borrower_bill(uow: UnitOfWork, borrower_id: int, due_date: date) -> Bill:
     """The statement for ``due_date``; for a day ahead, what falls due if nothing more is paid."""
     _borrower(uow, borrower_id)
@@ -210,10 +219,12 @@ def repay(
 
 def pay_off(
     uow: UnitOfWork, *, borrower_id: int, loan_ids: list[int], total: Decimal, value_date: date | None = None,
-    booked_by_user_id: int | None = None,
+    booked_by_user_id: int | None = None, use_credit: bool = False,
 ) -> MoneyResult:
     """Settle the chosen loans at the quotes of ``value_date`` (default: today); ``total``
-    is what the borrower confirmed, and must be the sum of those quotes (R8). A payoff
+    is what the borrower confirmed, and must be the sum of those quotes (R8). With
+    ``use_credit`` the borrower's credit balance pays first, loan by loan in the order
+    given, and ``total`` is what is left: the net amount (R8, issue 11 item 7). A payoff
     learnt of late is value-dated on the day it was paid."""
     today = _open_day(uow)
     on = value_date or today
@@ -226,21 +237,28 @@ def pay_off(
         if book.loan(str(loan_id)) is None:
             raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")
     quotes = [operations.quote(book, str(loan_id), on) for loan_id in loan_ids]
-    expected = sum((q.total for q in quotes), Decimal("0.00"))
+    gross = sum((q.total for q in quotes), Decimal("0.00"))
+    credit_left = min(gross, _credit_balance(book, on, today)) if use_credit else Decimal("0.00")
+    expected = gross - credit_left
     if total != expected:
+        with_credit = f" ({gross} less {credit_left} of credit balance)" if use_credit else ""
         raise Conflict(
-            f"total {total} is not the payoff amount {expected} on {on} for loan(s) "
+            f"total {total} is not the payoff amount {expected}{with_credit} on {on} for loan(s) "
             f"{', '.join(map(str, loan_ids))}: get a new quote and confirm again (R8)"
         )
     tx_ids = []
     for loan_id, quote in zip(loan_ids, quotes):
+        credit_used = min(credit_left, quote.total)
+        credit_left -= credit_used
         book, _ = operations.pay_off(
-            book, loan_id=str(loan_id), value_date=on, business_date=today, amount=quote.total, tx_id=PENDING_TX
+            book, loan_id=str(loan_id), value_date=on, business_date=today, amount=quote.total - credit_used,
+            tx_id=PENDING_TX, credit_used=credit_used,
         )
         tx_ids.append(
             uow.borrowers.add_transaction(
                 borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=on, booked_on=today,
-                amount_fen=to_fen(quote.total), channel="payoff", booked_by_user_id=booked_by_user_id,
+                amount_fen=to_fen(quote.total - credit_used), credit_used_fen=to_fen(credit_used), channel="payoff",
+                booked_by_user_id=booked_by_user_id,
             )
         )
         book = book.renamed(PENDING_TX, str(tx_ids[-1]))
@@ -248,6 +266,11 @@ def pay_off(
     uow.commit()
     allocations = tuple(revaluation.position.allocation(str(t)) for t in tx_ids)
     return MoneyResult(tuple(tx_ids), allocations, revaluation.position.credit_balance, today)
+
+
+def _credit_balance(book: Book, on: date, today: date) -> Decimal:
+    """The credit a payoff on ``on`` may use: what the borrower holds on that day and still today."""
+    return min(position(book, on, include_day=True).credit_balance, position(book, today, include_day=True).credit_balance)
 
 
 def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal, booked_by_user_id: int | None = None) -> MoneyResult:

@@ -72,7 +72,8 @@ def transaction_from_row(row: TransactionRow) -> Transaction:
     if row.kind == "repayment":
         return Repayment(str(row.id), row.value_date, amount, row.booked_on)
     if row.kind == "payoff":
-        return Payoff(str(row.id), row.value_date, str(row.loan_id), amount, row.booked_on)
+        return Payoff(str(row.id), row.value_date, str(row.loan_id), amount, row.booked_on,
+                      from_fen(getattr(row, "credit_used_fen", 0) or 0))
     return Refund(str(row.id), row.value_date, amount, row.booked_on)
 
 
