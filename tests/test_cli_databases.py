@@ -45,6 +45,7 @@ REQUIRED: dict[str, list[str]] = {
     "scenario run": [str(EXAMPLE)],
     "serve": ["--port", "1"],  # never reached: the database is checked first
     "demo": ["--no-serve", "--borrowers", "1"],
+    "export": ["loans", "--as", "csv", "--out", "loans.csv"],
 }
 MAKE_THEIR_DATABASE = {"init", "demo"}  # a missing SQLite file is what they start from
 SCRATCH_ONLY = {"scenario run"}  # --store plays in a temporary database of its own
