@@ -53,6 +53,12 @@ ENDPOINTS = (
     Endpoint("GET", "/v1/business-date", STAFF_READ, False),
     Endpoint("GET", "/v1/ledger/trial-balance", ADMIN, False),
     Endpoint("GET", "/v1/ledger/check", ADMIN, False),
+    Endpoint("GET", "/v1/borrowers/{b}/transactions", STAFF_READ, True),
+    Endpoint("GET", "/v1/borrowers/{b}/statement", STAFF_READ, True, query={"from": "2026-01-15", "to": "2026-02-01"}),
+    Endpoint("GET", "/v1/reports/portfolio", STAFF_READ, False),
+    Endpoint("GET", "/v1/reports/dpd", STAFF_READ, False),
+    Endpoint("GET", "/v1/reports/roll-rates", STAFF_READ, False),
+    Endpoint("GET", "/v1/reports/events", STAFF_READ, False),
     Endpoint("POST", "/v1/business-date/close", ADMIN, False),  # last: it moves the business date
 )
 

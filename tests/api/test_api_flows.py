@@ -126,7 +126,8 @@ def test_w3_payoff_flex_and_a_stale_total(api):
     api.close_until(D("2026-03-01"))
     quote = api.get(f"/v1/loans/{loan_id}/payoff-quote").json()
     assert quote == {"loan_id": loan_id, "date": "2026-03-01", "principal": "10000.00", "interest": "95.00",
-                     "penalty": "0.00", "fee": "0.00", "total": "10095.00"}
+                     "penalty": "0.00", "fee": "0.00", "total": "10095.00",
+                     "credit_balance": "0.00", "total_after_credit": "10095.00"}
 
     stale = api.post(f"/v1/borrowers/{borrower_id}/payoffs", {"loan_ids": [loan_id], "total": "10000.00"})
     assert stale.status_code == 409

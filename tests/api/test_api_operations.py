@@ -32,12 +32,28 @@ def test_request_ids_in_and_out(api):
     assert api.get("/v1/loans/999").headers["X-Request-Id"] != odd.headers["X-Request-Id"]
 
 
-def test_access_log_lines_are_json_with_the_request_id_and_route_template(api, caplog):
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_access_log_lines_are_json_with_the_request_id_and_route_template(api):
     borrower_id = api.borrower()
-    with caplog.at_level(logging.INFO, logger="loanbook.access"):
+    access, seen = logging.getLogger("loanbook.access"), _Records()
+    level = access.level
+    access.addHandler(seen)  # on the logger itself: configure_logging may have stopped propagation
+    access.setLevel(logging.INFO)
+    try:
         reply = api.client.get(f"/v1/borrowers/{borrower_id}?x=Li%20Lei", headers={**api.auth(), "X-Request-Id": "r-1"})
+    finally:
+        access.removeHandler(seen)
+        access.setLevel(level)
     assert reply.status_code == 200
-    [record] = [r for r in caplog.records if r.name == "loanbook.access"]
+    [record] = seen.records
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "r-1" and line["route"] == "/v1/borrowers/{borrower_id}"
     assert line["status"] == 200 and line["method"] == "GET" and line["level"] == "info"

@@ -75,15 +75,19 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """JSON lines on stderr for loanbook's loggers and uvicorn's (its access log is off:
-    it would write the path with its query string)."""
+    """JSON lines on stderr, from the root logger: loanbook's and uvicorn's loggers lose
+    handlers of their own and propagate to it (uvicorn's access log is off: it would write
+    the path with its query string)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
     for name in ("loanbook", "uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
-        logger.handlers[:] = [handler]
+        logger.handlers[:] = []
         logger.setLevel(level)
-        logger.propagate = False
+        logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
     # SQLAlchemy echoes every statement with its parameters (names, phones) at INFO: never
     # let a root logger at INFO turn that on.
