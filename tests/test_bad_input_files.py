@@ -480,17 +480,30 @@ def test_scenarios_duplicate_id_between_a_loan_and_a_drawdown(tmp_path):
 @pytest.mark.parametrize(
     ("event", "what"),
     [
-        ('coupon: {id: C1, amount: "100.00", expires: 2026-03-31}', "coupons (R13) are not supported yet"),
-        ("extension: {loan: A, months: 3, decision: approve}", "extensions (R11) are not supported yet"),
-        ("negotiate: {loan: A, method: interest_first, months: 6, decision: approve}",
-         "negotiated repayment (R11) are not supported yet"),
-        ("payoff: A, coupon: C1", "coupons (R13) are not supported yet"),
+        ('coupon: {id: C1, amount: "100.00"}', "coupon needs expires"),
+        ('coupon: {id: C1, amount: "0.00", expires: 2026-03-31}', "coupon amount"),
+        ('coupon: {id: C1, amount: "1.00", expires: 2026-03-31, face: 2}', "unknown key(s) face"),
+        ("extension: {loan: A, months: 0, decision: approve}", "months must be a whole number of at least 1, got 0"),
+        ("extension: {loan: A, months: 3, decision: maybe}", "decision must be approve or reject, got 'maybe'"),
+        ("extension: {loan: A, months: 3}", "extension needs decision"),
+        ("negotiate: {loan: A, method: balloon, months: 6, decision: approve}", "method must be one of"),
+        ("negotiate: {loan: A, months: 6, decision: approve}", "negotiate needs method"),
+        ('negotiate: {loan: A, method: interest_first, months: 6, waive_penalty: "some", decision: approve}',
+         "waive_penalty"),
+        ("extension: {loan: A, months: 3, decision: approve}, booked_on: 2026-03-02",
+         "an extension is booked on its own day"),
+        ("payoff: A, coupon: [C1]", "coupon names one id"),
     ],
 )
-def test_scenarios_actions_of_the_format_the_engine_lacks_are_refused_clearly(tmp_path, event, what):
+def test_scenarios_r11_r13_events_are_checked_before_anything_is_played(tmp_path, event, what):
     body = f"events:\n  - {{date: 2026-03-01, {event}}}\ncheckpoints: [2026-03-02]\n"
     message = refusal(scenario(tmp_path, body))
-    assert f"event 1 (2026-03-01): {what}" in message
+    assert "event 1 (2026-03-01" in message and what in message, message
+
+
+def test_scenarios_extension_of_an_unknown_loan_is_named(tmp_path):
+    body = "events:\n  - {date: 2026-03-01, extension: {loan: Z, months: 3, decision: approve}}\ncheckpoints: [2026-03-02]\n"
+    assert "names unknown loan 'Z'" in refusal(scenario(tmp_path, body))
 
 
 def test_scenarios_missing_file_and_wrong_extension(tmp_path):

@@ -258,7 +258,7 @@ def settled_book() -> Book:
     [
         ("2026-03-01", "2026-03-01"),  # the same day again
         ("2026-03-05", "2026-03-05"),  # later
-        ("2026-02-20", "2026-03-05"),  # value-dated before the settlement, learnt of after it
+        ("2026-03-02", "2026-03-05"),  # value-dated after the settlement, learnt of later still
     ],
 )
 def test_r6_r8_payoff_of_a_settled_loan_is_refused(value_date, business_date):
@@ -270,6 +270,16 @@ def test_r6_r8_payoff_of_a_settled_loan_is_refused(value_date, business_date):
         "loan A was settled on 2026-03-01",
         "nothing left to pay off",
     )
+
+
+def test_r6_r8_payoff_value_dated_before_the_settlement_is_judged_by_its_value_date():
+    """Issue 6 defect 11: learnt of after the settlement, but value-dated before it, the
+    loan was not settled yet on its value date (R6): it settles the loan on that day, and
+    the later payoff becomes the borrower's credit balance, refundable."""
+    book, allocation = operations.pay_off(settled_book(), loan_id="A", value_date=D("2026-02-20"), business_date=D("2026-03-05"))
+    after = position(book, D("2026-03-06"))
+    assert after.loan("A").settled_on == D("2026-02-20")
+    assert after.credit_balance == after.allocation("T1").amount  # the 2026-03-01 payoff, whole
 
 
 def test_r8_quote_of_a_settled_loan_is_refused():

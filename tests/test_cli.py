@@ -256,9 +256,9 @@ BAD_SCENARIOS = [
     (
         "coupon.yaml",
         'loans:\n  - {id: A, principal: "10000.00", terms: 6, disbursed_on: 2026-01-15}\n'
-        'events:\n  - {date: 2026-02-01, coupon: {id: C1, amount: "100.00", expires: 2026-03-31}}\n'
+        'events:\n  - {date: 2026-02-01, coupon: {id: C1, amount: "100.00", expires: 2026-01-31}}\n'
         "checkpoints: [2026-02-02]\n",
-        ["coupon.yaml", "event 1 (2026-02-01): coupons (R13) are not supported yet"],
+        ["coupon.yaml", "event 1 (2026-02-01 coupon C1) was refused", "expire on 2026-01-31, before it is granted"],
     ),
     (
         "baddate.yaml",

@@ -46,6 +46,9 @@ REQUIRED: dict[str, list[str]] = {
     "serve": ["--port", "1"],  # never reached: the database is checked first
     "demo": ["--no-serve", "--borrowers", "1"],
     "export": ["loans", "--as", "csv", "--out", "loans.csv"],
+    "requests approve": ["1", "--token", "x"],
+    "requests reject": ["1", "--reason", "no", "--token", "x"],
+    "requests list": ["--token", "x"],
 }
 MAKE_THEIR_DATABASE = {"init", "demo"}  # a missing SQLite file is what they start from
 SCRATCH_ONLY = {"scenario run"}  # --store plays in a temporary database of its own

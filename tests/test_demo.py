@@ -143,3 +143,24 @@ def test_the_portfolio_plan_is_deterministic_and_looks_real():
             assert 0 <= (loan.on - START).days < DRAWDOWN_DAYS
             assert loan.product_code in ("FLEX6", "TERM6")
             assert 1 <= loan.terms <= 6
+
+
+def test_hardship_requests_are_decided_by_another_user_and_coupons_compensate_late_bookings(small_demo):
+    """R11: every request the demo operator made was decided (if at all) by the demo
+    reviewer, never its maker; R13: a 100.00 coupon per borrower whose repayment was booked late."""
+    run, path = small_demo
+    assert run.returncode == 0, run.stderr
+    assert "Hardship and goodwill (R11, R13)" in run.stdout
+    engine = make_engine(f"sqlite:///{path}")
+    with UnitOfWork(engine) as uow:
+        made = [(r.made_by, r.decided_by, r.status) for r in uow.requests.listed(limit=10_000)]
+        granted = uow.coupons.counts(uow.business_dates.get())
+        late_booked = {tx.borrower_id for b in range(1, 31) for tx in uow.borrowers.transaction_rows(b)
+                       if tx.channel == "late-booked"}
+    assert made, "the demo made no hardship request"
+    assert all(decided_by != made_by for made_by, decided_by, _ in made)
+    assert {status for _, _, status in made} <= {"pending", "approved", "rejected", "lapsed"}
+    assert granted["granted"] == len(late_booked) > 0
+    with UnitOfWork(engine) as uow:
+        amounts = {c.amount_fen for rows in uow.coupons.of_borrowers(sorted(late_booked)).values() for c in rows}
+    assert amounts == {10_000}

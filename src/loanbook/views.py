@@ -15,7 +15,7 @@ def _day(value: date | None) -> str | None:
 
 
 def instalment_view(instalment: InstalmentPosition) -> dict[str, object]:
-    return {
+    view: dict[str, object] = {
         "period": instalment.period,
         "due_date": instalment.due_date.isoformat(),
         "principal": format_amount(instalment.principal),
@@ -25,7 +25,12 @@ def instalment_view(instalment: InstalmentPosition) -> dict[str, object]:
         "paid_interest": format_amount(instalment.paid_interest),
         "paid_penalty": format_amount(instalment.paid_penalty),
         "paid_fee": format_amount(instalment.paid_fee),
+        "coupon_waived": format_amount(instalment.coupon_waived),
     }
+    if instalment.carried_interest is not None and instalment.carried_penalty is not None:  # R11: negotiated period 1
+        view["carried_interest"] = format_amount(instalment.carried_interest)
+        view["carried_penalty"] = format_amount(instalment.carried_penalty)
+    return view
 
 
 def loan_view(loan: LoanPosition) -> dict[str, object]:

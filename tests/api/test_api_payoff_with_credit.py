@@ -61,3 +61,24 @@ def test_credit_covering_the_whole_quote_pays_it_with_a_zero_total(api):
     left = 500 - float(quote["total"])
     assert reply.json()["credit_balance"] == f"{left:.2f}"
     assert check_ledger(api.engine).ok
+
+
+def test_a_coupon_and_the_credit_together_the_coupon_waives_first(api):
+    """R13 then R8: the 10,005.00 quote has 5.00 interest; a 3.00 coupon waives 3.00, so
+    10,002.00 is to pay; the 50.00 credit pays part and the borrower confirms 9,952.00."""
+    borrower_id, loan_id = _borrower_with_credit(api)
+    coupon = api.post(f"/v1/borrowers/{borrower_id}/coupons", {"amount": "3.00", "expires": "2026-03-31"})
+    assert coupon.status_code == 201, coupon.text
+    body = {"loan_ids": [loan_id], "coupon_id": coupon.json()["id"], "use_credit": True}
+    wrong = api.post(f"/v1/borrowers/{borrower_id}/payoffs", {**body, "total": "9955.00"})
+    assert wrong.status_code == 409 and "3.00 waived by the coupon" in wrong.json()["error"]["message"], wrong.text
+    reply = api.post(f"/v1/borrowers/{borrower_id}/payoffs", {**body, "total": "9952.00"})
+    assert reply.status_code == 201, reply.text
+    [allocation] = reply.json()["allocations"]
+    assert (allocation["amount"], allocation["to_credit"]) == ("10002.00", "-50.00")
+    assert reply.json()["credit_balance"] == "0.00"
+    loan = api.get(f"/v1/loans/{loan_id}").json()
+    assert loan["status"] == "SETTLED"
+    [payoff] = [t for t in api.get(f"/v1/borrowers/{borrower_id}/transactions").json()["items"] if t["kind"] == "payoff"]
+    assert (payoff["amount"], payoff["credit_used"], payoff["coupon_id"]) == ("9952.00", "50.00", coupon.json()["id"])
+    assert check_ledger(api.engine).ok  # cash 9,952.00, credit 50.00, waiver 3.00: balanced (R14)

@@ -19,9 +19,20 @@ from loanbook.api.errors import install_error_handlers
 from loanbook.api.guards import BODY_BYTES_MAX, BODY_SECONDS, REQUEST_SECONDS, RequestGuard
 from loanbook.api.idempotency import HEADER, required_key
 from loanbook.api.observability import Metrics, Observability, configure_logging
-from loanbook.api.routes import borrowers, business_date, ledger, lists, loans, operations, payments, reports
+from loanbook.api.routes import (
+    borrowers,
+    business_date,
+    coupons,
+    ledger,
+    lists,
+    loans,
+    operations,
+    payments,
+    reports,
+    requests,
+)
 
-ROUTE_MODULES = (borrowers, loans, payments, business_date, ledger, lists, reports)
+ROUTE_MODULES = (borrowers, loans, payments, business_date, ledger, requests, coupons, lists, reports)
 from loanbook.store.database import database_url, make_engine, sqlite_path
 
 DESCRIPTION = """\

@@ -133,12 +133,16 @@ def loan_in_reach(roles: frozenset[str]) -> Callable[..., LoanInReach]:
     and a loan of another borrower is "no loan N", as a missing one is, before anything
     about it is computed."""
 
-    def resolve(loan_id: LoanId, user: CurrentUser, uow: UowDep) -> LoanInReach:
+    def resolve(loan_id: LoanId, user: CurrentUser, engine: EngineDep) -> LoanInReach:
         _check_role(user, roles)
-        row = uow.borrowers.loan_row(loan_id)
-        if row is None or (user.role == BORROWER and row.borrower_id != user.borrower_id):
+        # A unit of work of its own that ends here: a route that then writes opens its own,
+        # and on SQLite a read kept open by a dependency would make that write wait.
+        with UnitOfWork(engine) as uow:
+            row = uow.borrowers.loan_row(loan_id)
+            borrower_id = None if row is None else row.borrower_id
+        if borrower_id is None or (user.role == BORROWER and borrower_id != user.borrower_id):
             raise NotFound(f"no loan {loan_id}")
-        return LoanInReach(user, loan_id, row.borrower_id)
+        return LoanInReach(user, loan_id, borrower_id)
 
     resolve.__name__ = f"loan_in_reach_{'_'.join(sorted(roles))}"
     return resolve

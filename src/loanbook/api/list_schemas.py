@@ -103,6 +103,8 @@ class TransactionPublic(BaseModel):
     amount: str = Field(description="The cash received (repayment, payoff) or paid out (refund).")
     credit_used: str = Field(description="A payoff's part paid from the credit balance at the borrower's request (R8).")
     channel: str
+    coupon_id: int | None = Field(None, description="The coupon a repayment or payoff redeemed (R13).")
+    request_id: int | None = Field(None, description="An extension or negotiation: the approved request (R11).")
     booked_by: BookedBy | None = Field(description="Who booked it; null: loanbook itself (close of business, a "
                                                    "payment channel's reconciliation, the demo).")
     allocation: AllocationPublic | None = Field(description="Where the money went, as the books stand today (R6).")
@@ -113,7 +115,7 @@ class TransactionPublic(BaseModel):
                                                                            name=row.booked_by_name)
         return cls(id=row.id, kind=row.kind, loan_id=row.loan_id, value_date=row.value_date, booked_on=row.booked_on,
                    amount=_yuan(row.amount_fen), credit_used=_yuan(row.credit_used_fen), channel=row.channel,
-                   booked_by=booked_by,
+                   coupon_id=row.coupon_id, request_id=row.request_id, booked_by=booked_by,
                    allocation=None if allocation is None else AllocationPublic.of(row.id, allocation))
 
 

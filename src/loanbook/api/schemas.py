@@ -143,12 +143,16 @@ class RepaymentCreate(Command):
         None, description="The day the money was paid (default: the business date). Staff only: a borrower's "
                           "token may not set it (403).")
     channel: Channel = Field("api", description=f"How the money came: one of {', '.join(CHANNELS)}.")
+    coupon_id: Id | None = Field(None, description="A coupon of the borrower's to redeem with it (R13).")
 
 
 class PayoffCreate(Command):
     loan_ids: Annotated[list[Id], Field(min_length=1, max_length=LOANS_PER_PAYOFF_MAX)]
-    total: AmountText = Field(description="The total of today's payoff quotes the borrower confirmed (R8); with "
-                                          "use_credit, that total less the credit balance used: the cash to pay.")
+    total: AmountText = Field(description="The total of today's payoff quotes the borrower confirmed (R8), less a "
+                                          "coupon's waiver (R13); with use_credit, less the credit balance used too: "
+                                          "the cash to pay.")
+    coupon_id: Id | None = Field(None, description="A coupon of the borrower's to redeem with it (R13): one loan "
+                                                   "only, and the total is its quote less the interest waived.")
     use_credit: Annotated[bool, Strict()] = Field(False, description="Pay first from the borrower's credit balance "
                                                                      "(R8): the borrower pays only what is left.")
 
@@ -464,6 +468,9 @@ class LedgerCheckPublic(BaseModel):
     loans_checked: int
     loans_disagreeing: list[int]
     problems: list[str]
+    unfinished_close: date | None = Field(
+        None, description="The business date whose close of business is unfinished: loans are not compared until "
+        "it is finished (`loanbook cob run --until` the next day); null when none is.")
 
     @classmethod
     def of(cls, report: LedgerReport) -> LedgerCheckPublic:
@@ -473,6 +480,7 @@ class LedgerCheckPublic(BaseModel):
             balances={account: format_amount(from_fen(fen)) for account, fen in report.balances.items()},
             borrowers_checked=report.borrowers_checked, loans_checked=report.loans_checked,
             loans_disagreeing=list(report.loans_disagreeing), problems=list(report.problems),
+            unfinished_close=report.unfinished_close,
         )
 
 

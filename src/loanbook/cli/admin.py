@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from loanbook.cli.common import EXIT_FAILURES, out, parse_day, print_json, refusals_as_messages
+from loanbook.cli.common import EXIT_CLOSE_UNFINISHED, EXIT_FAILURES, out, parse_day, print_json, refusals_as_messages
+from loanbook.config.idempotency import idempotency_ttl
 from loanbook.config.products import load_product_file
 from loanbook.money import format_amount, from_fen
 from loanbook.service.close_of_business import CHUNK_BORROWERS, close_until
@@ -55,7 +56,7 @@ def cob_run(
                       TimeElapsedColumn(), console=out, disable=quiet) as progress:
             task = progress.add_task(str(start), total=days)
             closed = close_until(
-                engine, target, chunk=chunk,
+                engine, target, chunk=chunk, now=datetime.now(UTC).replace(tzinfo=None),  # expired idempotency keys go
                 on_day=lambda d: progress.update(task, advance=1, description=f"{d.closed} ({d.borrowers_closed} borrowers)"),
             )
     out.print(f"closed {len(closed)} day(s); business date {target}")
@@ -69,10 +70,13 @@ def ledger_check(database: str = DatabaseOption, as_json: bool = typer.Option(Fa
         print_json(
             {"business_date": report.business_date.isoformat(), "ok": report.ok, "debits_fen": report.debits_fen,
              "credits_fen": report.credits_fen, "balances": {k: format_amount(from_fen(v)) for k, v in report.balances.items()},
-             "loans_checked": report.loans_checked, "loans_disagreeing": report.loans_disagreeing, "problems": report.problems}
+             "loans_checked": report.loans_checked, "loans_disagreeing": report.loans_disagreeing, "problems": report.problems,
+             "unfinished_close": report.unfinished_close.isoformat() if report.unfinished_close else None}
         )
     else:
         print_ledger_report(report)
+    if report.unfinished_close is not None:
+        raise typer.Exit(EXIT_CLOSE_UNFINISHED)
     if not report.ok:
         raise typer.Exit(EXIT_FAILURES)
 
@@ -86,7 +90,9 @@ def print_ledger_report(report: LedgerReport) -> None:
     table.add_section()
     table.add_row("debits = credits", f"{format_amount(from_fen(report.debits_fen))} = {format_amount(from_fen(report.credits_fen))}")
     out.print(table)
-    if report.ok:
+    if report.unfinished_close is not None:
+        out.print(f"[yellow]ledger check not made[/]: {report.problems[0]}", soft_wrap=True)
+    elif report.ok:
         out.print(f"[green]ledger check passed[/]: {report.loans_checked} loans of {report.borrowers_checked} borrowers agree with the rules core")
     else:
         out.print(f"[red]ledger check failed[/]: {len(report.loans_disagreeing)} loan(s) disagree: "
@@ -120,6 +126,7 @@ def serve(
     from loanbook.api.observability import configure_logging
 
     with refusals_as_messages():
+        idempotency_ttl()  # a bad LOANBOOK_IDEMPOTENCY_TTL_HOURS is refused now, not at the first request
         engine = open_database(database)
         with UnitOfWork(engine) as uow:
             uow.business_dates.get()

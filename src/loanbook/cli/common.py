@@ -21,6 +21,7 @@ EXIT_OK = 0
 EXIT_FAILURES = 1  # ran, but expectations did not hold
 EXIT_BAD_INPUT = 2  # refused: nothing was done
 EXIT_DEFECT = 3  # loanbook caught itself breaking an invariant
+EXIT_CLOSE_UNFINISHED = 4  # ledger check: a close of business is unfinished; finish it (cob run) first
 
 # Piped output keeps whole tables: Rich would otherwise squeeze them into 80 columns.
 WIDTH_WHEN_PIPED = 160

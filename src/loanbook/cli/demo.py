@@ -172,11 +172,14 @@ def print_summary(engine: Engine, result: PortfolioResult, report: LedgerReport)
         statuses = uow.marks.status_counts()
         dpds = uow.marks.dpd_values()
         totals = uow.marks.totals()
+        decided = uow.requests.counts()
+        coupon_counts = uow.coupons.counts(uow.business_dates.get())
     out.print(_portfolio_table(result))
     out.print(_activity_table(result, totals))
     out.print(_status_table(statuses))
     out.print(_dpd_table(dpds))
     out.print(_late_booking_table(result))
+    out.print(_hardship_table(decided, coupon_counts))
     print_ledger_report(report)
     if result.refusals:
         err.print(f"[yellow]{len(result.refusals)} demo action(s) were refused by the engine[/] (a demo defect):")
@@ -256,6 +259,21 @@ def _late_booking_table(result: PortfolioResult) -> Table:
     table.add_row("  still OVERDUE once booked", f"{sum(1 for b in after_grace if b.overdue_after):,}")
     table.add_row("  penalty charged on them", format_amount(sum((b.penalty_charged for b in bookings), Decimal("0.00"))))
     table.caption = "replayed by value date: once booked, as if paid on time"
+    return table
+
+
+def _hardship_table(decided: dict[tuple[str, str], int], coupon_counts: dict[str, int]) -> Table:
+    """Requests by decision (R11) and coupons granted, used and expired (R13), from the database."""
+    table = Table(title="Hardship and goodwill (R11, R13)", title_justify="left")
+    table.add_column("what")
+    for status in ("pending", "approved", "rejected", "lapsed"):
+        table.add_column(status, justify="right")
+    for kind, label in (("extension", "extension requests"), ("negotiation", "negotiated plan requests")):
+        table.add_row(label, *(f"{decided.get((kind, status), 0):,}" for status in ("pending", "approved", "rejected", "lapsed")))
+    table.add_section()
+    table.add_row("coupons of 100.00 for the 2019 incident", "granted", "used", "expired", "open")
+    table.add_row("", *(f"{coupon_counts[k]:,}" for k in ("granted", "used", "expired", "open")))
+    table.caption = "each request recorded by the demo operator and decided by the demo reviewer (maker-checker)"
     return table
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from loanbook.cli import admin, calculators, demo, exports, products, reports, scenarios, users
+from loanbook.cli import admin, calculators, demo, exports, products, reports, requests, scenarios, users
 from loanbook.cli.common import guarded
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ user.command("rotate")(users.user_rotate)
 app.add_typer(user, name="user")
 app.add_typer(reports.app, name="report")
 app.command("export")(exports.export_command)
+app.add_typer(requests.app, name="requests")
 
 
 def main() -> None:

@@ -24,6 +24,14 @@ overdue. That is the article's 2019 incident; the engine replays by value date (
 once the repayment is booked the loan is back to what it would have been: no overdue,
 no penalty. :class:`LateBooking` records each one, before and after.
 
+Borrowers in hardship (R11): some late, partial or never-paying borrowers ask for a
+negotiated plan once overdue, some late payers for an extension before maturity. The
+demo operator records each request and the demo reviewer (another user: maker-checker)
+approves most, rejects some and leaves a few extension requests undecided, which lapse
+at maturity. Every borrower whose repayment was learnt of late gets the article's
+compensation coupon of 100.00 (R13), redeemed with their next repayment if it comes
+before the coupon expires.
+
 Deterministic: the same seed gives the same borrowers, loans and payments.
 """
 
@@ -40,9 +48,10 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from sqlalchemy import Engine
 
 from loanbook.errors import BadInput, LoanbookError
-from loanbook.service import servicing
+from loanbook.service import coupons, requests, servicing
 from loanbook.service.close_of_business import DayClosed, close_day
 from loanbook.service.setup import init_database
+from loanbook.service.users import add_user
 from loanbook.store.unit_of_work import UnitOfWork
 
 START = date(2026, 1, 1)
@@ -74,6 +83,14 @@ PARTIAL_SHARE = (30, 80)  # percent of the statement
 OVERPAY_EXTRA_YUAN = (0, 50, 100, 200, 500)
 REFUND_SHARE = 0.5  # of overpayers left with only a credit balance
 REFUND_DELAY_DAYS = 5
+HARDSHIP_SHARE = 0.4  # of late, partial and never-paying borrowers' loans of 2 terms or more
+NEGOTIATE_AFTER_DAYS = 20  # after the first due date: overdue by then
+EXTEND_BEFORE_DAYS = 12  # before maturity
+REVIEW_AFTER_DAYS = 2
+DECISIONS = {"approve": 70, "reject": 20, "undecided": 10}  # undecided extensions lapse (R11)
+COMPENSATION = Decimal("100.00")  # the 2019 incident's coupon, as the article tells (R13)
+COMPENSATION_VALID_DAYS = 45
+NEGOTIATION_METHODS = ("interest_first", "equal_principal", "equal_installment")
 
 # About 500 common surnames cover most of China; these are the most frequent, weighted.
 SURNAMES = (
@@ -144,6 +161,9 @@ class PortfolioResult:
     borrowers_closed: int = 0  # borrower-nights replayed through the rules core
     loans_in_bulk: int = 0  # loan-nights only falling due or entering grace, brought forward set-based
     service_calls: int = 0
+    requests: Counter = field(default_factory=Counter)  # (kind, decision) as the reviewer left them
+    coupons_granted: int = 0
+    coupons_redeemed: int = 0
 
 
 # --- who the borrowers are -------------------------------------------------------------------
@@ -216,6 +236,12 @@ class _Simulation:
         self.rngs = {b.index: random.Random(f"loanbook-demo-behaviour:{result.seed}:{b.index}") for b in plan}
         self.bills_planned: dict[int, set[date]] = {b.index: set() for b in plan}
         self.today = result.start
+        self.coupons: dict[int, tuple[int, date]] = {}  # borrower index -> open coupon (id, expires)
+        self.compensated: set[int] = set()
+        with UnitOfWork(engine) as uow:
+            self.operator, _ = add_user(uow, name="demo operator 王芳", role="operator")
+        with UnitOfWork(engine) as uow:
+            self.reviewer, _ = add_user(uow, name="demo reviewer 李强", role="reviewer")
 
     # agenda
 
@@ -263,6 +289,8 @@ class _Simulation:
     def _plan_payments(self, borrower: PlannedBorrower, loan_id: int, disbursed_on: date, due_dates: list[date]) -> None:
         rng = self.rngs[borrower.index]
         profile = borrower.profile
+        if profile in ("late", "partial", "never_paid") and len(due_dates) >= 2 and rng.random() < HARDSHIP_SHARE:
+            self._plan_hardship(borrower, loan_id, due_dates)
         if profile == "settled_early":
             days = (due_dates[-1] - disbursed_on).days
             self.schedule(disbursed_on + timedelta(days=rng.randint(1, days - 1)), borrower, "pay_off", loan_id)
@@ -286,6 +314,65 @@ class _Simulation:
                 if due == due_dates[-1] and rng.random() < REFUND_SHARE:
                     self.schedule(due + timedelta(days=REFUND_DELAY_DAYS), borrower, "refund")
 
+    def _plan_hardship(self, borrower: PlannedBorrower, loan_id: int, due_dates: list[date]) -> None:
+        """R11: the operator records a request, the reviewer decides it a few days later.
+        Months stay within the cumulative limit (the original term, for a short-term loan)."""
+        rng = self.rngs[borrower.index]
+        terms = len(due_dates)
+        decision = _weighted(rng, DECISIONS)
+        if borrower.profile == "late":
+            asked = {"kind": requests.EXTENSION, "months": rng.randint(1, min(3, terms))}
+            made_on = due_dates[-1] - timedelta(days=EXTEND_BEFORE_DAYS)
+        else:
+            asked = {"kind": requests.NEGOTIATION, "months": rng.randint(2, min(6, 2 * terms - 2)),
+                     "method": rng.choice(NEGOTIATION_METHODS), "waive_penalty": rng.choice(("all", None))}
+            made_on = due_dates[0] + timedelta(days=NEGOTIATE_AFTER_DAYS)
+            decision = "approve" if decision == "undecided" else decision  # only extensions lapse
+        self.schedule(made_on, borrower, "ask", loan_id, asked, decision)
+
+    def _ask(self, borrower: PlannedBorrower, loan_id: int, asked: dict, decision: str) -> None:
+        with self.uow() as uow:
+            _, state, _ = servicing.loan_state(uow, loan_id)
+        if state.status.value == "SETTLED":
+            return
+        with self.uow() as uow:
+            made = requests.make_request(uow, actor=self.operator, loan_id=loan_id, reason="borrower in hardship (demo)",
+                                         **asked)
+        self.result.requests[(asked["kind"], "asked")] += 1
+        if decision != "undecided":
+            self.schedule(self.today + timedelta(days=REVIEW_AFTER_DAYS), borrower, "review", made.row.id, asked["kind"],
+                          decision)
+
+    def _review(self, borrower: PlannedBorrower, request_id: int, kind: str, decision: str) -> None:
+        with self.uow() as uow:
+            if requests.get_request(uow, actor=self.reviewer, request_id=request_id).row.status != requests.PENDING:
+                return
+        with self.uow() as uow:
+            requests.decide(uow, actor=self.reviewer, request_id=request_id, approve=decision == "approve",
+                            reason="reviewed (demo)" if decision == "approve" else "income does not support it (demo)")
+        self.result.requests[(kind, decision)] += 1
+
+    def _compensate(self, borrower: PlannedBorrower, reason: str) -> None:
+        """The article's 2019 incident: a 100.00 coupon for the borrower whose repayment was booked late (R13)."""
+        if borrower.index in self.compensated:
+            return
+        self.compensated.add(borrower.index)
+        expires = self.today + timedelta(days=COMPENSATION_VALID_DAYS)
+        with self.uow() as uow:
+            granted = coupons.grant_coupon(uow, actor=self.operator, borrower_id=self.borrower_ids[borrower.index],
+                                           amount=COMPENSATION, expires_on=expires, reason=reason)
+        self.coupons[borrower.index] = (granted.coupon_id, expires)
+        self.result.coupons_granted += 1
+
+    def _coupon_for(self, borrower: PlannedBorrower, value_date: date) -> int | None:
+        """The borrower's open coupon, if still valid on ``value_date`` (used once)."""
+        coupon = self.coupons.get(borrower.index)
+        if coupon is None or coupon[1] < value_date:
+            return None
+        del self.coupons[borrower.index]
+        self.result.coupons_redeemed += 1
+        return coupon[0]
+
     def _statement(self, borrower: PlannedBorrower, on: date) -> Decimal:
         """What the borrower owes on ``on``, from the engine: the statement of that day."""
         with self.uow() as uow:
@@ -293,9 +380,10 @@ class _Simulation:
 
     def _repay(self, borrower: PlannedBorrower, amount: Decimal, behaviour: str, value_date: date | None = None,
                channel: str = "demo") -> servicing.MoneyResult:
+        coupon_id = self._coupon_for(borrower, value_date or self.today)
         with self.uow() as uow:
             done = servicing.repay(uow, borrower_id=self.borrower_ids[borrower.index], amount=amount,
-                                   value_date=value_date, channel=channel)
+                                   value_date=value_date, channel=channel, coupon_id=coupon_id)
         self.result.repayments[behaviour] += 1
         self.result.repaid += amount
         return done
@@ -334,6 +422,7 @@ class _Simulation:
                         sum(1 for loan in before.loans if loan.status.value == "OVERDUE"),
                         sum(1 for loan in after.loans if loan.status.value == "OVERDUE"), penalty)
         )
+        self._compensate(borrower, f"2019 incident: the repayment of {paid_on} was booked on {self.today}")
 
     def _pay_off(self, borrower: PlannedBorrower, loan_id: int) -> None:
         with self.uow() as uow:

@@ -15,7 +15,8 @@ class Account(str, Enum):
     PENALTY_INCOME = "penalty_income"
     FEE_INCOME = "fee_income"
     CREDIT_BALANCE = "borrower_credit_balance"  # 溢缴款, a liability to the borrower
-    COUPON_EXPENSE = "coupon_marketing_expense"  # R13
+    COUPON_EXPENSE = "coupon_marketing_expense"  # R13: interest a coupon waived, never cash
+    PENALTY_WAIVER = "penalty_waiver"  # R11: penalty waived by a negotiated plan, not netted against income
 
 
 DEBIT_NORMAL = {
@@ -25,6 +26,7 @@ DEBIT_NORMAL = {
     Account.PENALTY_RECEIVABLE,
     Account.FEE_RECEIVABLE,
     Account.COUPON_EXPENSE,
+    Account.PENALTY_WAIVER,
 }
 
 

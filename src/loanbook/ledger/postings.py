@@ -45,3 +45,19 @@ def disbursement_lines(loan_id: int, principal_fen: int) -> list[Line]:
         Line(Account.PRINCIPAL_RECEIVABLE, debit_fen=principal_fen, loan_id=loan_id),
         Line(Account.CASH, credit_fen=principal_fen, loan_id=loan_id),
     ]
+
+
+def waiver_lines(loan_id: int, before: LoanFigures, after: LoanFigures) -> list[Line]:
+    """What was forgiven, balanced on its own: interest a coupon waived is the lender's
+    marketing expense (R13), penalty waived by a negotiated plan goes to its own account
+    (R11), never netted against income; each credits its receivable. A replay that
+    changes a waiver (a repayment learnt of late) reverses the difference."""
+    lines = []
+    for expense, receivable, change in (
+        (Account.COUPON_EXPENSE, Account.INTEREST_RECEIVABLE, after.interest_waived_fen - before.interest_waived_fen),
+        (Account.PENALTY_WAIVER, Account.PENALTY_RECEIVABLE, after.penalty_waived_fen - before.penalty_waived_fen),
+    ):
+        for line in (signed(expense, change, debit=True, loan_id=loan_id), signed(receivable, change, debit=False, loan_id=loan_id)):
+            if line is not None:
+                lines.append(line)
+    return lines

@@ -10,6 +10,11 @@ repayments. The penalty accrued through day s - 1 is that integral times the pen
 rate, and what is payable is its rounding minus what was paid (R3). Whether the
 instalment bears penalty at all is decided by grace: it does only if something was still
 unpaid at the end of its last grace day, and then retroactively from its due date.
+
+R11: period 1 of a negotiated plan also carries the old plan's unpaid interest (part of
+``interest`` here, so it bears penalty if paid late) and penalty (``carried_penalty``,
+payable first and bearing none). R13: a coupon's waiver of interest counts as paid for
+what is owed (``paid_interest``) and is kept apart in ``coupon_waived``: it is not cash.
 """
 
 from __future__ import annotations
@@ -41,15 +46,32 @@ class OpenInstalment:
         "paid_off_on",
         "paid_in_grace",
         "closed",
+        "penalty_rate",
+        "carried_interest",
+        "carried_penalty",
+        "carried_penalty_left",
+        "coupon_waived",
+        "plain",
     )
 
-    def __init__(self, instalment: Instalment, grace: timedelta) -> None:
+    def __init__(self, instalment: Instalment, grace: timedelta, penalty_rate: Decimal = ZERO) -> None:
         self.period = instalment.period
         self.start_date = instalment.start_date
         self.due_date = instalment.due_date
         self.grace_end = instalment.due_date + grace  # last day of grace
+        self.penalty_rate = penalty_rate
         self.principal = instalment.principal
-        self.interest = instalment.interest
+        self.coupon_waived = ZERO
+        if instalment.carried_interest is not ZERO or instalment.carried_penalty is not ZERO:  # R11: negotiated
+            self.plain = False
+            self.carried_interest = instalment.carried_interest
+            self.interest = instalment.interest + instalment.carried_interest
+            self.carried_penalty = instalment.carried_penalty
+            self.carried_penalty_left = instalment.carried_penalty  # paid first, bears no penalty
+        else:
+            self.plain = True  # nothing carried, nothing waived: the replay's fast path
+            self.interest = instalment.interest
+            self.carried_interest = self.carried_penalty = self.carried_penalty_left = ZERO
         self.fee = instalment.fee
         self.paid_principal = ZERO
         self.paid_interest = ZERO
@@ -65,7 +87,7 @@ class OpenInstalment:
         self.paid_in_grace = False  # paid_off_on is on or before grace_end: never any penalty
         # Nothing left to pay, now or ever: principal, interest and fee paid, and with them
         # every fen of penalty, which is paid first (R6) and stops accruing (R7).
-        self.closed = self.penalty_base == 0 and self.fee == 0
+        self.closed = self.penalty_base == 0 and self.fee == 0 and not self.carried_penalty_left
 
     def penalty(self, on: date, penalty_rate: Decimal) -> tuple[Decimal, Decimal]:
         """R7, R3: the exact penalty accrued from the due date to ``on`` - 1, and what is
@@ -81,6 +103,8 @@ class OpenInstalment:
             payable = ZERO - self.paid_penalty  # round_fen(ZERO) is ZERO
         if payable < ZERO:
             raise InvariantBroken(f"period {self.period}: penalty paid beyond what accrued")
+        if not self.plain and self.carried_penalty_left:
+            payable += self.carried_penalty_left
         return accrued, payable
 
     def in_grace(self, on: date) -> bool:
@@ -96,6 +120,10 @@ class OpenInstalment:
         if on > self.level_since:
             self.yuan_days += self.penalty_base * (on - self.level_since).days
             self.level_since = on
+        if not self.plain and self.carried_penalty_left and penalty:  # R11: the carried penalty first
+            carried = penalty if penalty < self.carried_penalty_left else self.carried_penalty_left
+            self.carried_penalty_left -= carried
+            penalty -= carried
         self.paid_penalty += penalty
         self.paid_interest += interest
         self.paid_principal += principal
@@ -108,4 +136,24 @@ class OpenInstalment:
             if self.paid_off_on is None:
                 self.paid_off_on = on
                 self.paid_in_grace = on <= self.grace_end
-            self.closed = self.paid_fee == self.fee
+            # Cash pays penalty first (R6), so with principal and interest paid the penalty
+            # is too, except where a coupon waived the interest first (R13): check it then.
+            self.closed = self.paid_fee == self.fee and (
+                self.plain or (not self.carried_penalty_left and (not self.coupon_waived or self._no_penalty_left()))
+            )
+
+    def _no_penalty_left(self) -> bool:
+        """Nothing of the accrued penalty left to pay (principal and interest are paid)."""
+        if self.paid_in_grace:
+            return True
+        return round_fen(self.yuan_days * self.penalty_rate) == self.paid_penalty
+
+    def waive_interest(self, on: date, amount: Decimal) -> None:
+        """R13: a coupon waives ``amount`` of this instalment's unpaid interest on ``on``."""
+        self.coupon_waived += amount  # first: closing checks the penalty once a coupon waived (pay)
+        self.plain = False
+        self.pay(on, penalty=ZERO, interest=amount, principal=ZERO)
+
+    @property
+    def paid_carried_penalty(self) -> Decimal:
+        return self.carried_penalty - self.carried_penalty_left

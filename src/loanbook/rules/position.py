@@ -35,8 +35,16 @@ class InstalmentPosition:
     paid_penalty: Decimal
     paid_fee: Decimal
     penalty_accrued: Decimal  # exact, unrounded (R3)
-    penalty_due: Decimal  # round(accrued) - paid (R3)
+    penalty_due: Decimal  # round(accrued) - paid (R3), with any carried penalty unpaid (R11)
     overdue: bool
+    coupon_waived: Decimal = ZERO  # R13: interest waived by coupons (not in paid_interest: cash only)
+    # R11: only on period 1 of a negotiated plan (else None): the unpaid interest and the
+    # penalty (less the waiver) of the old plan, payable with this instalment. ``interest``
+    # is the period's own; carried interest is paid in ``paid_interest``, carried penalty
+    # in ``paid_penalty``.
+    carried_interest: Decimal | None = None
+    carried_penalty: Decimal | None = None
+    start_date: date | None = None  # the period's first day (R2: counted for interest)
 
     @property
     def principal_unpaid(self) -> Decimal:
@@ -44,7 +52,8 @@ class InstalmentPosition:
 
     @property
     def interest_unpaid(self) -> Decimal:
-        return self.interest - self.paid_interest
+        """The period's interest and any carried interest, less what was paid or waived."""
+        return self.interest + (self.carried_interest or ZERO) - self.paid_interest - self.coupon_waived
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +68,17 @@ class PayoffQuote:
     fee: Decimal  # R8: only on principal not yet due, only before maturity
     principal_not_due: Decimal
     interest_accrued: Decimal  # the current period's part of ``interest``
+    coupon_waived: Decimal = ZERO  # R13: interest a redeemed coupon waives of this quote
 
     @property
     def total(self) -> Decimal:
+        """What settling costs, before any coupon (R8)."""
         return self.principal + self.interest + self.penalty + self.fee
+
+    @property
+    def to_pay(self) -> Decimal:
+        """What the borrower pays: the quote less the coupon's waiver (R13)."""
+        return self.total - self.coupon_waived
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +97,13 @@ class LoanPosition:
     interest_paid: Decimal
     penalty_paid: Decimal
     fee_paid: Decimal
-    coupon_waived: Decimal
+    coupon_waived: Decimal  # R13: interest waived by coupons on this loan (not cash)
     settled_on: date | None
-    schedule: tuple[InstalmentPosition, ...]
+    schedule: tuple[InstalmentPosition, ...]  # the current plan (after R11 changes, the new one)
+    maturity_date: date | None = None  # the current plan's last due date (R11)
+    extension_months: int = 0  # R11: whole months from the original maturity to the current one
+    penalty_waived: Decimal = ZERO  # R11: penalty waived by negotiated plans
+    negotiated: bool = False  # R11: the plan is a negotiated one, numbered from 1
 
     @property
     def total_paid(self) -> Decimal:
@@ -101,8 +121,8 @@ class AllocationLine:
 
     loan_id: str
     period: int
-    penalty: Decimal = ZERO
-    interest: Decimal = ZERO
+    penalty: Decimal = ZERO  # with any carried penalty (R11)
+    interest: Decimal = ZERO  # with any carried interest (R11); for a coupon line, interest waived (R13)
     principal: Decimal = ZERO
     fee: Decimal = ZERO
 
@@ -119,9 +139,40 @@ class Allocation:
     tx_id: str
     kind: str  # repayment, payoff, refund, credit
     value_date: date
-    amount: Decimal
-    lines: tuple[AllocationLine, ...]
+    amount: Decimal  # cash
+    lines: tuple[AllocationLine, ...]  # what the cash paid
     to_credit: Decimal  # change of the credit balance (negative: credit used or refunded)
+    coupon_id: str | None = None  # R13: the coupon redeemed with it
+    coupon_lines: tuple[AllocationLine, ...] = ()  # R13: interest the coupon waived, not cash
+    coupon_forfeited: Decimal = ZERO  # R13: the face value it did not use, lost
+
+    @property
+    def coupon_waived(self) -> Decimal:
+        return sum((line.interest for line in self.coupon_lines), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChangeEffect:
+    """What an approved extension or negotiated plan did to a loan (R11), as replayed on
+    its approval day; also the preview of a request (the same figures, not applied).
+
+    ``schedule`` is the loan's plan after the change: for an extension the instalments
+    due on or before the approval day, unchanged, then the new ones; for a negotiated
+    plan only the new one, numbered from 1, period 1 with the carried amounts.
+    """
+
+    fact_id: str
+    loan_id: str
+    kind: str  # extension, negotiation
+    value_date: date
+    schedule: tuple[InstalmentPosition, ...]
+    maturity_date: date
+    extension_months: int  # the cumulative extension after it
+    extension_limit_months: int
+    carried_interest: Decimal = ZERO
+    carried_penalty: Decimal = ZERO
+    penalty_payable: Decimal = ZERO  # the penalty payable at the change, before the waiver
+    penalty_waived: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +181,22 @@ class Position:
     credit_balance: Decimal
     loans: tuple[LoanPosition, ...]
     allocations: tuple[Allocation, ...]
+    plan_changes: tuple[PlanChangeEffect, ...] = ()  # R11, in the order applied
+    # R11: approved changes that had no effect when replayed, with the rule why (a
+    # late-booked payoff settled the loan before the approval, say): (fact_id, reason)
+    plan_changes_refused: tuple[tuple[str, str], ...] = ()
+
+    def plan_change(self, fact_id: str) -> PlanChangeEffect | None:
+        for change in self.plan_changes:
+            if change.fact_id == fact_id:
+                return change
+        return None
+
+    def plan_change_refusal(self, fact_id: str) -> str:
+        for refused_id, reason in self.plan_changes_refused:
+            if refused_id == fact_id:
+                return reason
+        return f"plan change {fact_id} was not applied"
 
     def loan(self, loan_id: str) -> LoanPosition | None:
         for loan in self.loans:

@@ -30,6 +30,9 @@ class Instalment:
     principal: Decimal
     interest: Decimal
     fee: Decimal = ZERO  # only a payoff's settlement instalment carries a fee (R8)
+    # R11: period 1 of a negotiated plan carries the old plan's unpaid interest and penalty
+    carried_interest: Decimal = ZERO
+    carried_penalty: Decimal = ZERO
 
     @property
     def days(self) -> int:
@@ -37,7 +40,7 @@ class Instalment:
 
     @property
     def total(self) -> Decimal:
-        return self.principal + self.interest + self.fee
+        return self.principal + self.interest + self.fee + self.carried_interest + self.carried_penalty
 
 
 def build_schedule(product: Product, principal: Decimal, terms: int, disbursed_on: date) -> tuple[Instalment, ...]:

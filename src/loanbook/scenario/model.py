@@ -15,16 +15,19 @@ from loanbook.config.exact_yaml import key_names, read_config_file
 from loanbook.config.products import resolve_product
 from loanbook.errors import BadInput
 from loanbook.money import ZERO, parse_amount
-from loanbook.rules.products import Product
+from loanbook.rules.book import PENALTY_WAIVER_ALL
+from loanbook.rules.products import Product, RepaymentMethod
 
 DEFAULT_CREDIT_LIMIT = Decimal("200000.00")
-SUPPORTED_ACTIONS = ("repay", "payoff", "draw")
-LATER_ACTIONS = {  # in the format, not yet in the engine: refused clearly until their issue lands
-    "coupon": "coupons (R13)",
-    "extension": "extensions (R11)",
-    "negotiate": "negotiated repayment (R11)",
+SUPPORTED_ACTIONS = ("repay", "payoff", "draw", "coupon", "extension", "negotiate")
+OWN_DAY_ACTIONS = {  # booked on their own day
+    "draw": "drawdown", "coupon": "coupon grant", "extension": "extension", "negotiate": "negotiated plan",
 }
-EVENT_KEYS = {"date", "booked_on", "expect_error"} | set(SUPPORTED_ACTIONS) | set(LATER_ACTIONS)
+DECISIONS = {"approve": True, "reject": False}
+COUPON_KEYS = {"id", "amount", "expires"}
+EXTENSION_KEYS = {"loan", "months", "decision"}
+NEGOTIATE_KEYS = {"loan", "method", "months", "waive_penalty", "decision"}
+EVENT_KEYS = {"date", "booked_on", "expect_error"} | set(SUPPORTED_ACTIONS)
 TOP_KEYS = {"name", "product", "credit_limit", "loans", "events", "checkpoints", "expect"}
 LOAN_KEYS = {"id", "principal", "terms", "disbursed_on", "product", "partner_share"}
 LOAN_FIELDS = (
@@ -61,19 +64,42 @@ class LoanSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class CouponSpec:
+    """A coupon granted on the event's day (R13)."""
+
+    coupon_id: str
+    amount: Decimal
+    expires_on: date
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     number: int  # 1-based position in the file, for messages
     value_date: date
     booked_on: date
-    action: str  # repay, payoff or draw
+    action: str  # one of SUPPORTED_ACTIONS
     amount: Decimal | None = None
     loan_id: str | None = None
     draw: LoanSpec | None = None
     expect_error: str | None = None
+    coupon_id: str | None = None  # R13: the coupon a repay or payoff redeems
+    grant: CouponSpec | None = None  # R13: a coupon event
+    months: int | None = None  # R11: extension and negotiate
+    method: RepaymentMethod | None = None  # R11: negotiate
+    waive_penalty: Decimal | str = ZERO  # R11: negotiate, "all" or an amount
+    approve: bool = True  # R11: the reviewer's decision
 
     def describe(self) -> str:
-        target = {"repay": str(self.amount), "payoff": self.loan_id, "draw": self.draw and self.draw.loan_id}
-        return f"event {self.number} ({self.value_date} {self.action} {target[self.action]})"
+        target = {
+            "repay": str(self.amount),
+            "payoff": self.loan_id,
+            "draw": self.draw and self.draw.loan_id,
+            "coupon": self.grant and self.grant.coupon_id,
+            "extension": self.loan_id,
+            "negotiate": self.loan_id,
+        }
+        with_coupon = f" with coupon {self.coupon_id}" if self.coupon_id else ""
+        return f"event {self.number} ({self.value_date} {self.action} {target[self.action]}{with_coupon})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,36 +168,104 @@ def _event(number: int, raw: object, default_product: Product, base: Path) -> Ev
         raise BadInput(f"{what} needs a 'date'")
     value_date = _date(raw["date"], f"{what} date")
     what = f"event {number} ({value_date})"
-    actions = [k for k in (*SUPPORTED_ACTIONS, *LATER_ACTIONS) if k in raw]
+    actions = [k for k in SUPPORTED_ACTIONS if k in raw]
+    redeems = "coupon" in raw and ("repay" in raw or "payoff" in raw)  # R13: a coupon redeemed with it
+    if redeems:
+        actions.remove("coupon")
     if not actions:
-        raise BadInput(f"{what} needs one action: {', '.join(SUPPORTED_ACTIONS + tuple(LATER_ACTIONS))}")
-    later = [a for a in actions if a in LATER_ACTIONS]
-    if later:
-        raise BadInput(f"{what}: {LATER_ACTIONS[later[0]]} are not supported yet")
+        raise BadInput(f"{what} needs one action: {', '.join(SUPPORTED_ACTIONS)}")
     if len(actions) > 1:
         raise BadInput(f"{what} has several actions ({', '.join(actions)}); write one event each")
     action = actions[0]
     booked_on = _date(raw["booked_on"], f"{what} booked_on") if "booked_on" in raw else value_date
     if booked_on < value_date:
         raise BadInput(f"{what}: booked_on {booked_on} is before its date: money is learnt of on or after it is paid")
-    if booked_on != value_date and action == "draw":
-        raise BadInput(f"{what}: a drawdown is booked on its own day; booked_on is for repayments and payoffs")
+    if booked_on != value_date and action in OWN_DAY_ACTIONS:
+        article = "an" if OWN_DAY_ACTIONS[action][0] in "aeiou" else "a"
+        raise BadInput(
+            f"{what}: {article} {OWN_DAY_ACTIONS[action]} is booked on its own day; "
+            "booked_on is for repayments and payoffs"
+        )
     expect_error = raw.get("expect_error")
     if expect_error is not None and (not isinstance(expect_error, str) or not expect_error.strip()):
         raise BadInput(f"{what}: expect_error must be the text the refusal should contain")
     event = Event(number, value_date, booked_on, action, expect_error=expect_error)
+    if redeems:
+        event = replace(event, coupon_id=_name(raw["coupon"], f"{what} coupon", "coupon: C1"))
     if action == "repay":
         return replace(event, amount=parse_amount(raw["repay"], what=f"{what} repay amount"))
     if action == "payoff":
-        if not isinstance(raw["payoff"], (str, int)) or isinstance(raw["payoff"], bool):
-            raise BadInput(f"{what}: payoff names one loan id, like payoff: A")
-        return replace(event, loan_id=str(raw["payoff"]))
+        return replace(event, loan_id=_name(raw["payoff"], f"{what} payoff", "payoff: A"))
+    if action == "coupon":
+        return replace(event, grant=_coupon_grant(raw["coupon"], what))
+    if action == "extension":
+        fields = _request(raw["extension"], EXTENSION_KEYS, f"{what} extension")
+        return replace(event, loan_id=fields["loan"], months=fields["months"], approve=fields["decision"])
+    if action == "negotiate":
+        fields = _request(raw["negotiate"], NEGOTIATE_KEYS, f"{what} negotiate")
+        return replace(event, loan_id=fields["loan"], months=fields["months"], approve=fields["decision"],
+                       method=fields["method"], waive_penalty=fields["waive_penalty"])
     draw = raw["draw"]
     if isinstance(draw, dict) and "disbursed_on" in draw:
         raise BadInput(f"{what}: a drawdown is disbursed on the event's date; remove disbursed_on")
     if isinstance(draw, dict):
         draw = {**draw, "disbursed_on": value_date}
     return replace(event, draw=_loan(draw, default_product, base, f"{what} draw"))
+
+
+def _name(value: object, what: str, example: str) -> str:
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value) == "":
+        raise BadInput(f"{what} names one id, like {example}")
+    return str(value)
+
+
+def _mapping(raw: object, keys: set[str], required: set[str], what: str, example: str) -> dict:
+    if not isinstance(raw, dict):
+        raise BadInput(f"{what} must be a mapping like {example}")
+    unknown = set(raw) - keys
+    if unknown:
+        raise BadInput(f"{what}: unknown key(s) {key_names(unknown)}; known: {', '.join(sorted(keys))}")
+    missing = sorted(required - set(raw))
+    if missing:
+        raise BadInput(f"{what} needs {', '.join(missing)}")
+    return raw
+
+
+def _coupon_grant(raw: object, what: str) -> CouponSpec:
+    """R13: ``coupon: {id: C1, amount: "100.00", expires: 2026-03-31}``."""
+    example = '{id: C1, amount: "100.00", expires: 2026-03-31}'
+    fields = _mapping(raw, COUPON_KEYS, COUPON_KEYS, f"{what} coupon", example)
+    return CouponSpec(
+        coupon_id=_name(fields["id"], f"{what} coupon id", "id: C1"),
+        amount=parse_amount(fields["amount"], what=f"{what} coupon amount"),
+        expires_on=_date(fields["expires"], f"{what} coupon expires"),
+    )
+
+
+def _request(raw: object, keys: set[str], what: str) -> dict[str, object]:
+    """R11: an extension or negotiate request with its decision."""
+    example = "{loan: A, months: 3, decision: approve}"
+    required = {"loan", "months", "decision"} | ({"method"} if "method" in keys else set())
+    fields = _mapping(raw, keys, required, what, example)
+    months = fields["months"]
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        raise BadInput(f"{what}: months must be a whole number of at least 1, got {months!r}")
+    decision = fields["decision"]
+    if decision not in DECISIONS:
+        raise BadInput(f"{what}: decision must be approve or reject, got {decision!r}")
+    result: dict[str, object] = {"loan": _name(fields["loan"], f"{what} loan", "loan: A"), "months": months,
+                                 "decision": DECISIONS[decision]}
+    if "method" in keys:
+        try:
+            result["method"] = RepaymentMethod(fields["method"])
+        except ValueError:
+            known = ", ".join(m.value for m in RepaymentMethod)
+            raise BadInput(f"{what}: method must be one of {known}, got {fields['method']!r}") from None
+        waiver = fields.get("waive_penalty", ZERO)
+        if waiver != PENALTY_WAIVER_ALL and waiver != ZERO:
+            waiver = parse_amount(waiver, what=f"{what} waive_penalty", allow_zero=True)
+        result["waive_penalty"] = waiver
+    return result
 
 
 def _expectations(raw: object, loan_ids: set[str]) -> dict[date, dict[str, object]]:

@@ -18,6 +18,7 @@ TABLE_FIELDS = (
     ("penalty_due", "penalty due"),
     ("payoff_total", "payoff"),
     ("total_paid", "paid"),
+    ("coupon_waived", "coupon"),  # R13: waived, not cash
     ("settled_on", "settled"),
 )
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, Engine, and_, func, insert, literal, or_, select, union, update
 
@@ -31,7 +31,8 @@ from loanbook.errors import BadInput, Conflict
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, Line, signed
 from loanbook.service.revaluation import revalue
-from loanbook.store.tables import AccrualDetailRow, BorrowerMarkRow, LoanEventRow, LoanMarkRow, PlanInstalmentRow
+from loanbook.service.requests import lapse_extensions
+from loanbook.store.tables import AccrualDetailRow, BorrowerMarkRow, LoanEventRow, LoanMarkRow, PlanInstalmentRow, TransactionRow
 from loanbook.store.unit_of_work import UnitOfWork
 
 CHUNK_BORROWERS = 1000
@@ -44,6 +45,13 @@ class DayClosed:
     business_date: date
     borrowers_closed: int  # replayed through the rules core
     loans_in_bulk: int
+
+
+def _replanned():  # noqa: ANN202 - a SELECT of loan ids
+    """Loans whose plan an approved request changed (R11): ``plan_instalments`` holds the
+    plan they were disbursed with, not their current one, so they are never moved in bulk
+    and are replayed through the core every night until settled (few: hardship cases)."""
+    return select(TransactionRow.loan_id).where(TransactionRow.request_id.is_not(None))
 
 
 def _borrowers_to_close(uow: UnitOfWork, day: date, after_id: int) -> list[int]:
@@ -72,7 +80,10 @@ def _borrowers_to_close(uow: UnitOfWork, day: date, after_id: int) -> list[int]:
             LoanMarkRow.borrower_id > after_id,
         )
     )
-    both = union(arrears, falling_due).subquery()
+    replanned = select(LoanMarkRow.borrower_id.label("borrower_id")).where(
+        LoanMarkRow.loan_id.in_(_replanned()), LoanMarkRow.status != "SETTLED", not_yet, LoanMarkRow.borrower_id > after_id
+    )
+    both = union(arrears, falling_due, replanned).subquery()
     return list(uow.session.scalars(select(both.c.borrower_id).order_by(both.c.borrower_id)))
 
 
@@ -92,6 +103,7 @@ def _fall_due_in_bulk(uow: UnitOfWork, tomorrow: date) -> int:
         LoanMarkRow.as_of < tomorrow,
         LoanMarkRow.borrower_id.not_in(unsettled_arrears),
         LoanMarkRow.borrower_id.not_in(with_credit),
+        LoanMarkRow.loan_id.not_in(_replanned()),
     )
     details = select(
         literal(tomorrow, Date).label("booked_on"), LoanMarkRow.loan_id, LoanMarkRow.product_code,
@@ -136,6 +148,7 @@ def _enter_grace_in_bulk(uow: UnitOfWork, day: date) -> int:
             LoanMarkRow.amount_due_fen != 0,
             LoanMarkRow.loan_id.not_in(falling_due),
             LoanMarkRow.borrower_id.not_in(with_credit),
+            LoanMarkRow.loan_id.not_in(_replanned()),
         )
         events = select(
             LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal(tomorrow, Date).label("on_date"),
@@ -204,8 +217,11 @@ def _product_entries(uow: UnitOfWork, tomorrow: date) -> list[JournalEntry]:
     return entries
 
 
-def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: ProgressCallback | None = None) -> DayClosed:
-    """Close the current business date; resumes a close that was interrupted."""
+def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: ProgressCallback | None = None,
+              now: datetime | None = None) -> DayClosed:
+    """Close the current business date; resumes a close that was interrupted. ``now``
+    (UTC, read by the caller: services never read the clock): Idempotency-Keys expired
+    by then are deleted with the day's last transaction."""
     with UnitOfWork(engine) as uow:
         day = uow.business_dates.get(lock="update")  # waits for the day's bookings in flight
         cob = uow.cob_days.get(day) or uow.cob_days.start(day)
@@ -230,24 +246,28 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         if uow.business_dates.get() != day:
             raise Conflict(f"business day {day} was closed by another run")
         uow.journal.post(_product_entries(uow, tomorrow))
+        lapse_extensions(uow, day)  # R11: undecided at maturity, an extension request lapses
         cob = uow.cob_days.get(day)
         cob.status = "done"
         uow.business_dates.set(tomorrow)
+        if now is not None:
+            uow.idempotency.delete_expired(now)
         closed, bulk = cob.borrowers_closed, cob.loans_in_bulk or 0
         uow.commit()
     return DayClosed(day, tomorrow, closed, bulk)
 
 
 def close_until(engine: Engine, until: date, *, on_day: Callable[[DayClosed], None] | None = None,
-                on_chunk: ProgressCallback | None = None, chunk: int = CHUNK_BORROWERS) -> list[DayClosed]:
-    """Close every day until the business date is ``until``."""
+                on_chunk: ProgressCallback | None = None, chunk: int = CHUNK_BORROWERS,
+                now: datetime | None = None) -> list[DayClosed]:
+    """Close every day until the business date is ``until`` (``now``: see :func:`close_day`)."""
     with UnitOfWork(engine) as uow:
         today = uow.business_dates.get()
     if until < today:
         raise BadInput(f"the business date is already {today}; it cannot go back to {until}")
     closed = []
     while today < until:
-        result = close_day(engine, on_chunk=on_chunk, chunk=chunk)
+        result = close_day(engine, on_chunk=on_chunk, chunk=chunk, now=now)
         closed.append(result)
         today = result.business_date
         if on_day is not None:

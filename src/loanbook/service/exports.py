@@ -40,7 +40,7 @@ COLUMNS: dict[str, tuple[type, tuple[tuple[str, str], ...]]] = {
     "transactions": (TransactionRow, (
         ("transaction_id", INT), ("borrower_id", INT), ("kind", TEXT), ("loan_id", INT), ("value_date", DAY),
         ("booked_on", DAY), ("amount_fen", INT), ("credit_used_fen", INT), ("channel", TEXT),
-        ("booked_by_user_id", INT))),
+        ("booked_by_user_id", INT), ("coupon_id", INT), ("request_id", INT))),
     "journal": (JournalLineRow, (
         ("line_id", INT), ("entry_id", INT), ("booked_on", DAY), ("kind", TEXT), ("product_code", TEXT),
         ("transaction_id", INT), ("account", TEXT), ("loan_id", INT), ("borrower_id", INT), ("debit_fen", INT),

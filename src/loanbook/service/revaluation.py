@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, Line, signed
 from loanbook.ledger.figures import LoanFigures, figures_of
-from loanbook.ledger.postings import recognition_lines, settlement_lines
+from loanbook.ledger.postings import recognition_lines, settlement_lines, waiver_lines
 from loanbook.money import to_fen
 from loanbook.rules.book import Book
 from loanbook.rules.position import LoanPosition, Position
@@ -82,6 +82,7 @@ def revalue(
             lines.append(signed(Account.PRINCIPAL_RECEIVABLE, change, debit=True, loan_id=loan_id))
         paid_lines, _ = settlement_lines(loan_id, before, after)
         lines.extend(paid_lines)
+        lines.extend(waiver_lines(loan_id, before, after))  # R11, R13: forgiven, not paid
         if aggregate_recognition:
             _accrual_row(result, loan_id, product_by_loan[loan.loan_id].code, on, before, after)
         else:

@@ -4,7 +4,7 @@ and the reads that go with them. Each takes a fresh unit of work and commits onc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
@@ -80,10 +80,10 @@ def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: s
     return revaluation
 
 
-def _locked_book(uow: UnitOfWork, borrower_id: int) -> Book:
+def _locked_book(uow: UnitOfWork, borrower_id: int, *, all_coupons: bool = False) -> Book:
     """The borrower's book, its row locked until the unit of work ends (R6: writers to
     one borrower are serialised, so no two repayments read the same book)."""
-    return uow.borrowers.book(borrower_id, row=_borrower(uow, borrower_id, for_update=True))
+    return uow.borrowers.book(borrower_id, row=_borrower(uow, borrower_id, for_update=True), all_coupons=all_coupons)
 
 
 def create_borrower(uow: UnitOfWork, *, name: str, phone: str, credit_limit: Decimal) -> BorrowerSummary:
@@ -165,15 +165,48 @@ def loan_state(uow: UnitOfWork, loan_id: int) -> tuple[int, LoanPosition, date]:
     return row.borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
 
 
-def payoff_quote(uow: UnitOfWork, loan_id: int, on: date | None = None) -> tuple[int, PayoffQuote]:
-    """(borrower id, the payoff quote of ``on``, default the business date) (R8)."""
+def _received_at(reported: datetime | None, value_date: date, today: date, book: Book) -> datetime | None:
+    """R6: a value day's facts are ordered as they happened: the time the channel
+    reports, else the time received if the money is value-dated today; a late-booked
+    item with no reported time has none, and comes after the day's timed facts.
+
+    Read under the borrower's lock (``book``), so that what is booked later is received
+    later: never before a fact of the day already booked (a clock that steps back gives
+    the next microsecond), and what was already allocated stays as it was."""
+    if reported is not None:
+        return reported
+    if value_date != today:
+        return None
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    latest = max((tx.received_at for tx in book.transactions
+                  if tx.value_date == today and tx.received_at is not None), default=None)
+    if latest is not None and now <= latest:
+        return latest + timedelta(microseconds=1)
+    return now
+
+
+def _coupon_key(coupon_id: int | None) -> str | None:
+    """A stored coupon's id as the core names it (R13)."""
+    return str(coupon_id) if coupon_id is not None else None
+
+
+def payoff_quote(
+    uow: UnitOfWork, loan_id: int, on: date | None = None, *, received_at: datetime | None = None,
+    coupon_id: int | None = None,
+) -> tuple[int, PayoffQuote]:
+    """(borrower id, the payoff quote of ``on``, default the business date) (R8), for a
+    payoff at ``received_at`` (default: after everything known of that day)."""
     row = uow.borrowers.loan_row(loan_id)
     if row is None:
         raise NotFound(f"no loan {loan_id}")
     today = uow.business_dates.get()
     if on is not None and on > today:
         raise BadInput(f"a quote is for today ({today}) or a day before, not {on}")
-    return row.borrower_id, operations.quote(uow.borrowers.book(row.borrower_id), str(loan_id), on or today)
+    return row.borrower_id, operations.quote(
+        uow.borrowers.book(row.borrower_id, all_coupons=coupon_id is not None), str(loan_id), on or today,
+        received_at=received_at,
+        coupon_id=_coupon_key(coupon_id),
+    )
 
 
 def payoff_offer(uow: UnitOfWork, loan_id: int) -> tuple[int, operations.PayoffOffer]:
@@ -192,10 +225,20 @@ def borrower_bill(uow: UnitOfWork, borrower_id: int, due_date: date) -> Bill:
 
 
 def repay(
-    uow: UnitOfWork, *, borrower_id: int, amount: Decimal, value_date: date | None = None, channel: str = "",
+    uow: UnitOfWork,
+    *,
+    borrower_id: int,
+    amount: Decimal,
+    value_date: date | None = None,
+    channel: str = "",
+    received_at: datetime | None = None,
+    coupon_id: int | None = None,
     booked_by_user_id: int | None = None,
 ) -> MoneyResult:
-    """A borrower-level repayment, value-dated (default: the business date) (R6).
+    """A borrower-level repayment, value-dated (default: the business date) (R6);
+    ``received_at`` is the time the channel reports it was paid, if it does. With
+    ``coupon_id`` the borrower's coupon first waives interest (R13); a coupon the core
+    refuses refuses the repayment too.
 
     Who may set ``value_date`` is the caller's to check (the API lets only staff); the
     core refuses a value date after the business date or before the borrower's first
@@ -204,11 +247,16 @@ def repay(
     """
     today = _open_day(uow)
     value_date = value_date or today
-    book = _locked_book(uow, borrower_id)
-    new_book, _ = operations.repay(book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX)
+    book = _locked_book(uow, borrower_id, all_coupons=coupon_id is not None)
+    received_at = _received_at(received_at, value_date, today, book)
+    new_book, _ = operations.repay(
+        book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX, received_at=received_at,
+        coupon_id=_coupon_key(coupon_id),
+    )
     tx_id = uow.borrowers.add_transaction(
         borrower_id=borrower_id, kind="repayment", loan_id=None, value_date=value_date, booked_on=today,
-        amount_fen=to_fen(amount), channel=channel[:32], booked_by_user_id=booked_by_user_id,
+        amount_fen=to_fen(amount), channel=channel[:32], received_at=new_book.transactions[-1].received_at,
+        coupon_id=coupon_id, booked_by_user_id=booked_by_user_id,
     )
     stored = new_book.renamed(PENDING_TX, str(tx_id))
     revaluation = _post(uow, borrower_id, stored, today, kind="repayment", cash_fen=to_fen(amount), tx_id=tx_id)
@@ -218,47 +266,63 @@ def repay(
 
 
 def pay_off(
-    uow: UnitOfWork, *, borrower_id: int, loan_ids: list[int], total: Decimal, value_date: date | None = None,
-    booked_by_user_id: int | None = None, use_credit: bool = False,
+    uow: UnitOfWork,
+    *,
+    borrower_id: int,
+    loan_ids: list[int],
+    total: Decimal,
+    value_date: date | None = None,
+    received_at: datetime | None = None,
+    coupon_id: int | None = None,
+    booked_by_user_id: int | None = None,
+    use_credit: bool = False,
 ) -> MoneyResult:
     """Settle the chosen loans at the quotes of ``value_date`` (default: today); ``total``
-    is what the borrower confirmed, and must be the sum of those quotes (R8). With
-    ``use_credit`` the borrower's credit balance pays first, loan by loan in the order
-    given, and ``total`` is what is left: the net amount (R8, issue 11 item 7). A payoff
-    learnt of late is value-dated on the day it was paid."""
+    is what the borrower confirmed, and must be the sum of those quotes less a coupon's
+    waiver (R8, R13). With ``use_credit`` the borrower's credit balance pays first, loan
+    by loan in the order given, and ``total`` is what is left: the net amount (R8, issue
+    11 item 7). A payoff learnt of late is value-dated on the day it was paid, and placed
+    in that day at ``received_at`` if the channel reports it (R6)."""
     today = _open_day(uow)
     on = value_date or today
     if not loan_ids:
         raise BadInput("name at least one loan to pay off")
     if len(set(loan_ids)) != len(loan_ids):
         raise BadInput("a loan is named twice")
-    book = _locked_book(uow, borrower_id)
+    book = _locked_book(uow, borrower_id, all_coupons=coupon_id is not None)
+    received_at = _received_at(received_at, on, today, book)
     for loan_id in loan_ids:
         if book.loan(str(loan_id)) is None:
             raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")
-    quotes = [operations.quote(book, str(loan_id), on) for loan_id in loan_ids]
-    gross = sum((q.total for q in quotes), Decimal("0.00"))
-    credit_left = min(gross, _credit_balance(book, on, today)) if use_credit else Decimal("0.00")
-    expected = gross - credit_left
+    if coupon_id is not None and len(loan_ids) != 1:
+        raise BadInput("a coupon is redeemed with the payoff of one loan (R13): name that loan alone")
+    quotes = [operations.quote(book, str(loan_id), on, received_at=received_at, coupon_id=_coupon_key(coupon_id))
+              for loan_id in loan_ids]
+    expected = sum((q.to_pay for q in quotes), Decimal("0.00"))  # R13: the quotes less a coupon's waiver
+    gross = sum((q.total for q in quotes), Decimal("0.00"))  # before the coupon, for the message
+    credit_left = min(expected, _credit_balance(book, on, received_at, today)) if use_credit else Decimal("0.00")
+    expected -= credit_left
     if total != expected:
-        with_credit = f" ({gross} less {credit_left} of credit balance)" if use_credit else ""
+        waived = gross - expected - credit_left
+        with_coupon = f" less {waived} waived by the coupon" if waived else ""
+        with_credit = f" ({gross}{with_coupon}, less {credit_left} of credit balance)" if use_credit else ""
         raise Conflict(
             f"total {total} is not the payoff amount {expected}{with_credit} on {on} for loan(s) "
             f"{', '.join(map(str, loan_ids))}: get a new quote and confirm again (R8)"
         )
     tx_ids = []
     for loan_id, quote in zip(loan_ids, quotes):
-        credit_used = min(credit_left, quote.total)
+        credit_used = min(credit_left, quote.to_pay)
         credit_left -= credit_used
         book, _ = operations.pay_off(
-            book, loan_id=str(loan_id), value_date=on, business_date=today, amount=quote.total - credit_used,
-            tx_id=PENDING_TX, credit_used=credit_used,
+            book, loan_id=str(loan_id), value_date=on, business_date=today, amount=quote.to_pay - credit_used,
+            tx_id=PENDING_TX, received_at=received_at, coupon_id=_coupon_key(coupon_id), credit_used=credit_used,
         )
         tx_ids.append(
             uow.borrowers.add_transaction(
                 borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=on, booked_on=today,
-                amount_fen=to_fen(quote.total - credit_used), credit_used_fen=to_fen(credit_used), channel="payoff",
-                booked_by_user_id=booked_by_user_id,
+                amount_fen=to_fen(quote.to_pay - credit_used), credit_used_fen=to_fen(credit_used), channel="payoff",
+                received_at=book.transactions[-1].received_at, coupon_id=coupon_id, booked_by_user_id=booked_by_user_id,
             )
         )
         book = book.renamed(PENDING_TX, str(tx_ids[-1]))
@@ -268,22 +332,34 @@ def pay_off(
     return MoneyResult(tuple(tx_ids), allocations, revaluation.position.credit_balance, today)
 
 
-def _credit_balance(book: Book, on: date, today: date) -> Decimal:
-    """The credit a payoff on ``on`` may use: what the borrower holds on that day and still today."""
-    return min(position(book, on, include_day=True).credit_balance, position(book, today, include_day=True).credit_balance)
+def _credit_balance(book: Book, on: date, received_at: datetime | None, today: date) -> Decimal:
+    """The credit a payoff at ``received_at`` on ``on`` may use: what the borrower holds
+    at that moment of that day (R6 order) and still today."""
+    return min(operations.credit_balance_at(book, on, received_at),
+               position(book, today, include_day=True).credit_balance)
 
 
 def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal, booked_by_user_id: int | None = None) -> MoneyResult:
     """Pay back credit balance to the borrower (R6)."""
     today = _open_day(uow)
     book = _locked_book(uow, borrower_id)
-    new_book, _ = operations.refund(book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX)
+    new_book, _ = operations.refund(
+        book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX,
+        received_at=_received_at(None, today, today, book),
+    )
     tx_id = uow.borrowers.add_transaction(
         borrower_id=borrower_id, kind="refund", loan_id=None, value_date=today, booked_on=today,
-        amount_fen=to_fen(amount), channel="refund", booked_by_user_id=booked_by_user_id,
+        amount_fen=to_fen(amount), channel="refund", received_at=new_book.transactions[-1].received_at,
+        booked_by_user_id=booked_by_user_id,
     )
     stored = new_book.renamed(PENDING_TX, str(tx_id))
     revaluation = _post(uow, borrower_id, stored, today, kind="refund", cash_fen=-to_fen(amount), tx_id=tx_id)
     uow.commit()
     return MoneyResult((tx_id,), (revaluation.position.allocation(str(tx_id)),), revaluation.position.credit_balance, today)
 
+
+
+# For the other use-case modules (requests, coupons): the same opening, posting and time.
+open_day = _open_day
+post_change = _post
+received_at_of = _received_at

@@ -7,10 +7,24 @@ import json
 from decimal import Decimal
 
 from loanbook.money import from_fen
-from loanbook.rules.book import Book, Loan, Payoff, Refund, Repayment, Transaction
+from loanbook.rules.book import (
+    PENALTY_WAIVER_ALL,
+    Book,
+    Coupon,
+    Extension,
+    Loan,
+    NegotiatedPlan,
+    Payoff,
+    PlanChange,
+    Refund,
+    Repayment,
+    Transaction,
+)
 from loanbook.rules.products import Product, RepaymentMethod
 from loanbook.rules.schedule import Instalment
-from loanbook.store.tables import BorrowerRow, LoanRow, PlanInstalmentRow, TransactionRow
+from loanbook.store.tables import BorrowerRow, CouponRow, LoanRow, PlanInstalmentRow, PlanRequestRow, TransactionRow
+
+PLAN_CHANGE_KINDS = ("extension", "negotiation")  # transactions that are approved requests (R11)
 
 
 def product_to_json(product: Product) -> str:
@@ -69,19 +83,48 @@ def loan_from_rows(row: LoanRow, plan: list[PlanInstalmentRow], product: Product
 
 def transaction_from_row(row: TransactionRow) -> Transaction:
     amount = from_fen(row.amount_fen)
+    coupon_id = str(row.coupon_id) if row.coupon_id is not None else None
     if row.kind == "repayment":
-        return Repayment(str(row.id), row.value_date, amount, row.booked_on)
+        return Repayment(str(row.id), row.value_date, amount, row.booked_on, row.received_at, coupon_id)
     if row.kind == "payoff":
-        return Payoff(str(row.id), row.value_date, str(row.loan_id), amount, row.booked_on,
-                      from_fen(getattr(row, "credit_used_fen", 0) or 0))
-    return Refund(str(row.id), row.value_date, amount, row.booked_on)
+        return Payoff(str(row.id), row.value_date, str(row.loan_id), amount, row.booked_on, row.received_at, coupon_id,
+                      from_fen(row.credit_used_fen or 0))
+    return Refund(str(row.id), row.value_date, amount, row.booked_on, row.received_at)
+
+
+def waiver_from_text(text: str | None) -> Decimal | str:
+    """A stored penalty waiver: "all" or an amount (R11)."""
+    if text is None:
+        return Decimal("0.00")
+    return PENALTY_WAIVER_ALL if text == PENALTY_WAIVER_ALL else Decimal(text)
+
+
+def plan_change_from_rows(row: TransactionRow, request: PlanRequestRow) -> PlanChange:
+    """An approved request's plan change: the fact is the transaction row (its day and
+    place in the day's order), what was approved is the request (R11)."""
+    if row.kind == "extension":
+        return Extension(str(row.id), str(row.loan_id), row.value_date, request.months, row.booked_on, row.received_at)
+    return NegotiatedPlan(str(row.id), str(row.loan_id), row.value_date, RepaymentMethod(request.method), request.months,
+                          waiver_from_text(request.waive_penalty), row.booked_on, row.received_at)
+
+
+def coupon_from_row(row: CouponRow) -> Coupon:
+    return Coupon(str(row.id), from_fen(row.amount_fen), row.granted_on, row.expires_on, row.granted_on)
 
 
 def book_from_rows(
-    borrower: BorrowerRow, loans: list[Loan], transactions: list[TransactionRow]
+    borrower: BorrowerRow,
+    loans: list[Loan],
+    transactions: list[TransactionRow],
+    coupons: list[CouponRow] = (),
+    requests: dict[int, PlanRequestRow] | None = None,
 ) -> Book:
+    ordered = sorted(transactions, key=lambda t: t.id)
     return Book(
         credit_limit=from_fen(borrower.credit_limit_fen),
         loans=tuple(sorted(loans, key=lambda loan: (loan.disbursed_on, int(loan.loan_id)))),
-        transactions=tuple(transaction_from_row(t) for t in sorted(transactions, key=lambda t: t.id)),
+        transactions=tuple(transaction_from_row(t) for t in ordered if t.kind not in PLAN_CHANGE_KINDS),
+        coupons=tuple(coupon_from_row(c) for c in sorted(coupons, key=lambda c: c.id)),
+        plan_changes=tuple(plan_change_from_rows(t, (requests or {})[t.request_id]) for t in ordered
+                           if t.kind in PLAN_CHANGE_KINDS),
     )

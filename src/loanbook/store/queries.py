@@ -136,7 +136,8 @@ class Lists:
         query = (
             select(TransactionRow.id, TransactionRow.kind, TransactionRow.loan_id, TransactionRow.value_date,
                    TransactionRow.booked_on, TransactionRow.amount_fen, TransactionRow.credit_used_fen,
-                   TransactionRow.channel, TransactionRow.booked_by_user_id, UserRow.name.label("booked_by_name"))
+                   TransactionRow.channel, TransactionRow.booked_by_user_id, TransactionRow.coupon_id,
+                   TransactionRow.request_id, UserRow.name.label("booked_by_name"))
             .outerjoin(UserRow, UserRow.id == TransactionRow.booked_by_user_id)
             .where(TransactionRow.borrower_id == borrower_id, TransactionRow.id > after_id)
             .order_by(TransactionRow.id)
@@ -269,7 +270,8 @@ class Exports:
         t = TransactionRow
         return self._stream(
             select(t.id.label("transaction_id"), t.borrower_id, t.kind, t.loan_id, t.value_date, t.booked_on,
-                   t.amount_fen, t.credit_used_fen, t.channel, t.booked_by_user_id).order_by(t.id)
+                   t.amount_fen, t.credit_used_fen, t.channel, t.booked_by_user_id, t.coupon_id, t.request_id)
+            .order_by(t.id)
         )
 
     def journal(self) -> Iterator[Row]:

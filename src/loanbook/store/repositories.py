@@ -21,6 +21,7 @@ from loanbook.store.tables import (
     BorrowerRow,
     BusinessDateRow,
     CobDayRow,
+    CouponRow,
     IdempotencyRow,
     JournalEntryRow,
     JournalLineRow,
@@ -28,6 +29,7 @@ from loanbook.store.tables import (
     LoanMarkRow,
     LoanRow,
     PlanInstalmentRow,
+    PlanRequestRow,
     ProductRow,
     TransactionRow,
     UserRow,
@@ -145,9 +147,21 @@ class Borrowers:
         self.session.flush()
         return row.id
 
-    def books(self, borrower_ids: Sequence[int], *, rows: Sequence[BorrowerRow] = ()) -> dict[int, Book]:
+    def transaction_rows(self, borrower_id: int) -> list[TransactionRow]:
+        """A borrower's transactions in booking order (for a loan's history)."""
+        return list(self.session.scalars(
+            select(TransactionRow).where(TransactionRow.borrower_id == borrower_id).order_by(TransactionRow.id)
+        ))
+
+    def books(
+        self, borrower_ids: Sequence[int], *, rows: Sequence[BorrowerRow] = (), all_coupons: bool = False
+    ) -> dict[int, Book]:
         """The books of several borrowers in four queries (three if their ``rows`` are
-        already loaded)."""
+        already loaded), one more where a plan changed or a coupon was used.
+
+        Coupons (R13): a coupon changes figures only through the transaction that
+        redeemed it, so a book carries the coupons its transactions name; with
+        ``all_coupons`` (to redeem or grant one) it carries every coupon granted."""
         if not borrower_ids:
             return {}
         borrowers = {b.id: b for b in rows} or {
@@ -168,13 +182,24 @@ class Borrowers:
         for row in loan_rows:
             product = self.products.get(row.product_code)
             loans[row.borrower_id].append(codec.loan_from_rows(row, plans[row.id], product))
+        coupons: dict[int, list[CouponRow]] = defaultdict(list)
+        used = [tx.coupon_id for txs in transactions.values() for tx in txs if tx.coupon_id is not None]
+        if all_coupons or used:
+            which = CouponRow.borrower_id.in_(borrower_ids) if all_coupons else CouponRow.id.in_(used)
+            for coupon in self.session.execute(_columns(CouponRow).where(which)):
+                coupons[coupon.borrower_id].append(coupon)
+        request_ids = [tx.request_id for txs in transactions.values() for tx in txs if tx.request_id is not None]
+        requests = {}
+        if request_ids:  # R11: the approved requests that plan changes name
+            requests = {r.id: r for r in self.session.execute(_columns(PlanRequestRow).where(PlanRequestRow.id.in_(request_ids)))}
         return {
-            borrower_id: codec.book_from_rows(borrower, loans[borrower_id], transactions[borrower_id])
+            borrower_id: codec.book_from_rows(borrower, loans[borrower_id], transactions[borrower_id],
+                                              coupons[borrower_id], requests)
             for borrower_id, borrower in borrowers.items()
         }
 
-    def book(self, borrower_id: int, *, row: BorrowerRow | None = None) -> Book:
-        return self.books([borrower_id], rows=[row] if row is not None else ())[borrower_id]
+    def book(self, borrower_id: int, *, row: BorrowerRow | None = None, all_coupons: bool = False) -> Book:
+        return self.books([borrower_id], rows=[row] if row is not None else (), all_coupons=all_coupons)[borrower_id]
 
     def ids_after(self, after_id: int, limit: int) -> list[int]:
         return list(
@@ -380,9 +405,21 @@ class IdempotencyKeys:
     def get(self, user_id: int, key: str) -> IdempotencyRow | None:
         return self.session.get(IdempotencyRow, (user_id, key))
 
-    def claim(self, user_id: int, key: str, fingerprint: str, now: datetime) -> None:
-        self.session.add(IdempotencyRow(user_id=user_id, key=key, fingerprint=fingerprint, state="running", started_at=now))
+    def claim(self, user_id: int, key: str, fingerprint: str, now: datetime, *, owner: str | None,
+              expires_at: datetime) -> None:
+        self.session.add(IdempotencyRow(user_id=user_id, key=key, fingerprint=fingerprint, state="running",
+                                        started_at=now, owner=owner, expires_at=expires_at))
         self.session.flush()
+
+    def forget_expired(self, user_id: int, key: str, *, now: datetime) -> bool:
+        """Delete this key if it has expired (it is then unknown). True when deleted."""
+        result = self.session.execute(delete(IdempotencyRow).where(
+            IdempotencyRow.user_id == user_id, IdempotencyRow.key == key, IdempotencyRow.expires_at <= now))
+        return result.rowcount == 1
+
+    def delete_expired(self, now: datetime) -> int:
+        """Delete every key expired at ``now`` (close of business); returns how many."""
+        return self.session.execute(delete(IdempotencyRow).where(IdempotencyRow.expires_at <= now)).rowcount
 
     def commit_without_waiting_for_disk(self) -> None:
         """Let this transaction's commit return before its WAL reaches the disk
@@ -402,14 +439,16 @@ class IdempotencyKeys:
         result = self.session.execute(query.values(state="done", status_code=status_code, response_body=body))
         return result.rowcount == 1
 
-    def take_over(self, user_id: int, key: str, *, started_at: datetime, now: datetime) -> bool:
+    def take_over(self, user_id: int, key: str, *, started_at: datetime, now: datetime, owner: str | None = None) -> bool:
         """Claim again a key still running since ``started_at`` (its request died): true
-        for the one caller whose update found it unchanged."""
+        for the one caller whose update found it unchanged. On PostgreSQL the update
+        waits for a transaction that holds the row (a request still storing its
+        response) and then finds it changed."""
         result = self.session.execute(
             update(IdempotencyRow)
             .where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key, IdempotencyRow.state == "running",
                    IdempotencyRow.started_at == started_at)
-            .values(started_at=now)
+            .values(started_at=now, owner=owner)
         )
         return result.rowcount == 1
 
@@ -419,3 +458,122 @@ class IdempotencyKeys:
         if claimed_at is not None:
             query = query.where(IdempotencyRow.state == "running", IdempotencyRow.started_at == claimed_at)
         self.session.execute(query)
+
+
+class Coupons:
+    """Coupons granted to borrowers (R13); a coupon's use is the transaction naming it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, **values: object) -> CouponRow:
+        row = CouponRow(**values)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def get(self, coupon_id: int) -> CouponRow | None:
+        return self.session.get(CouponRow, coupon_id)
+
+    def of_borrowers(self, borrower_ids: Sequence[int]) -> dict[int, list[CouponRow]]:
+        """Per borrower, its coupons in grant order."""
+        found: dict[int, list[CouponRow]] = defaultdict(list)
+        rows = self.session.execute(_columns(CouponRow).where(CouponRow.borrower_id.in_(borrower_ids)).order_by(CouponRow.id))
+        for row in rows:
+            found[row.borrower_id].append(row)
+        return found
+
+    def uses(self, coupon_ids: Sequence[int]) -> dict[int, TransactionRow]:
+        """Per coupon, the transaction that redeemed it."""
+        if not coupon_ids:
+            return {}
+        rows = self.session.execute(_columns(TransactionRow).where(TransactionRow.coupon_id.in_(coupon_ids)))
+        return {row.coupon_id: row for row in rows}
+
+    def counts(self, on: date) -> dict[str, int]:
+        """Coupons granted, used, expired unused (as of ``on``) and still open."""
+        granted = self.session.scalar(select(func.count()).select_from(CouponRow)) or 0
+        used = self.session.scalar(select(func.count()).select_from(TransactionRow).where(TransactionRow.coupon_id.is_not(None))) or 0
+        expired = self.session.scalar(
+            select(func.count()).select_from(CouponRow)
+            .outerjoin(TransactionRow, TransactionRow.coupon_id == CouponRow.id)
+            .where(TransactionRow.id.is_(None), CouponRow.expires_on < on)
+        ) or 0
+        return {"granted": int(granted), "used": int(used), "expired": int(expired),
+                "open": int(granted) - int(used) - int(expired)}
+
+
+class PlanRequests:
+    """Requests for extensions and negotiated plans and their decisions (R11)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, **values: object) -> PlanRequestRow:
+        row = PlanRequestRow(**values)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def get(self, request_id: int, *, for_update: bool = False) -> PlanRequestRow | None:
+        query = select(PlanRequestRow).where(PlanRequestRow.id == request_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def decide(self, request_id: int, *, status: str, decided_by: int | None, decided_on: date, reason: str) -> bool:
+        """Record the decision if the request is still pending; false if it was decided
+        meanwhile (a request is decided once, R11)."""
+        result = self.session.execute(
+            update(PlanRequestRow)
+            .where(PlanRequestRow.id == request_id, PlanRequestRow.status == "pending")
+            .values(status=status, decided_by=decided_by, decided_on=decided_on, decision_reason=reason)
+        )
+        return result.rowcount == 1
+
+    def listed(self, *, status: str | None = None, loan_id: int | None = None, borrower_id: int | None = None,
+               limit: int = 100, after_id: int = 0) -> list[PlanRequestRow]:
+        query = select(PlanRequestRow).where(PlanRequestRow.id > after_id)
+        if status is not None:
+            query = query.where(PlanRequestRow.status == status)
+        if loan_id is not None:
+            query = query.where(PlanRequestRow.loan_id == loan_id)
+        if borrower_id is not None:
+            query = query.where(PlanRequestRow.borrower_id == borrower_id)
+        return list(self.session.scalars(query.order_by(PlanRequestRow.id).limit(limit)))
+
+    def pending_extensions(self, *, maturing_by: date) -> list[PlanRequestRow]:
+        """Pending extension requests that may have to lapse tonight (R11): on a loan whose
+        plan changed (its maturity is the core's to say), settled, or whose plan as
+        disbursed matures by ``maturing_by``."""
+        pending = list(self.session.scalars(
+            select(PlanRequestRow).where(PlanRequestRow.status == "pending", PlanRequestRow.kind == "extension")
+            .order_by(PlanRequestRow.id)
+        ))
+        if not pending:
+            return []
+        loan_ids = sorted({row.loan_id for row in pending})
+        candidates = set(self.session.scalars(
+            select(TransactionRow.loan_id).where(TransactionRow.loan_id.in_(loan_ids), TransactionRow.request_id.is_not(None))
+        ))
+        candidates.update(self.session.scalars(
+            select(LoanMarkRow.loan_id).where(LoanMarkRow.loan_id.in_(loan_ids), LoanMarkRow.status == "SETTLED")
+        ))
+        candidates.update(self.session.scalars(
+            select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.loan_id.in_(loan_ids))
+            .group_by(PlanInstalmentRow.loan_id).having(func.max(PlanInstalmentRow.due_date) <= maturing_by)
+        ))
+        return [row for row in pending if row.loan_id in candidates]
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """(kind, status) -> how many."""
+        rows = self.session.execute(
+            select(PlanRequestRow.kind, PlanRequestRow.status, func.count()).group_by(PlanRequestRow.kind, PlanRequestRow.status)
+        )
+        return {(kind, status): int(n) for kind, status, n in rows}
+
+    def user_names(self, user_ids: Iterable[int]) -> dict[int, str]:
+        ids = sorted({i for i in user_ids if i is not None})
+        if not ids:
+            return {}
+        return dict(self.session.execute(select(UserRow.id, UserRow.name).where(UserRow.id.in_(ids))).all())

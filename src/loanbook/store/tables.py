@@ -96,6 +96,49 @@ class TransactionRow(Base):
     # A payoff's part paid from the credit balance at the borrower's request (R8, migration
     # 0009); amount_fen is the cash.
     credit_used_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # R6: the order within a value date (time received or reported by the channel, UTC);
+    # null: a late-booked item with no reported time, after the day's timed ones (0004)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # R13: the coupon a repayment or payoff redeemed; unique, so a coupon is used once.
+    coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"), nullable=True, unique=True)
+    # R11: kind extension/negotiation is a plan change, the fact of an approved request.
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("plan_requests.id"), nullable=True, unique=True)
+
+
+class CouponRow(Base):
+    """A coupon granted to a borrower (R13): face value, grant day, expiry day, who granted it.
+    Its use is the transaction that names it (``transactions.coupon_id``)."""
+
+    __tablename__ = "coupons"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    granted_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    granted_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # users.id
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    external_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)  # e.g. a scenario's coupon name
+
+
+class PlanRequestRow(Base):
+    """A request for an extension or a negotiated plan (R11) and its decision: who made it,
+    who decided, when (business dates) and why. Decided once (maker-checker)."""
+
+    __tablename__ = "plan_requests"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    borrower_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # extension, negotiation
+    months: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str | None] = mapped_column(String(32), nullable=True)  # negotiation only
+    waive_penalty: Mapped[str | None] = mapped_column(String(24), nullable=True)  # "all" or an amount, negotiation only
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending, approved, rejected, lapsed
+    made_by: Mapped[int] = mapped_column(BigInteger)  # users.id
+    made_on: Mapped[date] = mapped_column(Date)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # None for a lapse (close of business)
+    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decision_reason: Mapped[str] = mapped_column(String(500), default="")
 
 
 class JournalEntryRow(Base):
@@ -157,6 +200,8 @@ class LoanMarkRow(Base):
     penalty_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     fee_recognized_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     fee_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    interest_waived_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # by coupons (R13)
+    penalty_waived_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # by a negotiated plan (R11)
 
 
 class BorrowerMarkRow(Base):
@@ -190,7 +235,10 @@ class UserRow(Base):
 
 class IdempotencyRow(Base):
     """One Idempotency-Key of one user: the request's fingerprint and, once done, the
-    response to replay."""
+    response to replay (without personal data: see ``api/idempotency.py``). ``owner``
+    names the process that runs it (``api/process_owner.py``), so that a restarted
+    server takes over the keys of a dead one at once; the key is forgotten at
+    ``expires_at`` (close of business deletes it)."""
 
     __tablename__ = "idempotency_keys"
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -200,6 +248,8 @@ class IdempotencyRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)  # None: claimed before owners were kept
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 Index("ix_plan_due_loan", PlanInstalmentRow.due_date, PlanInstalmentRow.loan_id)

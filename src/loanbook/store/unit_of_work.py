@@ -12,10 +12,12 @@ from loanbook.store.repositories import (
     Borrowers,
     BusinessDates,
     CobDays,
+    Coupons,
     Events,
     IdempotencyKeys,
     Journal,
     Marks,
+    PlanRequests,
     Products,
     Users,
 )
@@ -37,6 +39,8 @@ class UnitOfWork:
         self.cob_days = CobDays(self.session)
         self.users = Users(self.session)
         self.idempotency = IdempotencyKeys(self.session)
+        self.coupons = Coupons(self.session)  # R13
+        self.requests = PlanRequests(self.session)  # R11
         return self
 
     def __exit__(self, *exc_info: object) -> None:

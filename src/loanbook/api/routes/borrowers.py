@@ -13,6 +13,7 @@ from loanbook.api.routes import MONEY_RESPONSES, router
 from loanbook.api.schemas import BillPublic, BorrowerCreate, BorrowerPublic, IsoDate, amount
 from loanbook.privacy import phone_for
 from loanbook.service import servicing
+from loanbook.store.unit_of_work import UnitOfWork
 
 routes = router("/v1/borrowers", "borrowers")
 
@@ -24,7 +25,16 @@ def create_borrower(
     """A new borrower with its credit line (R9). An Idempotency-Key is optional here."""
     limit = amount(body.credit_limit, "credit_limit")
     return idempotency.run(body, lambda uow: BorrowerPublic.of(
-        servicing.create_borrower(uow, name=body.name, phone=body.phone, credit_limit=limit)))
+        servicing.create_borrower(uow, name=body.name, phone=body.phone, credit_limit=limit)),
+        personal=PERSONAL_FIELDS, refill=_personal_fields)
+
+
+PERSONAL_FIELDS = ("name", "phone")  # not kept in a stored response; a replay reads them again
+
+
+def _personal_fields(uow: UnitOfWork, stored: dict) -> dict:
+    row = uow.borrowers.get(int(stored["id"]))
+    return {} if row is None else {"name": row.name, "phone": row.phone}
 
 
 @routes.get("/{borrower_id}", response_model=BorrowerPublic)

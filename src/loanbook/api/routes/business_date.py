@@ -8,7 +8,7 @@ from fastapi import Depends
 from fastapi.responses import Response
 
 from loanbook.api.deps import ADMIN_ONLY, STAFF_READ, EngineDep, UowDep, User, allowed
-from loanbook.api.idempotency import IdempotentDep
+from loanbook.api.idempotency import IdempotentDep, utc_now
 from loanbook.api.routes import MONEY_RESPONSES, router
 from loanbook.api.schemas import BusinessDatePublic, DayClosedPublic
 from loanbook.service.close_of_business import close_day
@@ -28,4 +28,4 @@ def close_business_day(
 ) -> Response:
     """Close the business date: dues, credit balances applied, grace to overdue, the
     night's penalty (R5-R7); the business date moves on by one day. Admin only."""
-    return idempotency.run(None, lambda _uow: DayClosedPublic.of(close_day(engine)), status=200)
+    return idempotency.run(None, lambda _uow: DayClosedPublic.of(close_day(engine, now=utc_now())), status=200)
