@@ -307,7 +307,7 @@ class QuotePublic(BaseModel):
 
     @classmethod
     def of(cls, quote: PayoffQuote, credit_balance: Decimal = Decimal("0.00")) -> QuotePublic:
-        left = quote.total - min(credit_balance, quote.total)
+        left = quote.to_pay - min(credit_balance, quote.to_pay)
         return cls.model_validate({**quote_view(quote), "credit_balance": format_amount(credit_balance),
                                    "total_after_credit": format_amount(left)})
 
