@@ -24,9 +24,20 @@ What it does:
    The CPU time the server processes and the database's backends spent on each phase is
    read from /proc: per request, it bounds the rate on an idle machine, whatever else
    runs on this one.
-5. Prints requests/s and p50/p90/p99 latency of each; then, as a floor under an HTTP
-   repayment, ``servicing.repay`` called in-process one at a time; then proves the
-   run: one transaction per repayment made, and the ledger check passes.
+5. Right after, in the same run, pgbench's built-in tpcb-like load on a scratch
+   database of the same server (``--concurrency`` clients, ``--seconds``): what this
+   PostgreSQL commits per second while the machine is as busy as it is now. The ratio
+   repayments/s : pgbench tps makes the figure mean something on a busy machine.
+6. Prints requests/s and p50/p90/p99 latency of each; then, as a floor under an HTTP
+   repayment, ``servicing.repay`` called in-process one at a time; then, per use case
+   (repayment, payoff, GET loan, quote, bill), how many times the book is replayed
+   through the rules core and how many SQL statements reach the database: counts that do
+   not depend on the load; then proves the run: one transaction per repayment made, and
+   the ledger check passes.
+
+With ``--json`` the last line is one JSON object: ``repayments_per_s``,
+``repayment_p99_ms``, ``get_p50_ms``, ``pgbench_tps``, ``ratio`` and ``per_use_case``
+(replays and statements of each use case).
 
 Bounded: every phase stops at ``--seconds`` or ``--max-requests``, and every address is
 127.0.0.1. Aims (the issue's): 1,000 repayments/s with p99 <= 50 ms; GET p50 <= 2 ms.
@@ -36,6 +47,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import re
+import shutil
+import subprocess
 import multiprocessing
 import os
 import platform
@@ -66,6 +81,8 @@ from loanbook.store.database import make_engine
 from loanbook.store.tables import TransactionRow
 from loanbook.store.unit_of_work import UnitOfWork
 
+from counts import per_use_case  # noqa: E402 - bench/ is on the path when run as a script
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HOST = "127.0.0.1"  # the only address this bench sends to
 FIRST_DAY = date(2026, 1, 15)
@@ -91,7 +108,7 @@ def scratch_url(url: str) -> tuple[str, str, str]:
     """(admin url, bench url, bench database name): a database beside the given one."""
     server, _, database = url.rpartition("/")
     database, _, query = database.partition("?")
-    name = f"{database or 'loanbook'}_api_bench"
+    name = f"{database or 'loanbook'}_api_bench_{uuid.uuid4().hex[:8]}"  # per run: helpers share the server
     return url, f"{server}/{name}" + (f"?{query}" if query else ""), name
 
 
@@ -286,6 +303,57 @@ def service_baseline(url: str, borrower_ids: list[int], seconds: float) -> dict:
             "statuses": {"done": len(latencies)}}
 
 
+def use_case_counts(url: str, borrower_ids: list[int], loan_ids: list[int]) -> dict[str, dict[str, int]]:
+    """Replays through the rules core and SQL statements of one run of each use case,
+    in-process (counts, not timings: the same on a busy machine as on an idle one)."""
+    engine = make_engine(url)
+    borrower_id, loan_id = borrower_ids[0], loan_ids[0]
+    with UnitOfWork(engine) as uow:
+        today = uow.business_dates.get()
+
+    def in_uow(action):
+        def run():
+            with UnitOfWork(engine) as uow:
+                return action(uow)
+        return run
+
+    # a payoff needs the quote first: measured apart, then the payoff itself alone
+    with UnitOfWork(engine) as uow:
+        _, payoff_total = servicing.payoff_quote(uow, loan_ids[1])
+    cases = {
+        "repayment": in_uow(lambda uow: servicing.repay(uow, borrower_id=borrower_id, amount=Decimal("12.34"),
+                                                        channel="bench")),
+        "get_loan": in_uow(lambda uow: servicing.loan_state(uow, loan_id)),
+        "payoff_quote": in_uow(lambda uow: servicing.payoff_quote(uow, loan_id)),
+        "bill": in_uow(lambda uow: servicing.borrower_bill(uow, borrower_id, today)),
+        "borrower": in_uow(lambda uow: servicing.borrower_summary(uow, borrower_id)),
+        "payoff": in_uow(lambda uow: servicing.pay_off(uow, borrower_id=borrower_ids[1], loan_ids=[loan_ids[1]],
+                                                       total=payoff_total.total)),
+    }
+    counts = per_use_case(engine, cases)
+    engine.dispose()
+    return counts
+
+
+def pgbench_tps(admin_url: str, seconds: float, clients: int) -> dict:
+    """pgbench's built-in tpcb-like load on a scratch database of the same server, now:
+    what this PostgreSQL commits per second on this machine as busy as it is."""
+    if shutil.which("pgbench") is None:
+        return {"tps": None, "note": "pgbench is not installed"}
+    server, _, _ = admin_url.rpartition("/")
+    name = f"loanbook_pgbench_{uuid.uuid4().hex[:8]}"
+    recreate(admin_url, name)
+    conninfo = server.replace("postgresql+psycopg://", "postgresql://") + "/" + name
+    try:
+        subprocess.run(["pgbench", "-i", "-s", "1", "-q", conninfo], check=True, capture_output=True, text=True)
+        ran = subprocess.run(["pgbench", "-b", "tpcb-like", "-c", str(clients), "-j", "2", "-T",
+                              str(max(1, round(seconds))), conninfo], check=True, capture_output=True, text=True)
+        found = re.search(r"tps = ([0-9.]+)", ran.stdout)
+        return {"tps": float(found.group(1)) if found else None, "clients": clients}
+    finally:
+        recreate(admin_url, name, drop_only=True)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
@@ -332,6 +400,7 @@ def main() -> None:
     parser.add_argument("--get-concurrency", type=int, default=1, help="connections sending GETs")
     parser.add_argument("--max-requests", type=int, default=MAX_REQUESTS, help="per phase, at most")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     args = parser.parse_args()
     args.seconds = min(max(args.seconds, 1.0), SECONDS_MAX)
     args.max_requests = min(args.max_requests, MAX_REQUESTS)
@@ -363,17 +432,36 @@ def main() -> None:
               f"GET p50 {percentile(gets['latencies'], 0.50):.2f} ms (aim <= {AIM_GET_P50_MS:.0f} ms)")
         stop_server(server)
         server = None
+        pgbench = pgbench_tps(admin_url, args.seconds, args.concurrency)
+        print(f"pgbench tpcb-like, same server, right after: {pgbench['tps']} transactions/s "
+              f"({args.concurrency} clients); repayments/s : pgbench tps = "
+              f"{rate / pgbench['tps'] if pgbench['tps'] else float('nan'):.3f}")
         baseline = service_baseline(url, borrower_ids, min(args.seconds, BASELINE_SECONDS))
         print(report(baseline, 1) + " (servicing.repay in-process, no HTTP)")
+        counts = use_case_counts(url, borrower_ids, loan_ids)
+        for case, tally in counts.items():
+            print(f"{case:>14}: {tally['replays']} replay(s) through the rules core, {tally['statements']} SQL statements")
         engine = make_engine(url)
         with UnitOfWork(engine) as uow:
             booked = uow.session.scalar(select(func.count()).select_from(TransactionRow)
                                         .where(TransactionRow.kind == "repayment"))
         ledger = check_ledger(engine)
         engine.dispose()
-        answered = repayments["statuses"].get(201, 0) + len(baseline["latencies"])
+        answered = repayments["statuses"].get(201, 0) + len(baseline["latencies"]) + 1  # + the one counted
         print(f"proof: {booked} repayments booked for {answered} made (201s and the service's own); "
               f"ledger check {'passed' if ledger.ok else 'FAILED'} over {ledger.loans_checked} loans")
+        if args.json:
+            print(json.dumps({
+                "repayments_per_s": round(rate, 1),
+                "repayment_p99_ms": round(percentile(repayments["latencies"], 0.99), 2),
+                "get_p50_ms": round(percentile(gets["latencies"], 0.50), 3),
+                "pgbench_tps": pgbench["tps"],
+                "ratio": round(rate / pgbench["tps"], 4) if pgbench["tps"] else None,
+                "service_repay_p50_ms": round(percentile(baseline["latencies"], 0.50), 2),
+                "per_use_case": counts,
+                "ledger_check": ledger.ok,
+                "load_average": round(os.getloadavg()[0], 2),
+            }))
     finally:
         if server is not None:
             stop_server(server)

@@ -37,7 +37,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
+import resource
 import platform
 import pstats
 import sys
@@ -104,6 +106,7 @@ class Night:
     borrowers: int
     stopped: bool = False  # ran past --night-limit: the rate is of the part that ran
     bulk: int = 0  # loans only falling due or entering grace, brought forward set-based
+    cpu_seconds: float = 0.0  # this process's CPU time (the database server's is not in it)
 
     @property
     def loans(self) -> int:
@@ -158,6 +161,8 @@ def _copy_rows(connection: Connection, dialect: str, table: str, where: str, cop
             expressions.append(f"t.{column} + s.k")
         elif column == "phone_key":  # one phone, one borrower: each copy a phone of its own
             expressions.append(f"t.{column} || CAST(s.k AS VARCHAR(12))")
+        elif column in ("position_on", "position_json"):
+            expressions.append("NULL")  # the template's stored position names its own loan: none for copies
         elif column in references and references[column] in id_maps:
             expressions.append(shifted(column, references[column]))
         else:
@@ -259,7 +264,8 @@ def seed_repayments(engine: Engine, template: int) -> int:
         for table in ("transactions", "journal_entries", "journal_lines", "loan_events"):
             if table in maps:
                 _copy_rows(connection, dialect, table, new[table], copies, True, maps)
-        figures = [c for c in _columns("loan_marks") if c not in ("loan_id", "borrower_id", "product_code")]
+        figures = [c for c in _columns("loan_marks")
+                   if c not in ("loan_id", "borrower_id", "product_code", "position_on", "position_json")]
         payers = f"(m.loan_id - {template}) % {UNPAID_EVERY} <> 0 AND m.loan_id <> {template}"
         assignments = ", ".join(f"{c} = t.{c}" for c in figures)
         connection.execute(text(
@@ -281,7 +287,7 @@ def _close(engine: Engine, label: str, profile: bool, limit_seconds: float) -> N
     with UnitOfWork(engine) as uow:
         day = uow.business_dates.get()
     profiler = cProfile.Profile() if profile else None
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     shown = [started]
 
     def on_chunk(_day: date, closed_so_far: int) -> None:
@@ -306,7 +312,9 @@ def _close(engine: Engine, label: str, profile: bool, limit_seconds: float) -> N
     finally:
         if profiler:
             profiler.disable()
-    print(f"  {label.strip():<38} close of {day}: {night.seconds:8.2f} s  {night.borrowers:>9,} replayed "
+    night.cpu_seconds = time.process_time() - cpu_started
+    print(f"  {label.strip():<38} close of {day}: {night.seconds:8.2f} s (CPU {night.cpu_seconds:.2f} s)  "
+          f"{night.borrowers:>9,} replayed "
           f"{night.bulk:>9,} in bulk  {night.per_second:>9,.0f} loans/s"
           f"{'  STOPPED at --night-limit' if night.stopped else ''}", flush=True)
     if profiler:
@@ -433,7 +441,14 @@ def main() -> None:
     parser.add_argument("--profile", choices=("a", "b"), help="cProfile of night (a) or (b)")
     parser.add_argument("--night-limit", type=float, default=NIGHT_LIMIT_SECONDS,
                         help=f"stop a night running longer than this many seconds and report its rate (default {NIGHT_LIMIT_SECONDS:.0f})")
+    parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
+    parser.add_argument("--without-bureau", action="store_true",
+                        help="close of business without its bureau records (R15): the baseline they are measured against")
     args = parser.parse_args()
+    if args.without_bureau:
+        import loanbook.service.close_of_business as cob
+
+        cob.bureau = type("NoBureau", (), {"nightly": staticmethod(lambda uow, day: None)})
     loans = LOANS_QUICK if args.quick else args.loans
     if loans < UNPAID_EVERY:
         parser.error(f"--loans must be at least {UNPAID_EVERY}")
@@ -448,6 +463,27 @@ def main() -> None:
           f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}")
     runs = [run_on(urls[name], loans, verify=args.verify, profile=args.profile, limit_seconds=args.night_limit) for name in names]
     print_report(runs)
+    if args.json:
+        print(json.dumps(json_report(runs, loans)))
+
+
+NIGHT_KEYS = ("fall_due", "enter_grace", "quiet_grace", "grace_ends")  # in the order run_on closes them
+
+
+def json_report(runs: list[Run], loans: int) -> dict:
+    """The issue's shape: seconds per night and database, peak memory; the CPU seconds of
+    this process and the loans replayed / moved in bulk beside them."""
+    nights: dict[str, dict] = {}
+    for run in runs:
+        chosen = run.nights[:3] + run.nights[-1:] if len(run.nights) > 4 else run.nights
+        key = "postgresql" if run.database == "PostgreSQL" else "sqlite"
+        nights[key] = {name: round(night.seconds, 3) for name, night in zip(NIGHT_KEYS, chosen)}
+        nights[key]["detail"] = {name: {"cpu_s": round(night.cpu_seconds, 3), "replayed": night.borrowers,
+                                        "in_bulk": night.bulk, "stopped": night.stopped}
+                                 for name, night in zip(NIGHT_KEYS, chosen)}
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: KiB
+    return {"loans": loans, "nights": nights, "peak_rss_mb": round(peak_kib / 1024, 1),
+            "load_average": round(os.getloadavg()[0], 2)}
 
 
 if __name__ == "__main__":

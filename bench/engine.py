@@ -28,6 +28,7 @@ import cProfile
 import dataclasses
 import gc
 import io
+import json
 import os
 import platform
 import pstats
@@ -328,6 +329,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-schedules", action="store_true", help="skip part 1")
     parser.add_argument("--profile", action="store_true", help="profile position() with cProfile instead of timing it")
+    parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     parser.add_argument("--top", type=int, default=15, help="rows of the profile (default %(default)s)")
     args = parser.parse_args(argv)
     if args.loans is None:
@@ -379,6 +381,10 @@ def main(argv: list[str] | None = None) -> None:
     at_aim = len(books) / AIM_STATES_PER_SECOND
     print(f"   total seconds            {seconds:>10.2f}   (cpu {cpu_seconds:.2f}; at the aim: {at_aim:.2f})")
     print(f"   peak memory (max RSS)    {peak_rss_mib():>10,.0f} MiB")
+    if args.json:
+        print(json.dumps({"loan_states_per_s": round(rate), "cpu_loan_states_per_s": round(len(books) / cpu_seconds),
+                          "loans": len(books), "seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds, 3),
+                          "load_average": round(os.getloadavg()[0], 2)}))
 
 
 if __name__ == "__main__":

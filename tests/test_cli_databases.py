@@ -46,11 +46,25 @@ REQUIRED: dict[str, list[str]] = {
     "serve": ["--port", "1"],  # never reached: the database is checked first
     "demo": ["--no-serve", "--borrowers", "1"],
     "export": ["loans", "--as", "csv", "--out", "loans.csv"],
+    "bureau history": ["1"],
+    "bureau pre-notice": ["1"],
+    "bureau disputes file": ["1", "--claim", "paid on time"],
+    "bureau disputes resolve": ["1", "--decision", "rejected", "--reason", "x"],
+    "bureau hold": ["1", "--reason", "x"],
+    "bureau release": ["1"],
+    "partner add": ["BANK"],
+    "partner resolve": ["1", "--resolution", "accept", "--note", "checked"],
+    "partner reconcile": ["--date", "2026-02-01", "--file", "bank-file.csv"],
+    "partner-bank serve": ["--port", "1"],  # never reached: the database is checked first
     "requests approve": ["1", "--token", "x"],
     "requests reject": ["1", "--reason", "no", "--token", "x"],
     "requests list": ["--token", "x"],
+    "collections log": ["1", "--channel", "call", "--to", "13800138000", "--at", "2026-01-20T10:00:00+08:00",
+                        "--outcome", "connected"],
+    "collections promise": ["1", "--amount", "1.00", "--by", "2026-02-01"],
+    "collections promises": ["1"],
 }
-MAKE_THEIR_DATABASE = {"init", "demo"}  # a missing SQLite file is what they start from
+MAKE_THEIR_DATABASE = {"init", "demo", "partner-bank serve"}  # a missing SQLite file is what they start from
 SCRATCH_ONLY = {"scenario run"}  # --store plays in a temporary database of its own
 HEX_DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
 

@@ -1,8 +1,8 @@
 """Every worked example in the project's own examples/ must pass (docs/scenarios.md), and
 examples/ must stay equal to ../shared/examples wherever that folder exists.
 
-Only the top level runs here. The subfolders hold examples of rules not built yet:
-examples/r11-r13/ joins with the issue that builds R11 and R13, examples/r15/ with R15.
+The top level and examples/r11-r13/ (R11, R13) run here; examples/r15/ joins with the
+issue that builds R15.
 The same examples through the services and a real database are in
 tests/store/test_project_examples_through_store.py.
 """
@@ -17,7 +17,7 @@ from paths import EXAMPLES_DIR, SHARED
 from loanbook.scenario.model import load_scenario
 from loanbook.scenario.runner import play
 
-EXAMPLES = sorted(EXAMPLES_DIR.glob("*.yaml"))
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.yaml")) + sorted((EXAMPLES_DIR / "r11-r13").glob("*.yaml"))
 # Folders whose examples are played by this suite once their rules are built.
 SUBFOLDERS = ("r11-r13", "r15")
 
@@ -26,7 +26,7 @@ def test_the_project_carries_its_examples():
     assert EXAMPLES, f"no worked examples in {EXAMPLES_DIR}: a clone must carry them"
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+@pytest.mark.parametrize("path", EXAMPLES, ids=[f"{p.parent.name}/{p.stem}" for p in EXAMPLES])
 def test_project_example_passes(path):
     result = play(load_scenario(path))
     assert result.failures == [], "\n".join(

@@ -1,6 +1,6 @@
-"""Every worked example in ../shared/examples and ../shared/examples/r11-r13 (R11, R13)
-must pass in memory (SCENARIOS.md): files added there later are picked up by the glob.
-(r15/ is the bureau issue's.)"""
+"""Every worked example in ../shared/examples, ../shared/examples/r11-r13 (R11, R13) and
+../shared/examples/r15 (R15) must pass in memory (SCENARIOS.md): files added there later
+are picked up by the glob."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from paths import SHARED
 from loanbook.scenario.model import load_scenario
 from loanbook.scenario.runner import play
 
-EXAMPLE_DIRS = (SHARED / "examples", SHARED / "examples" / "r11-r13")
+EXAMPLE_DIRS = (SHARED / "examples", SHARED / "examples" / "r11-r13", SHARED / "examples" / "r15")
 EXAMPLES = sorted(path for folder in EXAMPLE_DIRS if folder.is_dir() for path in folder.glob("*.yaml"))
 
 

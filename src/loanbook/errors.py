@@ -6,8 +6,10 @@
     │   └── NotFound         no such borrower, loan or user
     ├── RuleRefusal          well-formed input that a rule forbids (a payoff on the
     │                        disbursement day, a drawdown above the credit line)
-    │   └── Conflict         the request no longer fits the books: a payoff total that
-    │                        is not today's quote, a day being closed
+    │   ├── Conflict         the request no longer fits the books: a payoff total that
+    │   │                    is not today's quote, a day being closed
+    │   └── ContactRefused   a collections guard stops a contact (R16): a third party,
+    │                        the quiet hours, too many connected calls; ``reason`` names it
     ├── AccessDenied         no valid token, or a token that may not do this
     ├── Unavailable          the database cannot be reached now (a server down, a
     │                        wrong host or port): nothing was done; try again
@@ -39,6 +41,14 @@ class NotFound(BadInput):
 
 class Conflict(RuleRefusal):
     """The request was right once but no longer fits the books; ask again."""
+
+
+class ContactRefused(RuleRefusal):
+    """A compliance guard of R16 refused a contact attempt (the refusal itself is logged)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"contact refused ({reason}): {message}")
+        self.reason = reason
 
 
 class AccessDenied(LoanbookError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from loanbook.errors import BadInput
+from loanbook.errors import BadInput, InvariantBroken
 
 ZERO = Decimal("0.00")
 FEN = Decimal("0.01")
@@ -87,10 +87,12 @@ def check_amount_shape(value: Decimal, *, what: str, shown: object = None) -> No
 
 
 def to_fen(amount: Decimal) -> int:
-    """Whole fen for storage; refuses an amount that is not already exact to the fen."""
+    """Whole fen for storage; refuses an amount that is not already exact to the fen (the
+    one conversion: never ``int(x * 100)``, which truncates). Amounts from people are
+    parsed to whole fen first, so one that is not here is a defect."""
     fen = amount * 100
     if fen != fen.to_integral_value():
-        raise ValueError(f"{amount} is not a whole number of fen")
+        raise InvariantBroken(f"{amount} is not a whole number of fen")
     return int(fen)
 
 

@@ -35,7 +35,7 @@ def instalment_view(instalment: InstalmentPosition) -> dict[str, object]:
 
 def loan_view(loan: LoanPosition) -> dict[str, object]:
     """Every field of a checkpoint's loan, amounts as 2-decimal strings."""
-    return {
+    view: dict[str, object] = {
         "status": loan.status.value,
         "dpd": loan.dpd,
         "principal_outstanding": format_amount(loan.principal_outstanding),
@@ -52,6 +52,9 @@ def loan_view(loan: LoanPosition) -> dict[str, object]:
         "settled_on": _day(loan.settled_on),
         "schedule": [instalment_view(i) for i in loan.schedule],
     }
+    if loan.bureau_status is not None:  # R15: scenario checkpoints
+        view["bureau_status"] = loan.bureau_status
+    return view
 
 
 def quote_view(quote: PayoffQuote) -> dict[str, object]:

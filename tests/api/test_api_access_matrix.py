@@ -59,6 +59,11 @@ ENDPOINTS = (
     Endpoint("GET", "/v1/reports/dpd", STAFF_READ, False),
     Endpoint("GET", "/v1/reports/roll-rates", STAFF_READ, False),
     Endpoint("GET", "/v1/reports/events", STAFF_READ, False),
+    Endpoint("GET", "/v1/collections/worklist", STAFF_READ, False),
+    Endpoint("POST", "/v1/loans/{l}/contact-attempts", STAFF_WRITE, False,
+             {"channel": "call", "to": "+86 138 0013 8000", "at": "2026-02-14T10:00:00+08:00", "outcome": "no_answer"}),
+    Endpoint("POST", "/v1/loans/{l}/promises", STAFF_WRITE, False, {"amount": "10.00", "by": "2026-02-20"}),
+    Endpoint("GET", "/v1/loans/{l}/collections", STAFF_READ, False),
     Endpoint("POST", "/v1/business-date/close", ADMIN, False),  # last: it moves the business date
 )
 

@@ -1,7 +1,6 @@
-"""The project's worked examples (examples/*.yaml, top level) played through the services
-and a real database (``--store``), on SQLite and PostgreSQL, with the ledger check after
-each. The subfolders (examples/r11-r13/, examples/r15/) join with the issues that build
-their rules."""
+"""The project's worked examples (examples/*.yaml and examples/r11-r13/) played through the
+services and a real database (``--store``), on SQLite and PostgreSQL, with the ledger
+check after each. examples/r15/ joins with the issue that builds R15."""
 
 from __future__ import annotations
 
@@ -14,10 +13,10 @@ from loanbook.scenario.stored import StoredServicing
 from loanbook.service.ledger_check import check_ledger
 from loanbook.store.scratch import scratch_engine
 
-EXAMPLES = sorted(EXAMPLES_DIR.glob("*.yaml"))
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.yaml")) + sorted((EXAMPLES_DIR / "r11-r13").glob("*.yaml"))
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+@pytest.mark.parametrize("path", EXAMPLES, ids=[f"{p.parent.name}/{p.stem}" for p in EXAMPLES])
 def test_project_example_through_the_store(backend, path):
     scenario = load_scenario(path)
     with scratch_engine(backend) as engine:

@@ -21,18 +21,34 @@ from loanbook.api.idempotency import HEADER, required_key
 from loanbook.api.observability import Metrics, Observability, configure_logging
 from loanbook.api.routes import (
     borrowers,
+    bureau,
     business_date,
+    collections,
     coupons,
     ledger,
     lists,
     loans,
     operations,
+    partners,
     payments,
     reports,
     requests,
 )
 
-ROUTE_MODULES = (borrowers, loans, payments, business_date, ledger, requests, coupons, lists, reports)
+ROUTE_MODULES = (
+    borrowers,
+    loans,
+    payments,
+    business_date,
+    ledger,
+    requests,
+    coupons,
+    lists,
+    reports,
+    bureau,
+    partners,
+    collections,
+)
 from loanbook.store.database import database_url, make_engine, sqlite_path
 
 DESCRIPTION = """\

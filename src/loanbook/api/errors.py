@@ -8,7 +8,8 @@ field at fault. Never a stack trace.
     ├── BadInput                        422     bad_input
     │   └── NotFound                    404     not_found
     ├── RuleRefusal                     422     refused
-    │   └── Conflict                    409     conflict
+    │   ├── Conflict                    409     conflict
+    │   └── ContactRefused              422     contact_refused (R16 guards)
     ├── AccessDenied                    401     unauthenticated  (no or unknown token)
     │                                   403     forbidden        (a token that may not)
     └── InvariantBroken                 500     internal_error
@@ -36,7 +37,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from loanbook.errors import AccessDenied, BadInput, Conflict, InvariantBroken, LoanbookError, NotFound, RuleRefusal, Unavailable
+from loanbook.errors import AccessDenied, BadInput, Conflict, ContactRefused, InvariantBroken, LoanbookError, NotFound, RuleRefusal, Unavailable
 
 log = logging.getLogger("loanbook.api")
 
@@ -48,6 +49,7 @@ STATUS_BY_ERROR: tuple[tuple[type[LoanbookError], int, str], ...] = (
     (NotFound, 404, "not_found"),
     (BadInput, 422, "bad_input"),
     (Conflict, 409, "conflict"),
+    (ContactRefused, 422, "contact_refused"),
     (RuleRefusal, 422, "refused"),
 )
 

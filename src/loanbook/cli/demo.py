@@ -23,13 +23,15 @@ from sqlalchemy import Engine
 
 from loanbook.cli.admin import print_ledger_report
 from loanbook.cli.calculators import schedule
-from loanbook.cli.common import EXIT_FAILURES, err, out, parse_day, refusals_as_messages
+from loanbook.cli.common import EXIT_FAILURES, err, out, parse_day, print_json, refusals_as_messages
+from loanbook.demo.collections import collections_table
 from loanbook.demo.portfolio import BORROWERS, PROFILES, SEED, START, UNTIL, PortfolioResult, run_portfolio
 from loanbook.errors import BadInput
 from loanbook.money import format_amount, from_fen
 from loanbook.scenario.model import load_scenario
 from loanbook.scenario.report import print_result
 from loanbook.scenario.runner import play
+from loanbook.service import bureau as bureau_service
 from loanbook.service.close_of_business import DayClosed
 from loanbook.service.ledger_check import LedgerReport, check_ledger
 from loanbook.service.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
@@ -55,6 +57,35 @@ PROFILE_TEXT = {
 }
 
 
+def incident_demo(as_json: bool) -> None:
+    import logging
+
+    from loanbook.partners.incident import replay
+
+    logging.getLogger("loanbook.partners").setLevel(logging.ERROR)  # the overdue-file warnings are the story's, not news
+    with refusals_as_messages():
+        result = replay()
+    if as_json:
+        print_json(result.as_dict())
+        return
+    table = Table(title="The 2019 incident, replayed (R17)", title_justify="left")
+    table.add_column("")
+    table.add_column("platform (loanbook)", justify="right")
+    table.add_column("the bank alone", justify="right")
+    table.add_row("borrowers who paid on time (on the 10th)", str(result.paid_on_time), str(result.paid_on_time))
+    table.add_row("of them, repayments the relay failed to deliver that day", str(result.relay_failed_for), "")
+    table.add_row("negative bureau records about them", str(result.negative_records_about_them),
+                  str(result.bank_alone_negative_records_about_them))
+    table.add_row("reconciliation breaks found / resolved", f"{result.breaks_found} / {result.breaks_resolved}", "")
+    table.add_row("loans held from negative reporting meanwhile", str(result.holds_placed), "")
+    table.add_row("corrections sent", str(result.corrections_sent), "")
+    table.add_row("ledger check", result.ledger_check, "")
+    out.print(table)
+    out.print(f"replayed in {result.seconds} s against the partner-bank process")
+    if result.ledger_check != "passed" or result.negative_records_about_them:
+        raise typer.Exit(EXIT_FAILURES)
+
+
 def demo(
     database: str = typer.Option(DEMO_DATABASE, "--database", help="A sqlite:///PATH.sqlite3 URL; deleted and made anew each run."),
     borrowers: int = typer.Option(BORROWERS, "--borrowers", min=1, help="How many borrowers."),
@@ -64,10 +95,15 @@ def demo(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     examples: bool = typer.Option(False, "--examples", help="Only print the worked examples W1-W3 of docs/rules.md."),
+    incident_2019: bool = typer.Option(False, "--incident-2019", help="Replay the article's 2019 partner-bank incident (R17)."),
+    as_json: bool = typer.Option(False, "--json", help="With --incident-2019: one JSON object."),
 ) -> None:
     """A demo portfolio of borrowers serviced day by day to --until, the books proved, the API served."""
     if examples:
         worked_examples()
+        return
+    if incident_2019:  # partner: R17, the 2019 incident replayed against the partner bank process
+        incident_demo(as_json)
         return
     with refusals_as_messages():
         target = parse_day(until, "--until")
@@ -179,8 +215,14 @@ def print_summary(engine: Engine, result: PortfolioResult, report: LedgerReport)
     out.print(_status_table(statuses))
     out.print(_dpd_table(dpds))
     out.print(_late_booking_table(result))
+    out.print(_bureau_table(engine, result))
     out.print(_hardship_table(decided, coupon_counts))
+    out.print(collections_table(engine, result.collections))  # collections (R16)
     print_ledger_report(report)
+    if result.collections is not None and result.collections.unexpected:
+        err.print(f"[yellow]{len(result.collections.unexpected)} collections guard result(s) were unexpected[/]:")
+        for line in result.collections.unexpected[:20]:
+            err.print(f"  - {line}")
     if result.refusals:
         err.print(f"[yellow]{len(result.refusals)} demo action(s) were refused by the engine[/] (a demo defect):")
         for refusal in result.refusals[:20]:
@@ -259,6 +301,31 @@ def _late_booking_table(result: PortfolioResult) -> Table:
     table.add_row("  still OVERDUE once booked", f"{sum(1 for b in after_grace if b.overdue_after):,}")
     table.add_row("  penalty charged on them", format_amount(sum((b.penalty_charged for b in bookings), Decimal("0.00"))))
     table.caption = "replayed by value date: once booked, as if paid on time"
+    return table
+
+
+def _bureau_table(engine: Engine, result: PortfolioResult) -> Table:
+    """R15: what the credit bureau was sent, day by day."""
+    with UnitOfWork(engine) as uow:
+        bureau = bureau_service.summary(uow)
+    sent = result.bureau
+    table = Table(title="Credit bureau (R15): a batch submitted every day", title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    names = {10: "account opened", 20: "settled", 32: "due-date settlement", 33: "actual repayment",
+             42: "extension", 49: "negotiated plan / special"}
+    for moment, name in names.items():
+        table.add_row(f"records at moment {moment} ({name})", f"{bureau.by_moment.get(moment, 0):,}")
+    table.add_row("negative records (a past-due month or DPD)", f"{bureau.negative:,}")
+    table.add_row("corrections (late bookings, holds released)", f"{bureau.corrections:,}")
+    table.add_row("pre-notices sent before a first negative record (art. 15)", f"{sent.notices:,}")
+    table.add_row("holds placed / released (partner disagreement, R17)",
+                  f"{bureau.holds_open + bureau.holds_released:,} / {bureau.holds_released:,}")
+    table.add_section()
+    table.add_row("batches submitted", f"{bureau.batches:,}")
+    table.add_row("  lines in them: records / corrections",
+                  f"{sent.lines_by_type['record']:,} / {sent.lines_by_type['correction']:,}")
+    table.caption = "negative records wait for the pre-notice; `loanbook bureau history LOAN` shows a loan's records"
     return table
 
 

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from loanbook.cli import admin, calculators, demo, exports, products, reports, requests, scenarios, users
+from loanbook.cli import (
+    admin,
+    bureau,
+    calculators,
+    collections,
+    demo,
+    exports,
+    partners,
+    products,
+    reports,
+    requests,
+    scenarios,
+    users,
+)
 from loanbook.cli.common import guarded
 
 app = typer.Typer(
@@ -35,6 +48,10 @@ app.add_typer(user, name="user")
 app.add_typer(reports.app, name="report")
 app.command("export")(exports.export_command)
 app.add_typer(requests.app, name="requests")
+app.add_typer(partners.app, name="partner")  # R17
+app.add_typer(partners.bank_app, name="partner-bank")
+app.add_typer(bureau.app, name="bureau")  # R15
+app.add_typer(collections.app, name="collections")  # R16
 
 
 def main() -> None:

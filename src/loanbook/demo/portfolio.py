@@ -47,6 +47,8 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Engine
 
+from loanbook.demo import bureau_day
+from loanbook.demo.collections import CollectionsDesk, DeskResult
 from loanbook.errors import BadInput, LoanbookError
 from loanbook.service import coupons, requests, servicing
 from loanbook.service.close_of_business import DayClosed, close_day
@@ -161,9 +163,11 @@ class PortfolioResult:
     borrowers_closed: int = 0  # borrower-nights replayed through the rules core
     loans_in_bulk: int = 0  # loan-nights only falling due or entering grace, brought forward set-based
     service_calls: int = 0
+    bureau: bureau_day.BureauDemo = field(default_factory=bureau_day.BureauDemo)  # R15
     requests: Counter = field(default_factory=Counter)  # (kind, decision) as the reviewer left them
     coupons_granted: int = 0
     coupons_redeemed: int = 0
+    collections: DeskResult | None = None  # the collections desk's calls (R16)
 
 
 # --- who the borrowers are -------------------------------------------------------------------
@@ -467,9 +471,13 @@ def run_portfolio(
     result = PortfolioResult(start=start, until=until, seed=seed)
     simulation = _Simulation(engine, plan_portfolio(borrowers, seed, start), result)
     simulation.create_borrowers()
+    desk = CollectionsDesk(engine, seed)  # collections (R16): works each day's worklist
+    result.collections = desk.result
     while simulation.today < until:
+        desk.work_day(simulation.today)  # in the morning, before the day's payments
         simulation.run_day()
         closed = close_day(engine, on_chunk=on_chunk)
+        bureau_day.after_close(engine, closed.closed, result.bureau)  # R15: notices, holds, the day's batch
         simulation.today = closed.business_date
         result.days_closed += 1
         result.borrowers_closed += closed.borrowers_closed

@@ -17,6 +17,11 @@ class Account(str, Enum):
     CREDIT_BALANCE = "borrower_credit_balance"  # 溢缴款, a liability to the borrower
     COUPON_EXPENSE = "coupon_marketing_expense"  # R13: interest a coupon waived, never cash
     PENALTY_WAIVER = "penalty_waiver"  # R11: penalty waived by a negotiated plan, not netted against income
+    # R17, per partner bank (the partner is the loan's, table loan_partners):
+    PARTNER_PRINCIPAL = "partner_principal"  # the partner's share of principal receivable (funded by it)
+    PARTNER_INCOME = "partner_income"  # the partner's share of interest and penalty received
+    PARTNER_CASH_DUE = "partner_cash_due"  # cash received that is due to the partner
+    PARTNER_SUSPENSE = "partner_reconciliation_suspense"  # differences adjusted to a bank's file, until cleared
 
 
 DEBIT_NORMAL = {
@@ -27,6 +32,7 @@ DEBIT_NORMAL = {
     Account.FEE_RECEIVABLE,
     Account.COUPON_EXPENSE,
     Account.PENALTY_WAIVER,
+    Account.PARTNER_INCOME,  # income passed on to the partner: a contra-income
 }
 
 

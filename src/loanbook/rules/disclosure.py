@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pyxirr
 
+from loanbook.errors import BadInput, InvariantBroken
 from loanbook.rules.calendar import add_months
 from loanbook.rules.products import Product
 from loanbook.rules.schedule import Instalment, build_schedule
@@ -41,7 +42,7 @@ def irr_annual_rate(principal: Decimal, disbursed_on: date, schedule: tuple[Inst
     amounts = [-principal] + [i.total for i in schedule]
     rate = pyxirr.xirr(dates, amounts)
     if rate is None:
-        raise ValueError("the cash flows have no IRR")
+        raise InvariantBroken("the cash flows have no IRR")  # a plan always has one: a defect
     return Decimal(format(rate, ".12f")).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
@@ -89,5 +90,5 @@ def check_rate_cap(product: Product) -> RateCheck:
             if worst is None or irr > worst[0]:
                 worst = (irr, terms, disbursed_on)
     if worst is None:
-        raise ValueError(f"product {product.code} allows no term")
+        raise BadInput(f"product {product.code} allows no term")
     return RateCheck(product.code, worst[0], worst[1], worst[2], product.annual_rate_cap)

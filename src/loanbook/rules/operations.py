@@ -7,11 +7,12 @@ did. A refusal raises and returns nothing, so a refused operation changes nothin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from loanbook.errors import BadInput, Conflict, NotFound, RuleRefusal
+from loanbook.errors import BadInput, Conflict, InvariantBroken, NotFound, RuleRefusal
 from loanbook.money import FEN, ZERO, check_amount_shape
 from loanbook.rules.book import (
     PENALTY_WAIVER_ALL,
@@ -126,6 +127,22 @@ def repay(
     received_at: datetime | None = None,
     coupon_id: str | None = None,
 ) -> tuple[Book, Allocation]:
+    """:func:`with_repayment`, and what the repayment paid (one replay of the new book)."""
+    new_book = with_repayment(book, amount=amount, value_date=value_date, business_date=business_date, tx_id=tx_id,
+                              received_at=received_at, coupon_id=coupon_id)
+    return new_book, _allocation_of(new_book, new_book.transactions[-1].tx_id, value_date)
+
+
+def with_repayment(
+    book: Book,
+    *,
+    amount: Decimal,
+    value_date: date,
+    business_date: date,
+    tx_id: str | None = None,
+    received_at: datetime | None = None,
+    coupon_id: str | None = None,
+) -> Book:
     """A borrower-level repayment with its value date, booked on ``business_date`` (R6).
     ``received_at`` places it among the other facts of its value date (the time it was
     received or the channel reports; None: after those with a time).
@@ -147,8 +164,9 @@ def repay(
     repayment = Repayment(
         tx_id or book.next_tx_id(), value_date, amount, business_date, _check_received_at(received_at), coupon_id
     )
-    new_book = book.with_transaction(repayment)
-    return new_book, _allocation_of(new_book, repayment.tx_id, value_date)
+    # No replay here: a repayment is refused only for its own fields (R6), and whoever
+    # posts it replays the new book once anyway (what it paid is in that position).
+    return book.with_transaction(repayment)
 
 
 QUOTE_TX = "quote"  # the id of the payoff a quote imagines, never booked
@@ -222,6 +240,61 @@ def payoff_offer(book: Book, loan_id: str, on: date) -> PayoffOffer:
     return PayoffOffer(quote(book, loan_id, on), position(book, on, include_day=True).credit_balance)
 
 
+def _quotes_at(
+    book: Book, loan_ids: Sequence[str], on: date, tx_id: str, received_at: datetime | None
+) -> tuple[PayoffQuote, ...]:
+    """:func:`_quote_at` of several loans of the book at one moment, in one replay. A
+    payoff at that moment changes no other loan (it pays its own loan exactly), so the
+    loans' quotes do not depend on the order they are settled in."""
+    loans = [_known_loan(book, loan_id) for loan_id in loan_ids]
+    for loan in loans:
+        if on < loan.disbursed_on:
+            raise BadInput(f"loan {loan.loan_id} does not exist yet on {on} (disbursed {loan.disbursed_on})")
+    imagined = Payoff(tx_id, on, loans[0].loan_id, ZERO, on, received_at)
+    before = position(book.with_transaction(imagined), on, include_day=True, before_tx=tx_id)
+    quotes = []
+    for loan in loans:
+        current = before.loan(loan.loan_id)
+        check_payoff_allowed(loan, on, current.settled_on)
+        quotes.append(current.payoff)
+    return tuple(quotes)
+
+
+def with_payoffs(
+    book: Book,
+    *,
+    loan_ids: Sequence[str],
+    value_date: date,
+    business_date: date,
+    total: Decimal,
+    tx_ids: Sequence[str],
+    received_at: datetime | None = None,
+) -> tuple[Book, tuple[PayoffQuote, ...]]:
+    """Settle several loans of the book at once, at the quotes of their moment (R8), in
+    one replay: ``total`` is what the borrower confirmed and must be the sum of those
+    quotes, else nothing is settled. Returns the new book (one payoff per loan, ids
+    ``tx_ids``) and the quotes paid. Judged by the value date as :func:`pay_off` is."""
+    if not loan_ids:
+        raise BadInput("name at least one loan to pay off")
+    if len(set(loan_ids)) != len(loan_ids):
+        raise BadInput("a loan is named twice")
+    if len(tx_ids) != len(loan_ids):
+        raise InvariantBroken(f"{len(tx_ids)} transaction ids for {len(loan_ids)} payoffs")
+    _check_value_date(value_date, business_date, "payoff")
+    _check_business_date(book, business_date)
+    received_at = _check_received_at(received_at)
+    quotes = _quotes_at(book, loan_ids, value_date, tx_ids[0], received_at)
+    expected = sum((quote.to_pay for quote in quotes), ZERO)
+    if total != expected:
+        raise Conflict(
+            f"total {total} is not the payoff amount {expected} on {value_date} for loan(s) "
+            f"{', '.join(loan_ids)}: get a new quote and confirm again (R8)"
+        )
+    for loan_id, quote, tx_id in zip(loan_ids, quotes, tx_ids):
+        book = book.with_transaction(Payoff(tx_id, value_date, loan_id, quote.to_pay, business_date, received_at))
+    return book, quotes
+
+
 def pay_off(
     book: Book,
     *,
@@ -290,6 +363,21 @@ def refund(
     tx_id: str | None = None,
     received_at: datetime | None = None,
 ) -> tuple[Book, Allocation]:
+    """:func:`with_refund`, and the refund's allocation (one more replay)."""
+    new_book = with_refund(book, amount=amount, value_date=value_date, business_date=business_date, tx_id=tx_id,
+                           received_at=received_at)
+    return new_book, _allocation_of(new_book, new_book.transactions[-1].tx_id, value_date)
+
+
+def with_refund(
+    book: Book,
+    *,
+    amount: Decimal,
+    value_date: date,
+    business_date: date,
+    tx_id: str | None = None,
+    received_at: datetime | None = None,
+) -> Book:
     """Pay back part or all of the credit balance on request (R6). A refund is the
     lender's own act, so it is value-dated on the day it is made."""
     _check_amount(amount, "refund amount")
@@ -301,8 +389,7 @@ def refund(
     if amount > balance:
         raise RuleRefusal(f"refund of {amount} is more than the credit balance {balance}")
     item = Refund(tx_id or book.next_tx_id(), value_date, amount, business_date, _check_received_at(received_at))
-    new_book = book.with_transaction(item)
-    return new_book, _allocation_of(new_book, item.tx_id, value_date)
+    return book.with_transaction(item)
 
 
 # --- R13 coupons ------------------------------------------------------------------------
@@ -514,5 +601,5 @@ def _allocation_of(book: Book, tx_id: str, value_date: date) -> Allocation:
     after: Position = position(book, value_date, include_day=True)
     allocation = after.allocation(tx_id)
     if allocation is None:  # pragma: no cover - the replay applies every transaction
-        raise RuntimeError(f"transaction {tx_id} was not replayed")
+        raise InvariantBroken(f"transaction {tx_id} was not replayed")
     return allocation

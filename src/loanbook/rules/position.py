@@ -104,6 +104,7 @@ class LoanPosition:
     extension_months: int = 0  # R11: whole months from the original maturity to the current one
     penalty_waived: Decimal = ZERO  # R11: penalty waived by negotiated plans
     negotiated: bool = False  # R11: the plan is a negotiated one, numbered from 1
+    bureau_status: str | None = None  # R15: the status string, where asked for (scenario checkpoints)
 
     @property
     def total_paid(self) -> Decimal:

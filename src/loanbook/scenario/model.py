@@ -45,6 +45,7 @@ LOAN_FIELDS = (
     "coupon_waived",
     "total_paid",
     "settled_on",
+    "bureau_status",  # R15
     "schedule",
 )
 

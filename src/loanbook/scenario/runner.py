@@ -15,6 +15,7 @@ file (:func:`event_time`), which the engine orders that day's facts by (R6).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -23,6 +24,7 @@ from typing import Protocol
 from loanbook.errors import LoanbookError
 from loanbook.rules import operations
 from loanbook.rules.book import Book
+from loanbook.rules.bureau_status import status_strings
 from loanbook.rules.position import Position
 from loanbook.rules.replay import position
 from loanbook.scenario.expectations import Failure, compare_checkpoint
@@ -138,7 +140,16 @@ class CoreServicing:
         )
 
     def position(self, on: date) -> Position:
-        return position(self.book.known_before(on), on)
+        return with_bureau_status(self.book.known_before(on), on)
+
+
+def with_bureau_status(book: Book, on: date) -> Position:
+    """The position at the start of ``on`` with each loan's bureau status string (R15),
+    both from what ``book`` holds."""
+    current = position(book, on)
+    strings = status_strings(book, on)
+    loans = tuple(dataclasses.replace(loan, bureau_status=strings.get(loan.loan_id)) for loan in current.loans)
+    return dataclasses.replace(current, loans=loans)
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from loanbook.errors import BadInput, RuleRefusal
 from loanbook.rules.position import Position
-from loanbook.rules.replay import position
+from loanbook.scenario.runner import with_bureau_status
 from loanbook.scenario.model import LoanSpec, Scenario
 from loanbook.service import coupons, requests, servicing
 from loanbook.service.users import add_user
@@ -125,6 +125,6 @@ class StoredServicing:
         with UnitOfWork(self.engine) as uow:
             book = uow.borrowers.book(self.borrower_id)
         names = {str(stored): name for name, stored in self.loan_ids.items()}
-        current = position(book.known_before(on), on)  # the start of ``on``, after its bookings (runner)
+        current = with_bureau_status(book.known_before(on), on)  # the start of ``on``, after its bookings (runner)
         loans = tuple(dataclasses.replace(loan, loan_id=names[loan.loan_id]) for loan in current.loans)
         return dataclasses.replace(current, loans=loans)

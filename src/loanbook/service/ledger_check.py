@@ -5,7 +5,9 @@
    details.
 3. Per loan: the ledger's receivables and income (lines naming the loan, plus its
    accrual details) equal the figures the core computes from the loan's transactions as
-   of the business date; the cached marks agree too. Per borrower, the credit balance.
+   of the business date; the cached marks agree too, and so does the stored position
+   where it is of the business date (reads use it instead of a replay). Per borrower,
+   the credit balance.
 
 While a close of business is unfinished (running, or killed and not yet run again) the
 loans it has brought forward and those it has not are a day apart, so comparing them
@@ -18,15 +20,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from loanbook.ledger.accounts import Account, normal_balance
 from loanbook.ledger.figures import LoanFigures, figures_of
 from loanbook.money import to_fen
+from loanbook.partners.split_check import split_problems
 from loanbook.rules.replay import position
 from loanbook.service.revaluation import grace_ends_on
+from loanbook.store import codec
 from loanbook.store.repositories import Marks
-from loanbook.store.tables import JournalLineRow
 from loanbook.store.unit_of_work import UnitOfWork
 
 CHUNK_BORROWERS = 2000
@@ -42,6 +45,7 @@ class LedgerReport:
     borrowers_checked: int = 0
     problems: list[str] = field(default_factory=list)
     loans_disagreeing: list[int] = field(default_factory=list)
+    cofunded_loans_checked: int = 0  # R17: loans whose split was proven
     unfinished_close: date | None = None  # the business date whose close of business is not finished
 
     @property
@@ -113,13 +117,7 @@ def check_ledger(engine: Engine, *, limit_problems: int = 50) -> LedgerReport:
                 report.problems.append(f"accrual entry {key[0]} {key[1]}: posted {entries.get(key)} != per-loan detail {details.get(key)}")
         lines = uow.journal.per_loan_lines()
         accruals = uow.journal.per_loan_accruals()
-        credit_lines = dict(
-            uow.session.execute(
-                select(JournalLineRow.borrower_id, func.sum(JournalLineRow.credit_fen - JournalLineRow.debit_fen))
-                .where(JournalLineRow.account == Account.CREDIT_BALANCE.value)
-                .group_by(JournalLineRow.borrower_id)
-            ).all()
-        )
+        credit_lines = uow.journal.credit_balances_by_borrower()
         after = 0
         while True:
             borrower_ids = uow.borrowers.ids_after(after, CHUNK_BORROWERS)
@@ -132,10 +130,19 @@ def check_ledger(engine: Engine, *, limit_problems: int = 50) -> LedgerReport:
             for borrower_id in borrower_ids:
                 _check_borrower(report, borrower_id, books[borrower_id], today, lines, accruals, marks,
                                 int(credit_lines.get(borrower_id) or 0), credit_marks.get(borrower_id, 0))
+        report.cofunded_loans_checked, split_wrong = split_problems(uow, lines)  # R17: the partner split
+        report.problems.extend(split_wrong)
         if len(report.problems) > limit_problems:
             hidden = len(report.problems) - limit_problems
             report.problems = report.problems[:limit_problems] + [f"... and {hidden} more"]
         return report
+
+
+def _stored_position(mark, today: date):  # noqa: ANN001, ANN202
+    """The loan's stored position if it is of ``today`` (what reads use), else None."""
+    if mark is None or mark.position_on != today or mark.position_json is None:
+        return None
+    return codec.position_from_json(mark.position_json)
 
 
 def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, credit_ledger, credit_mark) -> None:  # noqa: ANN001
@@ -157,11 +164,14 @@ def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, cr
         wrong = {k: (core[k], ledger[k]) for k in core if core[k] != ledger[k]}
         cached_state = None if mark is None else (mark.status, mark.dpd, mark.amount_due_fen, mark.grace_ends_on)
         core_state = (loan.status.value, loan.dpd, to_fen(loan.amount_due), grace_ends_on(loan, grace_days[loan.loan_id], today))
-        if wrong or cached != figures or cached_state != core_state:
+        stored = _stored_position(mark, today)
+        if wrong or cached != figures or cached_state != core_state or stored not in (None, loan):
             report.loans_disagreeing.append(loan_id)
             detail = ", ".join(f"{k} core {c} ledger {l}" for k, (c, l) in wrong.items())
             if cached != figures:
                 detail += f"; cached figures differ: {cached.differences(figures)}"
             if cached_state is not None and cached_state != core_state:
                 detail += f"; cached status/dpd/due {cached_state}, core {core_state}"
+            if stored not in (None, loan):
+                detail += "; the stored position of today differs from the replay"
             report.problems.append(f"loan {loan_id}: {detail or 'no cached figures'} (fen)")

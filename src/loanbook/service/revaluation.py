@@ -20,6 +20,7 @@ from loanbook.rules.book import Book
 from loanbook.rules.position import LoanPosition, Position
 from loanbook.rules.products import Product
 from loanbook.rules.replay import position
+from loanbook.store import codec
 from loanbook.store.repositories import Marks
 from loanbook.store.tables import LoanMarkRow
 
@@ -131,6 +132,9 @@ def _mark_values(borrower_id: int, loan: LoanPosition, product: Product, on: dat
         "amount_due_fen": to_fen(loan.amount_due),
         "settled_on": loan.settled_on,
         **{name: getattr(figures, name) for name in LoanFigures.__dataclass_fields__},
+        # the whole position as of ``on``: reads of that day use it instead of a replay
+        "position_on": on,
+        "position_json": codec.position_to_json(loan),
     }
 
 

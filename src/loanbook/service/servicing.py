@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from loanbook.errors import BadInput, Conflict, NotFound
 from loanbook.money import to_fen
+from loanbook.partners.posting import post_partner_split
 from loanbook.rules import operations
 from loanbook.rules.bill import Bill, bill
 from loanbook.rules.book import Book, Loan
@@ -53,9 +54,8 @@ class MoneyResult:
 
 def _open_day(uow: UnitOfWork) -> date:
     """The business date, refusing money movements while that day is being closed."""
-    today = uow.business_dates.get(lock="share")
-    cob = uow.cob_days.get(today)
-    if cob is not None and cob.status == "running":
+    today, cob_status = uow.business_dates.open_for_booking()
+    if cob_status == "running":
         raise Conflict(f"business day {today} is being closed; try again once close of business has finished")
     return today
 
@@ -69,10 +69,10 @@ def _borrower(uow: UnitOfWork, borrower_id: int, *, for_update: bool = False) ->
 
 def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: str, cash_fen: int, tx_id: int | None) -> Revaluation:
     """Post the borrower's change to the ledger, the cached figures and the events."""
-    marks = uow.marks.of_borrowers([borrower_id])
-    credit_before = uow.marks.credit_balances([borrower_id]).get(borrower_id, 0)
+    marks, credit_before = uow.marks.with_credit_balance(borrower_id)
     revaluation = revalue(borrower_id, book, today, marks, credit_before, kind=kind, cash_fen=cash_fen, transaction_id=tx_id)
     uow.journal.post(revaluation.entries)
+    post_partner_split(uow, marks, revaluation.marks, on=today, kind=kind, transaction_id=tx_id)  # R17: split + outbox
     uow.marks.put(revaluation.marks, marks)
     if revaluation.credit_balance_fen != credit_before:
         uow.marks.set_credit_balance(borrower_id, revaluation.credit_balance_fen)
@@ -156,13 +156,16 @@ def disburse_loan(
 
 
 def loan_state(uow: UnitOfWork, loan_id: int) -> tuple[int, LoanPosition, date]:
-    """(borrower id, the loan as of the business date, the business date)."""
-    row = uow.borrowers.loan_row(loan_id)
-    if row is None:
+    """(borrower id, the loan as of the business date, the business date): the position
+    stored by the last posting if it is of the business date, else replayed."""
+    found = uow.marks.stored_position(loan_id)
+    if found is None:
         raise NotFound(f"no loan {loan_id}")
-    today = uow.business_dates.get()
-    book = uow.borrowers.book(row.borrower_id)
-    return row.borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
+    borrower_id, today, stored = found
+    if stored is not None:
+        return borrower_id, stored, today
+    book = uow.borrowers.book(borrower_id)
+    return borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
 
 
 def _received_at(reported: datetime | None, value_date: date, today: date, book: Book) -> datetime | None:
@@ -196,14 +199,19 @@ def payoff_quote(
 ) -> tuple[int, PayoffQuote]:
     """(borrower id, the payoff quote of ``on``, default the business date) (R8), for a
     payoff at ``received_at`` (default: after everything known of that day)."""
-    row = uow.borrowers.loan_row(loan_id)
-    if row is None:
+    found = uow.marks.stored_position(loan_id)
+    if found is None:
         raise NotFound(f"no loan {loan_id}")
-    today = uow.business_dates.get()
+    borrower_id, today, stored = found
     if on is not None and on > today:
         raise BadInput(f"a quote is for today ({today}) or a day before, not {on}")
-    return row.borrower_id, operations.quote(
-        uow.borrowers.book(row.borrower_id, all_coupons=coupon_id is not None), str(loan_id), on or today,
+    if (coupon_id is None and (on is None or on == today) and received_at is None and stored is not None
+            and stored.payoff is not None):
+        # R8: after everything known of today, the quote is the stored position's (a
+        # loan with one is neither settled nor too young to settle)
+        return borrower_id, stored.payoff
+    return borrower_id, operations.quote(
+        uow.borrowers.book(borrower_id, all_coupons=coupon_id is not None), str(loan_id), on or today,
         received_at=received_at,
         coupon_id=_coupon_key(coupon_id),
     )
@@ -249,7 +257,7 @@ def repay(
     value_date = value_date or today
     book = _locked_book(uow, borrower_id, all_coupons=coupon_id is not None)
     received_at = _received_at(received_at, value_date, today, book)
-    new_book, _ = operations.repay(
+    new_book = operations.with_repayment(  # replayed once, by the posting below
         book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX, received_at=received_at,
         coupon_id=_coupon_key(coupon_id),
     )
@@ -296,6 +304,49 @@ def pay_off(
             raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")
     if coupon_id is not None and len(loan_ids) != 1:
         raise BadInput("a coupon is redeemed with the payoff of one loan (R13): name that loan alone")
+    if coupon_id is None and not use_credit:
+        # issue 10: one replay for every loan's quote (R8), one more to post the payoffs
+        book, tx_ids = _pay_off_in_cash(uow, book, borrower_id, loan_ids, on, today, total, received_at,
+                                        booked_by_user_id)
+    else:  # R13's waiver and R8's credit used, loan by loan
+        book, tx_ids = _pay_off_with_coupon_or_credit(uow, book, borrower_id, loan_ids, on, today, total,
+                                                      received_at, coupon_id, use_credit, booked_by_user_id)
+    revaluation = _post(uow, borrower_id, book, today, kind="payoff", cash_fen=to_fen(total), tx_id=tx_ids[0])
+    uow.commit()
+    allocations = tuple(revaluation.position.allocation(str(t)) for t in tx_ids)
+    return MoneyResult(tuple(tx_ids), allocations, revaluation.position.credit_balance, today)
+
+
+def _pay_off_in_cash(
+    uow: UnitOfWork, book: Book, borrower_id: int, loan_ids: list[int], on: date, today: date, total: Decimal,
+    received_at: datetime | None, booked_by_user_id: int | None,
+) -> tuple[Book, list[int]]:
+    """Payoffs without a coupon or credit: every quote in one replay (R8, issue 10)."""
+    pending = [f"{PENDING_TX}:{n}" for n in range(len(loan_ids))]
+    book, quotes = operations.with_payoffs(
+        book, loan_ids=[str(loan_id) for loan_id in loan_ids], value_date=on, business_date=today, total=total,
+        tx_ids=pending, received_at=received_at,
+    )
+    tx_ids: list[int] = []
+    for loan_id, quote, pending_id in zip(loan_ids, quotes, pending):
+        kept_at = next(tx.received_at for tx in book.transactions if tx.tx_id == pending_id)  # as the core keeps it
+        tx_ids.append(
+            uow.borrowers.add_transaction(
+                borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=on, booked_on=today,
+                amount_fen=to_fen(quote.to_pay), channel="payoff", received_at=kept_at,
+                booked_by_user_id=booked_by_user_id,
+            )
+        )
+        book = book.renamed(pending_id, str(tx_ids[-1]))
+    return book, tx_ids
+
+
+def _pay_off_with_coupon_or_credit(
+    uow: UnitOfWork, book: Book, borrower_id: int, loan_ids: list[int], on: date, today: date, total: Decimal,
+    received_at: datetime | None, coupon_id: int | None, use_credit: bool, booked_by_user_id: int | None,
+) -> tuple[Book, list[int]]:
+    """R13: the quotes less a coupon's waiver; R8: with ``use_credit`` the credit balance
+    pays first, loan by loan in the order given, and ``total`` is the cash left."""
     quotes = [operations.quote(book, str(loan_id), on, received_at=received_at, coupon_id=_coupon_key(coupon_id))
               for loan_id in loan_ids]
     expected = sum((q.to_pay for q in quotes), Decimal("0.00"))  # R13: the quotes less a coupon's waiver
@@ -326,10 +377,7 @@ def pay_off(
             )
         )
         book = book.renamed(PENDING_TX, str(tx_ids[-1]))
-    revaluation = _post(uow, borrower_id, book, today, kind="payoff", cash_fen=to_fen(total), tx_id=tx_ids[0])
-    uow.commit()
-    allocations = tuple(revaluation.position.allocation(str(t)) for t in tx_ids)
-    return MoneyResult(tuple(tx_ids), allocations, revaluation.position.credit_balance, today)
+    return book, tx_ids
 
 
 def _credit_balance(book: Book, on: date, received_at: datetime | None, today: date) -> Decimal:
@@ -343,7 +391,7 @@ def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal, booked_by_user
     """Pay back credit balance to the borrower (R6)."""
     today = _open_day(uow)
     book = _locked_book(uow, borrower_id)
-    new_book, _ = operations.refund(
+    new_book = operations.with_refund(  # its allocation comes from the posting's replay
         book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX,
         received_at=_received_at(None, today, today, book),
     )

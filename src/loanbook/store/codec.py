@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
+from enum import Enum
+from types import UnionType
+from typing import Union, get_args, get_origin, get_type_hints
 
-from loanbook.money import from_fen
+from loanbook.errors import InvariantBroken
+from loanbook.money import from_fen, to_fen
 from loanbook.rules.book import (
     PENALTY_WAIVER_ALL,
     Book,
@@ -20,6 +27,7 @@ from loanbook.rules.book import (
     Repayment,
     Transaction,
 )
+from loanbook.rules.position import LoanPosition
 from loanbook.rules.products import Product, RepaymentMethod
 from loanbook.rules.schedule import Instalment
 from loanbook.store.tables import BorrowerRow, CouponRow, LoanRow, PlanInstalmentRow, PlanRequestRow, TransactionRow
@@ -52,8 +60,8 @@ def plan_rows(loan_id: int, schedule: tuple[Instalment, ...]) -> list[dict[str, 
             "period": i.period,
             "start_date": i.start_date,
             "due_date": i.due_date,
-            "principal_fen": int(i.principal * 100),
-            "interest_fen": int(i.interest * 100),
+            "principal_fen": to_fen(i.principal),
+            "interest_fen": to_fen(i.interest),
         }
         for i in schedule
     ]
@@ -128,3 +136,90 @@ def book_from_rows(
         plan_changes=tuple(plan_change_from_rows(t, (requests or {})[t.request_id]) for t in ordered
                            if t.kind in PLAN_CHANGE_KINDS),
     )
+
+
+# --- stored positions ------------------------------------------------------------------------
+# A loan's position as exact JSON: every field of the core's frozen values, in field order,
+# decimals as their exact digits (the accrued penalty keeps all of them, R3), dates ISO.
+# Decoding follows the classes' type hints, so a field added to the core is stored too;
+# the shape's fingerprint is stored with it, and a row of another shape is not used.
+
+
+def _encoder(hint: object) -> Callable[[object], object]:
+    """A function turning a value of type ``hint`` into its JSON (built once per type)."""
+    if get_origin(hint) in (Union, UnionType):
+        inner = [arg for arg in get_args(hint) if arg is not type(None)]
+        if len(inner) != 1:
+            raise InvariantBroken(f"no stored form for {hint}")
+        encode = _encoder(inner[0])
+        return lambda value: None if value is None else encode(value)
+    if get_origin(hint) is tuple:
+        encode = _encoder(get_args(hint)[0])
+        return lambda value: [encode(item) for item in value]
+    if hint is Decimal:
+        return str
+    if hint is date:
+        return date.isoformat
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return lambda value: value.value
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = get_type_hints(hint)
+        fields = [(f.name, _encoder(hints[f.name])) for f in dataclasses.fields(hint)]
+        return lambda value: [encode(getattr(value, name)) for name, encode in fields]
+    if hint in (int, str, bool):
+        return lambda value: value
+    raise InvariantBroken(f"no stored form for {hint}")
+
+
+def _decoder(hint: object) -> Callable[[object], object]:
+    """A function turning the JSON of a value of type ``hint`` back into the value."""
+    if get_origin(hint) in (Union, UnionType):
+        inner = [arg for arg in get_args(hint) if arg is not type(None)]
+        if len(inner) != 1:
+            raise InvariantBroken(f"no stored form for {hint}")
+        decode = _decoder(inner[0])
+        return lambda raw: None if raw is None else decode(raw)
+    if get_origin(hint) is tuple:
+        decode = _decoder(get_args(hint)[0])
+        return lambda raw: tuple(decode(item) for item in raw)
+    if hint is Decimal:
+        return Decimal
+    if hint is date:
+        return date.fromisoformat
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return hint
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = get_type_hints(hint)
+        decoders = [_decoder(hints[f.name]) for f in dataclasses.fields(hint)]
+        return lambda raw: hint(*(decode(item) for decode, item in zip(decoders, raw, strict=True)))
+    if hint in (int, str, bool):
+        return lambda raw: raw
+    raise InvariantBroken(f"no stored form for {hint}")
+
+
+def _shape(cls: type, seen: frozenset = frozenset()) -> str:
+    hints = get_type_hints(cls)
+    parts = []
+    for f in dataclasses.fields(cls):
+        parts.append(f"{f.name}:{hints[f.name]}")
+        for arg in (hints[f.name], *get_args(hints[f.name]), *(a for x in get_args(hints[f.name]) for a in get_args(x))):
+            if isinstance(arg, type) and dataclasses.is_dataclass(arg) and arg not in seen:
+                parts.append(_shape(arg, seen | {cls}))
+    return ";".join(parts)
+
+
+POSITION_SHAPE = hashlib.sha256(_shape(LoanPosition).encode()).hexdigest()[:16]
+_decode_position = _decoder(LoanPosition)
+_encode_position = _encoder(LoanPosition)
+
+
+def position_to_json(loan: LoanPosition) -> str:
+    return json.dumps([POSITION_SHAPE, _encode_position(loan)], separators=(",", ":"))
+
+
+def position_from_json(text: str) -> LoanPosition | None:
+    """The stored position, or None if it was stored in another shape (older code)."""
+    shape, body = json.loads(text)
+    if shape != POSITION_SHAPE:
+        return None
+    return _decode_position(body)

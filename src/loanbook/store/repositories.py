@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import Select, delete, func, insert, select, text, update
+from sqlalchemy import Row, Select, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from loanbook.errors import BadInput
+from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry
 from loanbook.ledger.figures import LoanFigures
+from loanbook.money import to_fen
 from loanbook.rules.book import Book, Loan
+from loanbook.rules.position import LoanPosition
 from loanbook.rules.products import Product
 from loanbook.store import codec
 from loanbook.store.tables import (
@@ -41,6 +45,14 @@ FIGURE_FIELDS = tuple(LoanFigures.__dataclass_fields__)
 def phone_key(phone: str) -> str:
     """A phone's digits alone: "+86 138-0013 8000" and "8613800138000" are one phone."""
     return "".join(c for c in phone if c.isdigit())
+class _PlanRow(NamedTuple):
+    """One instalment of a stored plan, as :func:`codec.loan_from_rows` reads it."""
+
+    period: int
+    start_date: date
+    due_date: date
+    principal_fen: int
+    interest_fen: int
 
 
 def _columns(table: type) -> Select:
@@ -68,6 +80,21 @@ class BusinessDates:
         row = self.session.scalars(query).first()
         return None if row is None else row.business_date
 
+    def open_for_booking(self) -> tuple[date, str | None]:
+        """(the business date, the status of its close of business or None if it has not
+        started), the business date row held in share mode until the unit of work ends
+        (see :meth:`get`): one round trip where a money movement used two."""
+        query = (
+            select(BusinessDateRow.business_date, CobDayRow.status)
+            .outerjoin(CobDayRow, CobDayRow.business_date == BusinessDateRow.business_date)
+            .where(BusinessDateRow.id == 1)
+            .with_for_update(read=True, of=BusinessDateRow)
+        )
+        row = self.session.execute(query).first()
+        if row is None:
+            raise BadInput("the database has no business date: run `loanbook init` first")
+        return row.business_date, row.status
+
     def set(self, business_date: date) -> None:
         row = self.session.get(BusinessDateRow, 1)
         if row is None:
@@ -87,6 +114,12 @@ class Products:
             if row is None:
                 return None
             self._cache[code] = codec.product_from_json(row.definition)
+        return self._cache[code]
+
+    def cached(self, code: str, definition: str) -> Product:
+        """The product of a row read with its definition (no query of its own)."""
+        if code not in self._cache:
+            self._cache[code] = codec.product_from_json(definition)
         return self._cache[code]
 
     def add(self, product: Product) -> None:
@@ -130,7 +163,7 @@ class Borrowers:
         row = LoanRow(
             borrower_id=borrower_id,
             product_code=loan.product.code,
-            principal_fen=int(loan.principal * 100),
+            principal_fen=to_fen(loan.principal),
             terms=loan.terms,
             disbursed_on=loan.disbursed_on,
             partner_share=str(loan.partner_share),
@@ -169,18 +202,27 @@ class Borrowers:
         }
         # Plain rows, not ORM objects: books are read far more often than written, and
         # building mapped objects was most of the cost of a night's close of business.
-        loan_rows = self.session.execute(_columns(LoanRow).where(LoanRow.borrower_id.in_(borrower_ids))).all()
+        # Loans, their plans and their products in one round trip.
+        plan_columns = [column.label(f"plan_{column.name}") for column in PlanInstalmentRow.__table__.columns]
+        joined = self.session.execute(
+            select(*LoanRow.__table__.columns, ProductRow.definition.label("product_definition"), *plan_columns)
+            .join(ProductRow, ProductRow.code == LoanRow.product_code)
+            .outerjoin(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanRow.id)
+            .where(LoanRow.borrower_id.in_(borrower_ids))
+        ).all()
+        loan_rows: dict[int, Row] = {}
         plans: dict[int, list[PlanInstalmentRow]] = defaultdict(list)
-        if loan_rows:
-            loan_ids = [row.id for row in loan_rows]
-            for plan_row in self.session.execute(_columns(PlanInstalmentRow).where(PlanInstalmentRow.loan_id.in_(loan_ids))):
-                plans[plan_row.loan_id].append(plan_row)
+        for row in joined:
+            loan_rows.setdefault(row.id, row)
+            if row.plan_loan_id is not None:
+                plans[row.id].append(_PlanRow(row.plan_period, row.plan_start_date, row.plan_due_date,
+                                              row.plan_principal_fen, row.plan_interest_fen))
         transactions: dict[int, list[TransactionRow]] = defaultdict(list)
         for tx in self.session.execute(_columns(TransactionRow).where(TransactionRow.borrower_id.in_(borrower_ids))):
             transactions[tx.borrower_id].append(tx)
         loans: dict[int, list[Loan]] = defaultdict(list)
-        for row in loan_rows:
-            product = self.products.get(row.product_code)
+        for row in loan_rows.values():
+            product = self.products.cached(row.product_code, row.product_definition)
             loans[row.borrower_id].append(codec.loan_from_rows(row, plans[row.id], product))
         coupons: dict[int, list[CouponRow]] = defaultdict(list)
         used = [tx.coupon_id for txs in transactions.values() for tx in txs if tx.coupon_id is not None]
@@ -216,6 +258,35 @@ class Marks:
     def of_borrowers(self, borrower_ids: Sequence[int]) -> dict[int, LoanMarkRow]:
         rows = self.session.scalars(select(LoanMarkRow).where(LoanMarkRow.borrower_id.in_(borrower_ids)))
         return {row.loan_id: row for row in rows}
+
+    def with_credit_balance(self, borrower_id: int) -> tuple[dict[int, LoanMarkRow], int]:
+        """(:meth:`of_borrowers`, the credit balance) of one borrower in one round trip."""
+        rows = self.session.execute(
+            select(BorrowerMarkRow.credit_balance_fen, LoanMarkRow)
+            .select_from(BorrowerMarkRow)
+            .outerjoin(LoanMarkRow, LoanMarkRow.borrower_id == BorrowerMarkRow.borrower_id)
+            .where(BorrowerMarkRow.borrower_id == borrower_id)
+        ).all()
+        marks = {mark.loan_id: mark for _, mark in rows if mark is not None}
+        return marks, (rows[0][0] if rows else 0)
+
+    def stored_position(self, loan_id: int) -> tuple[int, date, LoanPosition | None] | None:
+        """(borrower id, business date, the loan's stored position if it is of that date,
+        else None); None if there is no such loan. One round trip."""
+        row = self.session.execute(
+            select(LoanRow.borrower_id, BusinessDateRow.business_date, LoanMarkRow.position_on,
+                   LoanMarkRow.position_json)
+            .select_from(LoanRow)
+            .join(BusinessDateRow, BusinessDateRow.id == 1)
+            .outerjoin(LoanMarkRow, LoanMarkRow.loan_id == LoanRow.id)
+            .where(LoanRow.id == loan_id)
+        ).first()
+        if row is None:
+            return None
+        stored = None
+        if row.position_on == row.business_date and row.position_json is not None:
+            stored = codec.position_from_json(row.position_json)
+        return row.borrower_id, row.business_date, stored
 
     def credit_balances(self, borrower_ids: Sequence[int]) -> dict[int, int]:
         rows = self.session.scalars(select(BorrowerMarkRow).where(BorrowerMarkRow.borrower_id.in_(borrower_ids)))
@@ -274,7 +345,7 @@ class Journal:
             self.session.add(row)
             self.session.flush()
             self.session.execute(
-                insert(JournalLineRow),
+                insert(JournalLineRow).execution_options(render_nulls=True),  # one executemany, not one per key set
                 [
                     {
                         "entry_id": row.id,
@@ -287,6 +358,15 @@ class Journal:
                     for line in entry.lines
                 ],
             )
+
+    def credit_balances_by_borrower(self) -> dict[int, int]:
+        """Per borrower, the credit balance the ledger holds (credits less debits), fen."""
+        rows = self.session.execute(
+            select(JournalLineRow.borrower_id, func.sum(JournalLineRow.credit_fen - JournalLineRow.debit_fen))
+            .where(JournalLineRow.account == Account.CREDIT_BALANCE.value)
+            .group_by(JournalLineRow.borrower_id)
+        )
+        return {borrower_id: int(total or 0) for borrower_id, total in rows}
 
     def add_accrual_details(self, rows: list[dict[str, object]]) -> None:
         if rows:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
@@ -202,6 +202,10 @@ class LoanMarkRow(Base):
     fee_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     interest_waived_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # by coupons (R13)
     penalty_waived_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # by a negotiated plan (R11)
+    # The loan's whole position (codec.position_to_json) as of ``position_on``, written by
+    # every posting; read instead of a replay when it is of the business date.
+    position_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    position_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class BorrowerMarkRow(Base):
@@ -261,3 +265,243 @@ Index("ix_loans_disbursed_on", LoanRow.disbursed_on)
 Index("ix_loans_product_code", LoanRow.product_code)
 Index("ix_loan_marks_status_dpd", LoanMarkRow.status, LoanMarkRow.dpd)
 Index("ix_loan_events_on_date_kind", LoanEventRow.on_date, LoanEventRow.kind)
+
+
+# --- partner banks (R17), migration 0008 -------------------------------------------------
+
+
+class PartnerRow(Base):
+    """A partner bank that co-funds loans; ``is_default`` funds co-funded drawdowns."""
+
+    __tablename__ = "partners"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    base_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    is_default: Mapped[int] = mapped_column(Integer, default=0)
+    delay_days: Mapped[int] = mapped_column(Integer, default=1)  # R17: an undelivered message older than this holds the loan
+    file_overdue_refuses: Mapped[int] = mapped_column(Integer, default=0)  # 1: close of business refuses without the file
+
+
+class LoanPartnerRow(Base):
+    """The partner of a co-funded loan and its principal share, fixed at disbursement (R17)."""
+
+    __tablename__ = "loan_partners"
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    partner_code: Mapped[str] = mapped_column(ForeignKey("partners.code"), index=True)
+    share: Mapped[str] = mapped_column(String(8))  # an exact ratio, e.g. "0.70"
+    principal_share_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class OutboxRow(Base):
+    """A message to a partner bank, written in the same transaction as the money
+    (transactional outbox). ``seq`` orders a loan's messages; ``message_id`` is stable."""
+
+    __tablename__ = "partner_outbox"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(80), unique=True)
+    partner_code: Mapped[str] = mapped_column(String(32), index=True)
+    loan_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    booked_on: Mapped[date] = mapped_column(Date)
+    payload: Mapped[str] = mapped_column(Text)  # JSON, amounts as integer fen
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(16), index=True, default="undelivered")  # undelivered, delivered
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+
+
+class PartnerFileRow(Base):
+    """A partner bank's daily file, imported for reconciliation (kept, never replaced)."""
+
+    __tablename__ = "partner_files"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    partner_code: Mapped[str] = mapped_column(String(32), index=True)
+    file_date: Mapped[date] = mapped_column(Date, index=True)
+    imported_on: Mapped[date] = mapped_column(Date)
+    rows: Mapped[int] = mapped_column(Integer)
+    breaks_found: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PartnerFileLineRow(Base):
+    """One loan of a bank's daily file: what the bank believes its share received, cumulative."""
+
+    __tablename__ = "partner_file_lines"
+    file_id: Mapped[int] = mapped_column(ForeignKey("partner_files.id"), primary_key=True)
+    loan_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    principal_fen: Mapped[int] = mapped_column(BigInteger)
+    income_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReconBreakRow(Base):
+    """A difference between a partner's file and the ledger; worked, never deleted (R17)."""
+
+    __tablename__ = "recon_breaks"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    partner_code: Mapped[str] = mapped_column(String(32), index=True)
+    file_id: Mapped[int] = mapped_column(BigInteger)
+    loan_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    file_date: Mapped[date] = mapped_column(Date)
+    cause: Mapped[str] = mapped_column(String(32))  # undelivered_message, amount_mismatch, unknown_loan, missing_at_bank
+    owner: Mapped[str] = mapped_column(String(32))  # platform_ops, partner_bank
+    platform_principal_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    platform_income_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    bank_principal_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    bank_income_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    opened_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), index=True, default="open")  # open, resolved
+    resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)  # resend, adjust, accept, matched
+    resolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+
+Index("ix_outbox_loan_seq", OutboxRow.loan_id, OutboxRow.seq, unique=True)
+
+# --- Credit bureau (R15), migration 0006 -------------------------------------------------
+
+
+class BureauHoldRow(Base):
+    """A loan not to be reported negative (R15: records disagreeing with the partner
+    bank's, R17): open while ``released_on`` is null."""
+
+    __tablename__ = "bureau_holds"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(64))
+    placed_on: Mapped[date] = mapped_column(Date)
+    released_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class BureauPreNoticeRow(Base):
+    """The borrower told before the first negative record (征信业管理条例 art. 15)."""
+
+    __tablename__ = "bureau_pre_notices"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    on_date: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(32))
+
+
+class BureauRecordRow(Base):
+    """One account record or correction as produced (R15); never edited. Whether it was
+    submitted is in ``bureau_batch_lines``."""
+
+    __tablename__ = "bureau_records"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    borrower_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # record, correction
+    moment: Mapped[int] = mapped_column(Integer)  # 10, 20, 32, 33, 42, 49 (报送时点)
+    as_of: Mapped[date] = mapped_column(Date)  # the day whose figures it carries
+    produced_on: Mapped[date] = mapped_column(Date, index=True)  # the business day it was made
+    corrects_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    balance_fen: Mapped[int] = mapped_column(BigInteger)
+    remaining_periods: Mapped[int] = mapped_column(Integer)
+    overdue_periods: Mapped[int] = mapped_column(Integer)
+    overdue_amount_fen: Mapped[int] = mapped_column(BigInteger)
+    overdue_principal_fen: Mapped[int] = mapped_column(BigInteger)
+    dpd: Mapped[int] = mapped_column(Integer)
+    month_status: Mapped[str] = mapped_column(String(1))
+    status_24: Mapped[str] = mapped_column(String(24))
+    negative: Mapped[bool] = mapped_column(Boolean)
+    held: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40))
+
+
+class BureauBatchRow(Base):
+    """The day's submission (R15): exported once, written again byte for byte."""
+
+    __tablename__ = "bureau_batches"
+    batch_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    line_count: Mapped[int] = mapped_column(Integer)
+
+
+class BureauBatchLineRow(Base):
+    __tablename__ = "bureau_batch_lines"
+    record_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # submitted once
+    batch_date: Mapped[date] = mapped_column(Date, index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+
+
+class BureauDisputeRow(Base):
+    """A borrower's objection (异议) to what was reported: answered within 20 days (art. 25)."""
+
+    __tablename__ = "bureau_disputes"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    filed_on: Mapped[date] = mapped_column(Date)
+    deadline_on: Mapped[date] = mapped_column(Date)
+    claim: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))  # open, upheld, rejected
+    resolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    resolution: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    correction_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+# --- collections (R16), migration 0007 --------------------------------------------------
+
+
+class CollectionActionRow(Base):
+    """One loan's action of a business day's worklist (R16), made by close of business.
+    ``bureau_pre_notice``: the overdue notice that tells the borrower before the first
+    negative bureau record (R15 art. 15)."""
+
+    __tablename__ = "collection_actions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    loan_id: Mapped[int] = mapped_column(BigInteger)
+    borrower_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(8))
+    template: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # the loan's at the start of the day (R5)
+    dpd: Mapped[int] = mapped_column(Integer)
+    amount_due_fen: Mapped[int] = mapped_column(BigInteger)
+    owed_fen: Mapped[int] = mapped_column(BigInteger)
+    bureau_pre_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContactAttemptRow(Base):
+    """A collector's attempt to reach a borrower, logged whether the guards let it through
+    or not (R16): ``refused_reason`` names the guard that stopped it. Never edited."""
+
+    __tablename__ = "contact_attempts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    borrower_id: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(8))  # call, sms, app
+    to_phone: Mapped[str] = mapped_column(String(40))
+    at_utc: Mapped[datetime] = mapped_column(DateTime)  # when, in UTC
+    local_date: Mapped[date] = mapped_column(Date)  # the day in the lender's time zone
+    outcome: Mapped[str] = mapped_column(String(16))  # connected, no_answer, wrong_number, refused
+    note: Mapped[str] = mapped_column(String(500), default="")
+    refused_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: logged
+    logged_on: Mapped[date] = mapped_column(Date)  # the business date
+    logged_by_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class PromiseToPayRow(Base):
+    """A borrower's promise to pay ``amount_fen`` by ``by_date`` (R16); close of business
+    marks it kept or broken once ``by_date`` has closed."""
+
+    __tablename__ = "promises_to_pay"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    borrower_id: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    made_on: Mapped[date] = mapped_column(Date)
+    by_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), index=True)  # open, kept, broken
+    paid_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # what was paid by by_date, once checked
+    checked_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    made_by_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+Index("ix_collection_actions_day_loan", CollectionActionRow.business_date, CollectionActionRow.loan_id, unique=True)
+Index("ix_contact_attempts_borrower_day", ContactAttemptRow.borrower_id, ContactAttemptRow.local_date)

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from loanbook.store.nights import Nights
 from loanbook.store.repositories import (
     Borrowers,
     BusinessDates,
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.journal = Journal(self.session)
         self.events = Events(self.session)
         self.cob_days = CobDays(self.session)
+        self.nights = Nights(self.session)
         self.users = Users(self.session)
         self.idempotency = IdempotencyKeys(self.session)
         self.coupons = Coupons(self.session)  # R13

@@ -1,0 +1,198 @@
+"""R15: a loan's month statuses and its 24-month status string, from the rules core.
+
+The month's status of calendar month M, as known on day k (R15): over the days t of M
+with t <= k, from the loan's DPD at the start of each day t (R5) - ``C`` if the loan was
+settled in M; else the bucket of the highest DPD reached (1: 1-30 ... 7: over 180); else
+``N`` if an instalment fell due on one of those days; else ``*``. The string runs from
+the month of disbursement to the month of k (or of settlement), the last 24, oldest
+first. Grace never counts: R5 gives DPD 0 in grace, so an instalment paid within grace
+is ``N`` (R7).
+
+What was *known* on k is the caller's filter (``Book.known_before``): this module only
+replays the book it is given, so the same function gives the record as first reported
+and, with the late bookings, as it should have been (a correction).
+
+One pass over the book: the replay of :mod:`loanbook.rules.replay`, day by day, with the
+DPD looked at on the days where its highest value in a month can be. Between two days
+on which something is applied (a fact, a credit balance on a due date), the DPD never
+falls: instalments only become overdue. So the highest DPD of a stretch is at its last
+day: the start of a fact's value day (its facts are applied during it), the day before
+a due date (a credit balance is applied at the start of it), a month's last day, or k.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import localcontext
+
+from loanbook.rules.book import Book, Fact
+from loanbook.rules.replay import EXACT_DIGITS, _in_day_order, _OpenLoan, _Replay
+
+NEGATIVE = frozenset("1234567")
+MONTHS_KEPT = 24
+
+
+def dpd_bucket(dpd: int) -> str:
+    """R15: 1 for 1-30 days past due, 2 for 31-60, ... 7 for over 180."""
+    if dpd <= 0:
+        raise ValueError("a bucket is only for a loan past due")
+    return str(min(7, (dpd - 1) // 30 + 1))
+
+
+def is_negative(status: str) -> bool:
+    """A month status or a status string with a past-due month (1-7)."""
+    return any(ch in NEGATIVE for ch in status)
+
+
+@dataclass(frozen=True, slots=True)
+class BureauStatus:
+    """A loan's bureau view as known on ``on``: one status per month, oldest first."""
+
+    loan_id: str
+    on: date
+    months: tuple[tuple[int, int, str], ...]  # (year, month, status)
+    settled_on: date | None
+
+    @property
+    def string(self) -> str:
+        """R15: the last 24 month statuses, oldest first."""
+        return "".join(status for _, _, status in self.months[-MONTHS_KEPT:])
+
+    @property
+    def month_status(self) -> str:
+        return self.months[-1][2] if self.months else "*"
+
+
+def _dpd_at_start(open_loan: _OpenLoan, t: date) -> int:
+    """R5: the loan's DPD at the start of ``t``, with what was applied before it (the
+    same test as the replay's position: past grace and something still payable)."""
+    if open_loan.settled_on is not None and open_loan.settled_on <= t:
+        return 0
+    first = None
+    for instalment in open_loan.instalments:
+        if instalment.closed or t <= instalment.grace_end:
+            continue
+        if instalment.penalty_base > 0 or instalment.penalty(t, open_loan.penalty_rate)[1] > 0:
+            if first is None or instalment.due_date < first:
+                first = instalment.due_date
+    return (t - first).days if first is not None else 0
+
+
+def _month_key(day: date) -> tuple[int, int]:
+    return (day.year, day.month)
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def bureau_statuses(book: Book, on: date, *, include_day: bool = False) -> dict[str, BureauStatus]:
+    """Every loan's month statuses over ``book`` up to ``on`` (R15).
+
+    Without ``include_day``: as at the start of ``on`` (a scenario checkpoint). With it:
+    also the facts value-dated ``on`` are applied, so a loan settled that day is ``C``
+    (a record made by that day's close of business); the DPD is always the one at the
+    start of each day.
+    """
+    with localcontext() as ctx:
+        ctx.prec = EXACT_DIGITS
+        replay = _Replay(book, on)
+        facts_by_day: dict[date, list[tuple[int, int, Fact]]] = defaultdict(list)
+        for index, tx in enumerate(book.transactions):
+            if tx.value_date < on or (include_day and tx.value_date == on):
+                facts_by_day[tx.value_date].append((index, 0, tx))
+        for index, change in enumerate(book.plan_changes):
+            if change.value_date < on or (include_day and change.value_date == on):
+                facts_by_day[change.value_date].append((index, 1, change))
+        worst: dict[str, dict[tuple[int, int], int]] = {o.loan.loan_id: {} for o in replay.loans}
+        fell_due: dict[str, set[tuple[int, int]]] = {o.loan.loan_id: set() for o in replay.loans}
+
+        def look(t: date) -> None:
+            """Note every loan's DPD at the start of ``t`` (state: everything before t)."""
+            if t > on:
+                return
+            for open_loan in replay.loans:
+                if open_loan.loan.disbursed_on > t:
+                    continue
+                dpd = _dpd_at_start(open_loan, t)
+                if dpd:
+                    months = worst[open_loan.loan.loan_id]
+                    key = _month_key(t)
+                    if dpd > months.get(key, 0):
+                        months[key] = dpd
+
+        due_days = {i.due_date for o in replay.loans for i in o.instalments if i.due_date <= on}
+        changed: set[str] = set()
+        days = sorted(due_days | facts_by_day.keys())
+        previous = min((o.loan.disbursed_on for o in replay.loans), default=on)
+        index = 0
+        while index < len(days):
+            day = days[index]
+            # the stretch before ``day``: its month ends and its last day
+            _look_stretch(look, previous, day)
+            if day in due_days:
+                for open_loan in replay.loans:
+                    if open_loan.settled_on is None and any(i.due_date == day for i in open_loan.instalments):
+                        fell_due[open_loan.loan.loan_id].add(_month_key(day))
+                replay.apply_credit(day)
+            look(day)  # the start of ``day``: before its facts
+            day_facts = facts_by_day.get(day, [])
+            if len(day_facts) > 1:
+                day_facts.sort(key=_in_day_order)
+            for _, group, fact in day_facts:
+                if group == 0:
+                    replay.apply(fact)
+                elif replay.apply_change(fact):
+                    changed.add(fact.loan_id)
+                    due_days = replay.due_days(on, changed)
+                    known = set(days)
+                    days.extend(d for d in sorted(due_days) if d > day and d not in known)
+                    days[index + 1:] = sorted(days[index + 1:])
+            previous = day + timedelta(days=1)
+            index += 1
+        _look_stretch(look, previous, on + timedelta(days=1))
+        return {
+            o.loan.loan_id: _statuses(o, on, worst[o.loan.loan_id], fell_due[o.loan.loan_id])
+            for o in replay.loans
+        }
+
+
+def _look_stretch(look, start: date, end: date) -> None:
+    """Look at the days of [start, end) where the DPD can peak: each month's last day
+    and the stretch's last day."""
+    if start >= end:
+        return
+    day = _month_end(start)
+    while day < end - timedelta(days=1):
+        look(day)
+        day = _month_end(day + timedelta(days=1))
+    look(end - timedelta(days=1))
+
+
+def _statuses(open_loan: _OpenLoan, on: date, worst: dict, fell_due: set) -> BureauStatus:
+    loan = open_loan.loan
+    settled_on = open_loan.settled_on if open_loan.settled_on is not None and open_loan.settled_on <= on else None
+    last = settled_on or on
+    months = []
+    year, month = loan.disbursed_on.year, loan.disbursed_on.month
+    while (year, month) <= (last.year, last.month):
+        key = (year, month)
+        if settled_on is not None and key == _month_key(settled_on):
+            status = "C"
+        elif key in worst:
+            status = dpd_bucket(worst[key])
+        elif key in fell_due:
+            status = "N"
+        else:
+            status = "*"
+        months.append((year, month, status))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return BureauStatus(loan.loan_id, on, tuple(months), settled_on)
+
+
+def status_strings(book: Book, on: date, *, include_day: bool = False) -> dict[str, str]:
+    """R15: each loan's status string over ``book`` as of ``on``."""
+    return {loan_id: status.string for loan_id, status in bureau_statuses(book, on, include_day=include_day).items()}

@@ -1,0 +1,401 @@
+"""Rows of the credit-bureau work (R15): holds, pre-notices, records, batches, disputes.
+
+Records are never edited: a record is corrected by a new row that names it, and one is
+submitted by a line of a batch. The only deletion is the purge of negative information
+past its 5 years (征信业管理条例 art. 16).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from sqlalchemy import Date, String, case, delete, extract, func, insert, literal, or_, select, union
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session
+
+from loanbook.store.tables import (
+    BorrowerRow,
+    BureauBatchLineRow,
+    BureauBatchRow,
+    BureauDisputeRow,
+    BureauHoldRow,
+    BureauPreNoticeRow,
+    BureauRecordRow,
+    LoanEventRow,
+    LoanMarkRow,
+    LoanRow,
+    PlanInstalmentRow,
+    TransactionRow,
+)
+
+
+class BureauStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- loans and borrowers -------------------------------------------------------------
+    def loan(self, loan_id: int) -> LoanRow | None:
+        return self.session.get(LoanRow, loan_id)
+
+    def borrowers(self, borrower_ids: Iterable[int]) -> dict[int, BorrowerRow]:
+        ids = sorted(set(borrower_ids))
+        if not ids:
+            return {}
+        return {row.id: row for row in self.session.scalars(select(BorrowerRow).where(BorrowerRow.id.in_(ids)))}
+
+    def borrowers_with_moments(self, day: date) -> list[int]:
+        """Borrowers who may have a reporting moment on ``day`` (R15): a loan disbursed
+        or an instalment of a disbursed plan due that day, or a transaction booked that
+        day. (Plan changes of R11 are found in the books of these borrowers; the stored
+        review workflow adds its approvals of the day here when it is merged.)"""
+        disbursed = select(LoanRow.borrower_id).where(LoanRow.disbursed_on == day)
+        due = (
+            select(LoanRow.borrower_id)
+            .join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanRow.id)
+            .where(PlanInstalmentRow.due_date == day)
+        )
+        booked = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)
+        both = union(disbursed, due, booked).subquery()
+        return list(self.session.scalars(select(both.c.borrower_id).order_by(both.c.borrower_id)))
+
+    def borrowers_with_late_bookings(self, day: date) -> list[int]:
+        """Borrowers with a transaction booked on ``day`` for an earlier value date."""
+        query = select(TransactionRow.borrower_id).where(
+            TransactionRow.booked_on == day, TransactionRow.value_date < day
+        ).distinct()
+        return sorted(self.session.scalars(query))
+
+    def loans_of_borrowers(self, borrower_ids: Sequence[int]) -> list[int]:
+        if not borrower_ids:
+            return []
+        query = select(LoanRow.id).where(LoanRow.borrower_id.in_(list(borrower_ids)))
+        return sorted(self.session.scalars(query))
+
+    def loans_with_moment(self, loan_ids: Sequence[int], moment: int) -> set[int]:
+        if not loan_ids:
+            return set()
+        query = select(BureauRecordRow.loan_id).where(
+            BureauRecordRow.loan_id.in_(list(loan_ids)), BureauRecordRow.moment == moment
+        )
+        return set(self.session.scalars(query))
+
+    # -- the fast path of close of business (bureau.fast_path) ----------------------------
+    def borrowers_booked_on(self, day: date) -> set[int]:
+        return set(self.session.scalars(select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)))
+
+    def loans_opened(self, day: date) -> list:
+        """Loans disbursed on ``day``: id, borrower, principal, periods after ``day``, name, phone."""
+        remaining = (
+            select(func.count()).where(PlanInstalmentRow.loan_id == LoanRow.id, PlanInstalmentRow.due_date > day)
+            .scalar_subquery()
+        )
+        query = (
+            select(LoanRow.id.label("loan_id"), LoanRow.borrower_id, LoanRow.principal_fen,
+                   remaining.label("remaining"), BorrowerRow.name, BorrowerRow.phone)
+            .join(BorrowerRow, BorrowerRow.id == LoanRow.borrower_id)
+            .where(LoanRow.disbursed_on == day)
+            .order_by(LoanRow.id)
+        )
+        return list(self.session.execute(query))
+
+    def loans_due_clean(self, day: date) -> list:
+        """Loans of a disbursed plan due on ``day`` whose mark is ACTIVE or GRACE: id,
+        borrower, principal outstanding, name, phone."""
+        query = (
+            select(LoanMarkRow.loan_id, LoanMarkRow.borrower_id,
+                   (LoanMarkRow.principal_disbursed_fen - LoanMarkRow.principal_paid_fen).label("principal_fen"),
+                   BorrowerRow.name, BorrowerRow.phone)
+            .join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanMarkRow.loan_id)
+            .join(BorrowerRow, BorrowerRow.id == LoanMarkRow.borrower_id)
+            .where(PlanInstalmentRow.due_date == day, LoanMarkRow.status.in_(("ACTIVE", "GRACE")))
+            .order_by(LoanMarkRow.loan_id)
+        )
+        return list(self.session.execute(query))
+
+    def loans_with_moment_today(self, day: date) -> dict[int, set[int]]:
+        """Per borrower, the loans that may have a moment on ``day``: disbursed or with a
+        disbursed plan due that day, and every loan of a borrower with something booked
+        that day. One pass for the whole night."""
+        found: dict[int, set[int]] = {}
+        due = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)
+        booked = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)
+        query = select(LoanRow.borrower_id, LoanRow.id).where(
+            or_(LoanRow.disbursed_on == day, LoanRow.id.in_(due), LoanRow.borrower_id.in_(booked))
+        )
+        for borrower_id, loan_id in self.session.execute(query):
+            found.setdefault(borrower_id, set()).add(loan_id)
+        return found
+
+    def insert_clean_due_records(self, day: date, late_borrowers: Sequence[int]) -> list[int]:
+        """R15, set-based: the due-date records (32) of ``day`` for loans that need no
+        replay and whose last record is of this month or the month before (bureau.fast_path
+        states the conditions). Returns the loans recorded."""
+        last = aliased(BureauRecordRow)
+        latest_id = (
+            select(BureauRecordRow.id).where(BureauRecordRow.loan_id == LoanMarkRow.loan_id)
+            .order_by(BureauRecordRow.as_of.desc(), BureauRecordRow.id.desc()).limit(1).scalar_subquery()
+        )
+        month_of = lambda col: extract("year", col) * 12 + extract("month", col)  # noqa: E731
+        went_overdue = select(LoanEventRow.id).where(
+            LoanEventRow.loan_id == LoanMarkRow.loan_id, LoanEventRow.kind == "went_overdue",
+            LoanEventRow.on_date > last.as_of,
+        ).exists()
+        due_between = select(PlanInstalmentRow.loan_id).where(
+            PlanInstalmentRow.loan_id == LoanMarkRow.loan_id, PlanInstalmentRow.due_date > last.as_of,
+            PlanInstalmentRow.due_date < day,
+        ).exists()
+        held = select(BureauHoldRow.id).where(
+            BureauHoldRow.loan_id == LoanMarkRow.loan_id, BureauHoldRow.released_on.is_(None)
+        ).exists()
+        remaining = (
+            select(func.count()).select_from(PlanInstalmentRow)
+            .where(PlanInstalmentRow.loan_id == LoanMarkRow.loan_id, PlanInstalmentRow.due_date > day)
+            .scalar_subquery()
+        )
+        current = case((last.month_status.in_(("*", "N")), literal("N")), else_=last.month_status)
+        same_month = month_of(last.as_of) == month_of(literal(day, Date))
+        grown = case(
+            (same_month, func.substr(last.status_24, 1, func.length(last.status_24) - 1, type_=String) + current),
+            else_=last.status_24 + literal("N"),
+        )
+        status = case((func.length(grown) > 24, func.substr(grown, func.length(grown) - 23, type_=String)), else_=grown)
+        month_status = case((same_month, current), else_=literal("N"))
+        negative = or_(*(status.like(f"%{digit}%") for digit in "1234567"))
+        due_today = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)
+        query = (
+            select(
+                LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal("record").label("kind"),
+                literal(32).label("moment"), literal(day, Date).label("as_of"), literal(day, Date).label("produced_on"),
+                literal("").label("reason"),
+                (LoanMarkRow.principal_disbursed_fen - LoanMarkRow.principal_paid_fen).label("balance_fen"),
+                remaining.label("remaining_periods"), literal(0).label("overdue_periods"),
+                literal(0).label("overdue_amount_fen"), literal(0).label("overdue_principal_fen"), literal(0).label("dpd"),
+                month_status.label("month_status"), status.label("status_24"), negative.label("negative"),
+                literal(False).label("held"), BorrowerRow.name, BorrowerRow.phone,
+            )
+            .select_from(LoanMarkRow)
+            .join(last, last.id == latest_id)
+            .join(BorrowerRow, BorrowerRow.id == LoanMarkRow.borrower_id)
+            .where(
+                LoanMarkRow.loan_id.in_(due_today), LoanMarkRow.status.in_(("ACTIVE", "GRACE")),
+                LoanMarkRow.borrower_id.not_in(list(late_borrowers)),
+                last.dpd == 0, last.held.is_(False), last.as_of < day,
+                month_of(last.as_of) >= month_of(literal(day, Date)) - 1,
+                ~went_overdue, ~due_between, ~held,
+            )
+        )
+        columns = [c.name for c in query.selected_columns]
+        self.session.execute(insert(BureauRecordRow).from_select(columns, query))
+        made = select(BureauRecordRow.loan_id).where(
+            BureauRecordRow.produced_on == day, BureauRecordRow.kind == "record", BureauRecordRow.moment == 32
+        )
+        return list(self.session.scalars(made))
+
+    def last_records(self, loan_ids: Sequence[int]) -> dict[int, BureauRecordRow]:
+        """Each loan's record or correction of the latest day (the last made of that day)."""
+        latest: dict[int, BureauRecordRow] = {}
+        query = select(
+            BureauRecordRow.id, BureauRecordRow.loan_id, BureauRecordRow.as_of, BureauRecordRow.dpd,
+            BureauRecordRow.held, BureauRecordRow.month_status, BureauRecordRow.status_24,
+        ).where(BureauRecordRow.loan_id.in_(list(loan_ids)))
+        for row in self.session.execute(query):
+            known = latest.get(row.loan_id)
+            if known is None or (row.as_of, row.id) > (known.as_of, known.id):
+                latest[row.loan_id] = row
+        return latest
+
+    def went_overdue_days(self, loan_ids: Sequence[int]) -> dict[int, list[date]]:
+        found: dict[int, list[date]] = {}
+        query = select(LoanEventRow.loan_id, LoanEventRow.on_date).where(
+            LoanEventRow.loan_id.in_(list(loan_ids)), LoanEventRow.kind == "went_overdue"
+        )
+        for loan_id, on_date in self.session.execute(query):
+            found.setdefault(loan_id, []).append(on_date)
+        return found
+
+    def due_dates(self, loan_ids: Sequence[int]) -> dict[int, list[date]]:
+        found: dict[int, list[date]] = {}
+        query = select(PlanInstalmentRow.loan_id, PlanInstalmentRow.due_date).where(
+            PlanInstalmentRow.loan_id.in_(list(loan_ids))
+        )
+        for loan_id, due_date in self.session.execute(query):
+            found.setdefault(loan_id, []).append(due_date)
+        return found
+
+    # -- holds ---------------------------------------------------------------------------
+    def add_hold(self, *, loan_id: int, reason: str, source: str, placed_on: date) -> int:
+        row = BureauHoldRow(loan_id=loan_id, reason=reason, source=source, placed_on=placed_on)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def open_holds(self, loan_id: int, source: str | None = None) -> list[BureauHoldRow]:
+        query = select(BureauHoldRow).where(BureauHoldRow.loan_id == loan_id, BureauHoldRow.released_on.is_(None))
+        if source is not None:
+            query = query.where(BureauHoldRow.source == source)
+        return list(self.session.scalars(query.order_by(BureauHoldRow.id)))
+
+    def held_loans(self, loan_ids: Sequence[int]) -> set[int]:
+        if not loan_ids:
+            return set()
+        query = select(BureauHoldRow.loan_id).where(
+            BureauHoldRow.loan_id.in_(list(loan_ids)), BureauHoldRow.released_on.is_(None)
+        )
+        return set(self.session.scalars(query))
+
+    def holds(self) -> list[BureauHoldRow]:
+        return list(self.session.scalars(select(BureauHoldRow).order_by(BureauHoldRow.id)))
+
+    # -- pre-notices ---------------------------------------------------------------------
+    def add_pre_notice(self, *, loan_id: int, on_date: date, channel: str) -> int:
+        row = BureauPreNoticeRow(loan_id=loan_id, on_date=on_date, channel=channel)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def pre_notice(self, loan_id: int) -> BureauPreNoticeRow | None:
+        query = select(BureauPreNoticeRow).where(BureauPreNoticeRow.loan_id == loan_id)
+        return self.session.scalars(query.order_by(BureauPreNoticeRow.on_date, BureauPreNoticeRow.id)).first()
+
+    def noticed_loans(self, loan_ids: Sequence[int], by: date) -> set[int]:
+        if not loan_ids:
+            return set()
+        query = select(BureauPreNoticeRow.loan_id).where(
+            BureauPreNoticeRow.loan_id.in_(list(loan_ids)), BureauPreNoticeRow.on_date <= by
+        )
+        return set(self.session.scalars(query))
+
+    # -- records -------------------------------------------------------------------------
+    def add_records(self, rows: list[dict[str, object]]) -> list[int]:
+        made = [BureauRecordRow(**values) for values in rows]
+        self.session.add_all(made)
+        self.session.flush()
+        return [row.id for row in made]
+
+    def insert_records(self, rows: list[dict[str, object]]) -> None:
+        """Many records at once (close of business), set-based: no ids back."""
+        if rows:
+            self.session.execute(insert(BureauRecordRow), rows)
+
+    def record(self, record_id: int) -> BureauRecordRow | None:
+        return self.session.get(BureauRecordRow, record_id)
+
+    def records_of_loan(self, loan_id: int) -> list[BureauRecordRow]:
+        query = select(BureauRecordRow).where(BureauRecordRow.loan_id == loan_id)
+        return list(self.session.scalars(query.order_by(BureauRecordRow.id)))
+
+    def records_of_loans(self, loan_ids: Sequence[int]) -> list[BureauRecordRow]:
+        if not loan_ids:
+            return []
+        query = select(BureauRecordRow).where(BureauRecordRow.loan_id.in_(list(loan_ids)))
+        return list(self.session.scalars(query.order_by(BureauRecordRow.id)))
+
+    def has_record(self, loan_id: int, moment: int) -> bool:
+        query = select(BureauRecordRow.id).where(BureauRecordRow.loan_id == loan_id, BureauRecordRow.moment == moment)
+        return self.session.scalars(query.limit(1)).first() is not None
+
+    def unsubmitted(self, produced_by: date) -> list[BureauRecordRow]:
+        submitted = select(BureauBatchLineRow.record_id)
+        query = select(BureauRecordRow).where(
+            BureauRecordRow.produced_on <= produced_by, BureauRecordRow.id.not_in(submitted)
+        )
+        return list(self.session.scalars(query.order_by(BureauRecordRow.id)))
+
+    def submitted_ids(self, record_ids: Sequence[int]) -> dict[int, date]:
+        if not record_ids:
+            return {}
+        query = select(BureauBatchLineRow.record_id, BureauBatchLineRow.batch_date).where(
+            BureauBatchLineRow.record_id.in_(list(record_ids))
+        )
+        return {record_id: batch_date for record_id, batch_date in self.session.execute(query)}
+
+    def negative_records(self, *, as_of_before: date) -> list[BureauRecordRow]:
+        query = select(BureauRecordRow).where(
+            BureauRecordRow.negative.is_(True), BureauRecordRow.as_of < as_of_before
+        )
+        return list(self.session.scalars(query.order_by(BureauRecordRow.id)))
+
+    def purge(self, record_ids: Sequence[int]) -> int:
+        """Art. 16: negative information past its 5 years goes, with its batch lines."""
+        if not record_ids:
+            return 0
+        ids = list(record_ids)
+        self.session.execute(delete(BureauBatchLineRow).where(BureauBatchLineRow.record_id.in_(ids)))
+        return self.session.execute(delete(BureauRecordRow).where(BureauRecordRow.id.in_(ids))).rowcount
+
+    def counts(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(BureauRecordRow.kind, BureauRecordRow.moment, BureauRecordRow.negative, func.count())
+            .group_by(BureauRecordRow.kind, BureauRecordRow.moment, BureauRecordRow.negative)
+        )
+        counts: dict[str, int] = {}
+        for kind, moment, negative, count in rows:
+            key = f"{kind}s" if kind == "correction" else f"moment {moment}"
+            counts[key] = counts.get(key, 0) + count
+            if negative:
+                counts["negative"] = counts.get("negative", 0) + count
+        return counts
+
+    # -- batches -------------------------------------------------------------------------
+    def batch(self, batch_date: date, *, for_update: bool = False) -> BureauBatchRow | None:
+        query = select(BureauBatchRow).where(BureauBatchRow.batch_date == batch_date)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def add_batch(self, batch_date: date, record_ids: Sequence[int], superseded: Sequence[int] = ()) -> None:
+        """The batch and its lines, numbered from 1; ``superseded`` records (line 0) are
+        closed by it without being written: a later version of each was."""
+        self.session.add(BureauBatchRow(batch_date=batch_date, line_count=len(record_ids)))
+        self.session.add_all(
+            BureauBatchLineRow(record_id=record_id, batch_date=batch_date, line_no=number)
+            for number, record_id in enumerate(record_ids, start=1)
+        )
+        self.session.add_all(
+            BureauBatchLineRow(record_id=record_id, batch_date=batch_date, line_no=0) for record_id in superseded
+        )
+        self.session.flush()
+
+    def written_lines(self, record_ids: Sequence[int]) -> set[int]:
+        """Those of ``record_ids`` written in a batch (not only superseded)."""
+        if not record_ids:
+            return set()
+        query = select(BureauBatchLineRow.record_id).where(
+            BureauBatchLineRow.record_id.in_(list(record_ids)), BureauBatchLineRow.line_no > 0
+        )
+        return set(self.session.scalars(query))
+
+    def last_batch_date(self) -> date | None:
+        return self.session.scalar(select(func.max(BureauBatchRow.batch_date)))
+
+    def batch_records(self, batch_date: date) -> list[BureauRecordRow]:
+        query = (
+            select(BureauRecordRow)
+            .join(BureauBatchLineRow, BureauBatchLineRow.record_id == BureauRecordRow.id)
+            .where(BureauBatchLineRow.batch_date == batch_date, BureauBatchLineRow.line_no > 0)
+            .order_by(BureauBatchLineRow.line_no)
+        )
+        return list(self.session.scalars(query))
+
+    def batch_count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(BureauBatchRow)) or 0
+
+    # -- disputes ------------------------------------------------------------------------
+    def add_dispute(self, **values: object) -> BureauDisputeRow:
+        row = BureauDisputeRow(**values)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def dispute(self, dispute_id: int, *, for_update: bool = False) -> BureauDisputeRow | None:
+        query = select(BureauDisputeRow).where(BureauDisputeRow.id == dispute_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def disputes(self, *, open_only: bool = False) -> list[BureauDisputeRow]:
+        query = select(BureauDisputeRow)
+        if open_only:
+            query = query.where(BureauDisputeRow.status == "open")
+        return list(self.session.scalars(query.order_by(BureauDisputeRow.id)))

@@ -1,0 +1,151 @@
+"""The set-based statements of close of business (R4-R7, R14): which borrowers change
+overnight, the loans brought forward in bulk, the night's accrual totals. SQL stays in
+``store/``; :mod:`loanbook.service.close_of_business` decides what runs when."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Date, and_, func, insert, literal, or_, select, union, update
+from sqlalchemy.orm import Session
+
+from loanbook.store.tables import (
+    AccrualDetailRow, BorrowerMarkRow, LoanEventRow, LoanMarkRow, PlanInstalmentRow, TransactionRow,
+)
+
+
+def _replanned():  # noqa: ANN202 - a SELECT of loan ids
+    """Loans whose plan an approved request changed (R11): ``plan_instalments`` holds the
+    plan they were disbursed with, not their current one, so they are never moved in bulk
+    and are replayed through the core every night until settled (few: hardship cases)."""
+    return select(TransactionRow.loan_id).where(TransactionRow.request_id.is_not(None))
+
+
+class Nights:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def borrowers_changing(self, day: date, after_id: int) -> list[int]:
+        """Borrowers whose figures change overnight and were not brought forward yet: a
+        loan overdue (its penalty grows, R7), a loan whose grace ends tonight (R5), an
+        unpaid instalment due on ``day`` (it enters grace), or an instalment due on
+        ``day`` + 1 (it falls due, and a credit balance may pay it). A loan in grace with
+        days of grace left does not change overnight."""
+        tomorrow = day + timedelta(days=1)
+        not_yet = LoanMarkRow.as_of < tomorrow
+        arrears = select(LoanMarkRow.borrower_id.label("borrower_id")).where(
+            or_(LoanMarkRow.status == "OVERDUE", and_(LoanMarkRow.status == "GRACE", LoanMarkRow.grace_ends_on <= day)),
+            not_yet,
+            LoanMarkRow.borrower_id > after_id,
+        )
+        falling_due = (
+            select(LoanMarkRow.borrower_id.label("borrower_id"))
+            .join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanMarkRow.loan_id)
+            .where(
+                or_(
+                    PlanInstalmentRow.due_date == tomorrow,
+                    and_(PlanInstalmentRow.due_date == day, LoanMarkRow.amount_due_fen != 0),
+                ),
+                LoanMarkRow.status != "SETTLED",
+                not_yet,
+                LoanMarkRow.borrower_id > after_id,
+            )
+        )
+        replanned = select(LoanMarkRow.borrower_id.label("borrower_id")).where(
+            LoanMarkRow.loan_id.in_(_replanned()), LoanMarkRow.status != "SETTLED", not_yet,
+            LoanMarkRow.borrower_id > after_id,
+        )
+        both = union(arrears, falling_due, replanned).subquery()
+        return list(self.session.scalars(select(both.c.borrower_id).order_by(both.c.borrower_id)))
+
+    def fall_due_in_bulk(self, tomorrow: date) -> int:
+        """Instalments due ``tomorrow`` of loans that only fall due overnight (R4, R5): the
+        loan is ACTIVE with nothing unpaid, and its borrower has no credit balance (R6
+        would apply it) and no loan with anything unpaid. Returns how many loans moved."""
+        unsettled_arrears = select(LoanMarkRow.borrower_id).where(
+            LoanMarkRow.status != "SETTLED",
+            or_(LoanMarkRow.status.in_(("GRACE", "OVERDUE")), LoanMarkRow.amount_due_fen != 0),
+        )
+        with_credit = select(BorrowerMarkRow.borrower_id).where(BorrowerMarkRow.credit_balance_fen != 0)
+        eligible = and_(
+            PlanInstalmentRow.loan_id == LoanMarkRow.loan_id,
+            PlanInstalmentRow.due_date == tomorrow,
+            LoanMarkRow.status == "ACTIVE",
+            LoanMarkRow.as_of < tomorrow,
+            LoanMarkRow.borrower_id.not_in(unsettled_arrears),
+            LoanMarkRow.borrower_id.not_in(with_credit),
+            LoanMarkRow.loan_id.not_in(_replanned()),
+        )
+        details = select(
+            literal(tomorrow, Date).label("booked_on"), LoanMarkRow.loan_id, LoanMarkRow.product_code,
+            PlanInstalmentRow.interest_fen, literal(0).label("penalty_fen"), literal(0).label("fee_fen"),
+        ).where(eligible, PlanInstalmentRow.interest_fen != 0)
+        self.session.execute(
+            insert(AccrualDetailRow).from_select(
+                ["booked_on", "loan_id", "product_code", "interest_fen", "penalty_fen", "fee_fen"], details
+            )
+        )
+        moved = self.session.execute(
+            update(LoanMarkRow)
+            .where(eligible)
+            .values(
+                interest_recognized_fen=LoanMarkRow.interest_recognized_fen + PlanInstalmentRow.interest_fen,
+                amount_due_fen=LoanMarkRow.amount_due_fen + PlanInstalmentRow.interest_fen + PlanInstalmentRow.principal_fen,
+                as_of=tomorrow,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return moved.rowcount
+
+    def enter_grace_in_bulk(self, day: date, grace_days_by_product: dict[str, int]) -> int:
+        """Loans whose only change overnight is entering grace (R5): ACTIVE, something
+        unpaid (an instalment due on ``day``: anything older would have them in grace
+        already), no instalment due tomorrow, a product with grace days, and a borrower
+        with no credit balance (R6 would apply it). Nothing is payable in grace, so their
+        figures stay; the status, the end of grace and the event change. Returns how many
+        loans moved."""
+        tomorrow = day + timedelta(days=1)
+        falling_due = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == tomorrow)
+        with_credit = select(BorrowerMarkRow.borrower_id).where(BorrowerMarkRow.credit_balance_fen != 0)
+        moved = 0
+        for code, grace_days in grace_days_by_product.items():
+            if grace_days == 0:
+                continue  # no grace: unpaid tonight is overdue tomorrow, with penalty (replayed)
+            eligible = and_(
+                LoanMarkRow.product_code == code,
+                LoanMarkRow.status == "ACTIVE",
+                LoanMarkRow.as_of < tomorrow,
+                LoanMarkRow.amount_due_fen != 0,
+                LoanMarkRow.loan_id.not_in(falling_due),
+                LoanMarkRow.borrower_id.not_in(with_credit),
+                LoanMarkRow.loan_id.not_in(_replanned()),
+            )
+            events = select(
+                LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal(tomorrow, Date).label("on_date"),
+                literal("entered_grace").label("kind"), literal("").label("detail"),
+            ).where(eligible)
+            self.session.execute(
+                insert(LoanEventRow).from_select(["loan_id", "borrower_id", "on_date", "kind", "detail"], events)
+            )
+            moved += self.session.execute(
+                update(LoanMarkRow)
+                .where(eligible)
+                .values(status="GRACE", grace_ends_on=day + timedelta(days=grace_days), as_of=tomorrow)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        return moved
+
+    def accrual_totals(self, booked_on: date) -> list[tuple[str, int, int, int]]:
+        """(product, interest, penalty, fee) of the night's per-loan accrual details, in fen."""
+        rows = self.session.execute(
+            select(
+                AccrualDetailRow.product_code,
+                func.sum(AccrualDetailRow.interest_fen),
+                func.sum(AccrualDetailRow.penalty_fen),
+                func.sum(AccrualDetailRow.fee_fen),
+            )
+            .where(AccrualDetailRow.booked_on == booked_on)
+            .group_by(AccrualDetailRow.product_code)
+            .order_by(AccrualDetailRow.product_code)
+        )
+        return [(code, int(interest), int(penalty), int(fee)) for code, interest, penalty, fee in rows]
