@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# make demo ARGS="--port 8001 --borrowers 200": ARGS go to `loanbook demo` as they are.
 demo: install
-	$(BIN)/loanbook demo
+	$(BIN)/loanbook demo $(ARGS)
 
 test: install
 	$(BIN)/pytest

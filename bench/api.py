@@ -128,7 +128,7 @@ def seed(url: str, borrowers: int) -> tuple[str, list[int], list[int]]:
     borrower_ids, loan_ids = [], []
     for n in range(borrowers):
         with UnitOfWork(engine) as uow:
-            summary = servicing.create_borrower(uow, name=f"bench {n}", phone="138 0000 0000",
+            summary = servicing.create_borrower(uow, name=f"bench {n}", phone=f"138 {n:08d}",
                                                 credit_limit=Decimal("50000.00"))
         with UnitOfWork(engine) as uow:
             done = servicing.disburse_loan(uow, borrower_id=summary.borrower.id, product_code="FLEX6",

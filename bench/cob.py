@@ -159,6 +159,8 @@ def _copy_rows(connection: Connection, dialect: str, table: str, where: str, cop
     for column in _columns(table):
         if column in ("borrower_id", "loan_id"):
             expressions.append(f"t.{column} + s.k")
+        elif column == "phone_key":  # one phone, one borrower: each copy a phone of its own
+            expressions.append(f"t.{column} || CAST(s.k AS VARCHAR(12))")
         elif column in ("position_on", "position_json"):
             expressions.append("NULL")  # the template's stored position names its own loan: none for copies
         elif column in references and references[column] in id_maps:

@@ -33,7 +33,7 @@ def build(engine, loans: int) -> list[tuple[int, int, int]]:  # noqa: ANN001
     with engine.begin() as connection:
         connection.execute(text("PRAGMA foreign_keys=OFF")) if engine.dialect.name == "sqlite" else None
         connection.execute(text(
-            "INSERT INTO borrowers (id, name, phone, credit_limit_fen, created_on) VALUES (1, 'bench', '1', 0, '2026-01-10')"))
+            "INSERT INTO borrowers (id, name, phone, phone_key, credit_limit_fen, created_on) VALUES (1, 'bench', '1', '1', 0, '2026-01-10')"))
         numbers = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :loans) ")
         connection.execute(text(numbers + "INSERT INTO loans (id, borrower_id, product_code, principal_fen, terms, disbursed_on, "
                                 "partner_share) SELECT i, 1, 'FLEX6', 100000, 1, '2026-01-10', '0.70' FROM n"), {"loans": loans})

@@ -45,6 +45,7 @@ REQUIRED: dict[str, list[str]] = {
     "scenario run": [str(EXAMPLE)],
     "serve": ["--port", "1"],  # never reached: the database is checked first
     "demo": ["--no-serve", "--borrowers", "1"],
+    "export": ["loans", "--as", "csv", "--out", "loans.csv"],
     "bureau history": ["1"],
     "bureau pre-notice": ["1"],
     "bureau disputes file": ["1", "--claim", "paid on time"],

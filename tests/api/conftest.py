@@ -104,6 +104,7 @@ class Api:
     client: TestClient
     engine: Engine
     tokens: dict[str, str] = field(default_factory=dict)
+    phones_given: int = 0
 
     def auth(self, role: str = "admin", key: str | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -118,8 +119,12 @@ class Api:
         """POST with a fresh Idempotency-Key unless ``key`` is given (None: no header)."""
         return self.client.post(path, json=body, headers=self.auth(role, new_key() if key == "new" else key))
 
-    def borrower(self, credit_limit: str = "50000.00", name: str = "Li Lei") -> int:
-        reply = self.post("/v1/borrowers", {"name": name, "phone": "+86 138 0013 8000", "credit_limit": credit_limit})
+    def borrower(self, credit_limit: str = "50000.00", name: str = "Li Lei", phone: str | None = None) -> int:
+        """A new borrower; each with a phone of its own unless ``phone`` is given (one
+        phone, one borrower)."""
+        self.phones_given += 1
+        phone = phone or f"+86 138 {self.phones_given:04d} 8000"
+        reply = self.post("/v1/borrowers", {"name": name, "phone": phone, "credit_limit": credit_limit})
         assert reply.status_code == 201, reply.text
         return reply.json()["id"]
 

@@ -14,9 +14,11 @@ def test_create_and_read_a_borrower(api):
     assert created["credit_line"] == {"limit": "50000.00", "available": "50000.00"}
     assert created["credit_balance"] == "0.00" and created["loans"] == []
     assert created["business_date"] == "2026-01-15"
-    read = api.get(f"/v1/borrowers/{created['id']}", role="reviewer")
+    read = api.get(f"/v1/borrowers/{created['id']}", role="operator")
     assert read.status_code == 200
     assert read.json() == created
+    # A reviewer sees only the phone's last four digits (privacy.py).
+    assert api.get(f"/v1/borrowers/{created['id']}", role="reviewer").json() == {**created, "phone": "*** **** 8000"}
 
 
 def test_w1_drawdown_shows_the_plan_and_both_annual_rates(api):
@@ -124,7 +126,8 @@ def test_w3_payoff_flex_and_a_stale_total(api):
     api.close_until(D("2026-03-01"))
     quote = api.get(f"/v1/loans/{loan_id}/payoff-quote").json()
     assert quote == {"loan_id": loan_id, "date": "2026-03-01", "principal": "10000.00", "interest": "95.00",
-                     "penalty": "0.00", "fee": "0.00", "total": "10095.00"}
+                     "penalty": "0.00", "fee": "0.00", "total": "10095.00",
+                     "credit_balance": "0.00", "total_after_credit": "10095.00"}
 
     stale = api.post(f"/v1/borrowers/{borrower_id}/payoffs", {"loan_ids": [loan_id], "total": "10000.00"})
     assert stale.status_code == 409

@@ -18,6 +18,7 @@ from loanbook import __version__
 from loanbook.api.errors import install_error_handlers
 from loanbook.api.guards import BODY_BYTES_MAX, BODY_SECONDS, REQUEST_SECONDS, RequestGuard
 from loanbook.api.idempotency import HEADER, required_key
+from loanbook.api.observability import Metrics, Observability, configure_logging
 from loanbook.api.routes import (
     borrowers,
     bureau,
@@ -25,13 +26,29 @@ from loanbook.api.routes import (
     collections,
     coupons,
     ledger,
+    lists,
     loans,
+    operations,
     partners,
     payments,
+    reports,
     requests,
 )
 
-ROUTE_MODULES = (borrowers, loans, payments, business_date, ledger, requests, coupons, bureau, partners, collections)
+ROUTE_MODULES = (
+    borrowers,
+    loans,
+    payments,
+    business_date,
+    ledger,
+    requests,
+    coupons,
+    lists,
+    reports,
+    bureau,
+    partners,
+    collections,
+)
 from loanbook.store.database import database_url, make_engine, sqlite_path
 
 DESCRIPTION = """\
@@ -47,13 +64,18 @@ serve is 503 (with `Retry-After` where it may recover).
 
 def create_app(engine: Engine, *, body_bytes_max: int = BODY_BYTES_MAX, body_seconds: float = BODY_SECONDS,
                request_seconds: float = REQUEST_SECONDS) -> FastAPI:
-    app = FastAPI(title="loanbook", version=__version__, description=DESCRIPTION, docs_url="/docs")
+    # /docs and /redoc are served by routes/operations.py from files in the package: no CDN.
+    app = FastAPI(title="loanbook", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.engine = engine
+    app.state.metrics = Metrics(engine)
     install_error_handlers(app)
     for module in ROUTE_MODULES:
         app.include_router(module.routes)
+    app.include_router(operations.routes)
+    app.mount(operations.STATIC_PREFIX, operations.static_files(), name="static")
     app.add_middleware(RequestGuard, body_bytes_max=body_bytes_max, body_seconds=body_seconds,  # type: ignore[arg-type]
                        request_seconds=request_seconds)
+    app.add_middleware(Observability, metrics=app.state.metrics)  # type: ignore[arg-type] - outermost: sees every answer
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -88,6 +110,7 @@ def _needs_key(route: APIRoute) -> bool:
 
 def create_app_from_environment() -> FastAPI:
     """For ``uvicorn --factory`` with several workers: each worker makes its own engine."""
+    configure_logging()
     return create_app(make_engine(existing_database_url(database_url())))
 
 

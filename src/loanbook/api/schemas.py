@@ -148,9 +148,13 @@ class RepaymentCreate(Command):
 
 class PayoffCreate(Command):
     loan_ids: Annotated[list[Id], Field(min_length=1, max_length=LOANS_PER_PAYOFF_MAX)]
-    total: AmountText = Field(description="The total of today's payoff quotes the borrower confirmed (R8).")
+    total: AmountText = Field(description="The total of today's payoff quotes the borrower confirmed (R8), less a "
+                                          "coupon's waiver (R13); with use_credit, less the credit balance used too: "
+                                          "the cash to pay.")
     coupon_id: Id | None = Field(None, description="A coupon of the borrower's to redeem with it (R13): one loan "
                                                    "only, and the total is its quote less the interest waived.")
+    use_credit: Annotated[bool, Strict()] = Field(False, description="Pay first from the borrower's credit balance "
+                                                                     "(R8): the borrower pays only what is left.")
 
 
 class RefundCreate(Command):
@@ -297,10 +301,15 @@ class QuotePublic(BaseModel):
     penalty: str
     fee: str
     total: str
+    credit_balance: str = Field("0.00", description="The borrower's credit balance today (R6).")
+    total_after_credit: str = Field("0.00", description="What is left to pay if the borrower uses the credit balance "
+                                                        "(use_credit in the payoff, R8).")
 
     @classmethod
-    def of(cls, quote: PayoffQuote) -> QuotePublic:
-        return cls.model_validate(quote_view(quote))
+    def of(cls, quote: PayoffQuote, credit_balance: Decimal = Decimal("0.00")) -> QuotePublic:
+        left = quote.to_pay - min(credit_balance, quote.to_pay)
+        return cls.model_validate({**quote_view(quote), "credit_balance": format_amount(credit_balance),
+                                   "total_after_credit": format_amount(left)})
 
 
 class BillLinePublic(BaseModel):

@@ -123,6 +123,7 @@ def serve(
     import uvicorn
 
     from loanbook.api.app import create_app
+    from loanbook.api.observability import configure_logging
     from loanbook.service.partner_relay import start_background_relay
 
     with refusals_as_messages():
@@ -130,5 +131,6 @@ def serve(
         engine = open_database(database)
         with UnitOfWork(engine) as uow:
             uow.business_dates.get()
+    configure_logging()  # JSON lines with a request id; no access log with paths and queries (issue 11)
     start_background_relay(engine)  # partner: R17 outbox delivered while serving
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="info", access_log=False, log_config=None)

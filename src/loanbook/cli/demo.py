@@ -8,6 +8,7 @@ close of business, the books proved, then the API served on them.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections import Counter
 from datetime import date
@@ -108,6 +109,9 @@ def demo(
         target = parse_day(until, "--until")
         if target <= START:
             raise BadInput(f"--until {target} must be after the demo's first business date {START}")
+        # Before any work (issue 11): a port in use is found now, not after the portfolio
+        # has been played; the socket is held until the API serves on it.
+        listening = None if no_serve else claim_port(host, port)
         engine = fresh_demo_database(database)
         out.print(f"[bold]loanbook demo[/]: {borrowers:,} borrowers from {START}, close of business to {target}, "
                   f"seed {seed}, database {database}")
@@ -123,8 +127,8 @@ def demo(
     out.print(f"portfolio played in {played:.1f} s, ledger checked in {time.perf_counter() - started - played:.1f} s")
     if not report.ok:
         raise typer.Exit(EXIT_FAILURES)
-    if not no_serve:
-        serve_demo(engine, host, port)
+    if listening is not None:
+        serve_demo(engine, host, port, listening)
 
 
 def fresh_demo_database(url: str) -> Engine:
@@ -343,7 +347,26 @@ def _hardship_table(decided: dict[tuple[str, str], int], coupon_counts: dict[str
 # --- serving -----------------------------------------------------------------------------------
 
 
-def serve_demo(engine: Engine, host: str, port: int) -> None:
+def claim_port(host: str, port: int) -> socket.socket:
+    """Bind ``host:port`` now and hold it; BadInput (exit 2) if it is taken."""
+    if not 1 <= port <= 65535:
+        raise BadInput(f"--port {port} must be from 1 to 65535")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             proto=socket.IPPROTO_TCP)[0]
+    except socket.gaierror:
+        raise BadInput(f"--host {host!r} is not an address of this machine") from None
+    sock = socket.socket(family, kind, proto)  # IPPROTO_TCP, so asyncio turns Nagle off (README)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise BadInput(f"port {port} on {host} is not free ({exc.strerror or exc}): stop what uses it, or choose "
+                       f"another with --port (e.g. make demo ARGS=\"--port {port + 1}\")") from None
+    return sock
+
+
+def serve_demo(engine: Engine, host: str, port: int, listening: socket.socket) -> None:
     try:
         from loanbook.api.app import create_app
     except ImportError as exc:
@@ -359,7 +382,11 @@ def serve_demo(engine: Engine, host: str, port: int) -> None:
     out.print(f"admin user {user.user_id}, bearer token (Authorization: Bearer <token>):")
     out.print(token, soft_wrap=True)
     out.print(f"try: curl -H 'Authorization: Bearer {token}' {url}/v1/borrowers/1", soft_wrap=True)
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+    from loanbook.api.observability import configure_logging
+
+    configure_logging()  # JSON lines with a request id, no personal data (issue 11)
+    config = uvicorn.Config(create_app(engine), log_level="info", access_log=False, log_config=None)
+    uvicorn.Server(config).run(sockets=[listening])
 
 
 # --- the worked examples -------------------------------------------------------------------------

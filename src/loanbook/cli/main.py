@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from loanbook.cli import admin, bureau, calculators, collections, demo, partners, products, requests, scenarios
+from loanbook.cli import (
+    admin,
+    bureau,
+    calculators,
+    collections,
+    demo,
+    exports,
+    partners,
+    products,
+    reports,
+    requests,
+    scenarios,
+    users,
+)
 from loanbook.cli.common import guarded
 
 app = typer.Typer(
@@ -28,7 +41,12 @@ ledger.command("check")(admin.ledger_check)
 app.add_typer(ledger, name="ledger")
 user = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
 user.command("add")(admin.user_add)
+user.command("list")(users.user_list)
+user.command("revoke")(users.user_revoke)
+user.command("rotate")(users.user_rotate)
 app.add_typer(user, name="user")
+app.add_typer(reports.app, name="report")
+app.command("export")(exports.export_command)
 app.add_typer(requests.app, name="requests")
 app.add_typer(partners.app, name="partner")  # R17
 app.add_typer(partners.bank_app, name="partner-bank")

@@ -54,8 +54,10 @@ class Repayment:
 
 @dataclass(frozen=True, slots=True)
 class Payoff:
-    """Early settlement of one loan at the day's quoted amount (R8). ``amount`` is the
-    cash paid: the quote less what ``coupon_id``'s coupon waived of its interest (R13)."""
+    """Early settlement of one loan at the quoted amount of its moment (R8). ``amount`` is
+    the cash paid and ``credit_used`` what the borrower asked to pay from the credit
+    balance: together they are the quote less what ``coupon_id``'s coupon waived of its
+    interest (R13), the quote's ``to_pay``."""
 
     tx_id: str
     value_date: date
@@ -64,6 +66,12 @@ class Payoff:
     booked_on: date
     received_at: datetime | None = None  # intra-day order (module docstring)
     coupon_id: str | None = None  # R13: a coupon redeemed with this payoff
+    credit_used: Decimal = Decimal("0.00")  # R8: paid from the credit balance (use_credit)
+
+    @property
+    def applied(self) -> Decimal:
+        """What settles the loan besides a coupon's waiver: the cash and the credit used."""
+        return self.amount + self.credit_used
 
 
 @dataclass(frozen=True, slots=True)

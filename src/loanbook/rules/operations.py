@@ -8,7 +8,7 @@ did. A refusal raises and returns nothing, so a refused operation changes nothin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -194,11 +194,50 @@ def _with_coupon(today: PayoffQuote, coupon: Coupon) -> PayoffQuote:
 
 
 def _quote_at(book: Book, loan_id: str, on: date, tx_id: str, received_at: datetime | None) -> PayoffQuote:
-    """The quote a payoff ``tx_id`` at ``received_at`` on ``on`` sees: the loan after
+    """The quote a payoff ``tx_id`` at ``received_at`` on ``on`` sees (``_position_at``)."""
+    return _position_at(book, loan_id, on, tx_id, received_at).loan(loan_id).payoff
+
+
+def _position_at(book: Book, loan_id: str, on: date, tx_id: str, received_at: datetime | None) -> Position:
+    """The position a payoff ``tx_id`` at ``received_at`` on ``on`` sees: the loan after
     exactly the facts that happened before it, by value date and within ``on`` by the
     order they happened (R6, R8). Whether the loan is settled is judged there too, so a
     late-booked payoff is refused only if the loan was settled as of its own value date."""
-    return _quotes_at(book, (loan_id,), on, tx_id, received_at)[0]
+    loan = _known_loan(book, loan_id)
+    if on < loan.disbursed_on:
+        raise BadInput(f"loan {loan_id} does not exist yet on {on} (disbursed {loan.disbursed_on})")
+    imagined = Payoff(tx_id, on, loan_id, ZERO, on, received_at)
+    moment = position(book.with_transaction(imagined), on, include_day=True, before_tx=tx_id)
+    check_payoff_allowed(loan, on, moment.loan(loan_id).settled_on)
+    return moment
+
+
+def credit_balance_at(book: Book, on: date, received_at: datetime | None) -> Decimal:
+    """R6/R8: the credit balance a payoff at ``received_at`` on ``on`` would find (None:
+    after everything known of that day)."""
+    imagined = Payoff(QUOTE_TX, on, "", ZERO, on, _check_received_at(received_at))
+    return position(book.with_transaction(imagined), on, include_day=True, before_tx=QUOTE_TX).credit_balance
+
+
+@dataclass(frozen=True, slots=True)
+class PayoffOffer:
+    """R8: the quote, with the borrower's credit balance and what is left to pay in cash
+    if the borrower chooses to use it (issue 11 item 7)."""
+
+    quote: PayoffQuote
+    credit_balance: Decimal
+
+    @property
+    def credit_usable(self) -> Decimal:
+        return min(self.credit_balance, self.quote.to_pay)
+
+    @property
+    def total_after_credit(self) -> Decimal:
+        return self.quote.to_pay - self.credit_usable
+
+
+def payoff_offer(book: Book, loan_id: str, on: date) -> PayoffOffer:
+    return PayoffOffer(quote(book, loan_id, on), position(book, on, include_day=True).credit_balance)
 
 
 def _quotes_at(
@@ -266,10 +305,12 @@ def pay_off(
     tx_id: str | None = None,
     received_at: datetime | None = None,
     coupon_id: str | None = None,
+    credit_used: Decimal = ZERO,
 ) -> tuple[Book, Allocation]:
-    """Settle one loan at the quote of its moment; ``amount`` is the total the borrower
-    confirmed: the quote's ``to_pay`` (the quote less a coupon's waiver, R13). A payoff
-    learnt of late is judged by its value date (R6): refused only if the loan was
+    """Settle one loan at the quote of its moment; ``amount`` is the cash the borrower
+    confirmed: the quote's ``to_pay`` (the quote less a coupon's waiver, R13) less
+    ``credit_used``, the part of the credit balance the borrower asked to use (R8). A
+    payoff learnt of late is judged by its value date (R6): refused only if the loan was
     settled before it by value-date order; a repayment value-dated later then finds
     nothing to pay and becomes credit balance."""
     _check_value_date(value_date, business_date, "payoff")
@@ -277,19 +318,40 @@ def pay_off(
     _known_loan(book, loan_id)
     received_at = _check_received_at(received_at)
     tx_id = tx_id or book.next_tx_id()
-    today = _quote_at(book, loan_id, value_date, tx_id, received_at)
+    moment = _position_at(book, loan_id, value_date, tx_id, received_at)
+    today = moment.loan(loan_id).payoff
     if coupon_id is not None:
         today = _with_coupon(today, _redeemable_coupon(book, coupon_id, value_date))
+    _check_credit_used(book, credit_used, today.to_pay, moment.credit_balance, business_date)
+    cash = today.to_pay - credit_used
     if amount is not None:
-        _check_amount(amount, "payoff total")
-        if amount != today.to_pay:
+        if cash:
+            _check_amount(amount, "payoff total")
+        if amount != cash:
+            with_credit = f" less the credit used {credit_used}" if credit_used else ""
             raise Conflict(
                 f"payoff total {amount} is not the quote for loan {loan_id} on {value_date}, "
-                f"which is {today.to_pay}: ask for a new quote (R8)"
+                f"which is {today.to_pay}{with_credit}: {cash}; ask for a new quote (R8)"
             )
-    payoff = Payoff(tx_id, value_date, loan_id, today.to_pay, business_date, received_at, coupon_id)
+    payoff = Payoff(tx_id, value_date, loan_id, cash, business_date, received_at, coupon_id, credit_used)
     new_book = book.with_transaction(payoff)
     return new_book, _allocation_of(new_book, payoff.tx_id, value_date)
+
+
+def _check_credit_used(
+    book: Book, credit_used: Decimal, to_pay: Decimal, balance_then: Decimal, business_date: date
+) -> None:
+    """Credit used by a payoff (R8): at most what is to pay after a coupon's waiver (R13),
+    and at most the balance both at the payoff's moment (R6 order of its day) and today
+    (a refund since must not be spent twice)."""
+    check_amount_shape(credit_used, what="credit used")
+    if credit_used < 0 or credit_used != credit_used.quantize(FEN):
+        raise BadInput(f"credit used {credit_used} must be zero or more, in whole fen")
+    if credit_used > to_pay:
+        raise BadInput(f"credit used {credit_used} is more than the quote to pay {to_pay}")
+    balance = min(balance_then, position(book, business_date, include_day=True).credit_balance)
+    if credit_used > balance:
+        raise RuleRefusal(f"credit used {credit_used} is more than the credit balance {balance}")
 
 
 def refund(

@@ -195,29 +195,34 @@ class _Replay:
         open_loan = self.by_id.get(tx.loan_id)
         if open_loan is None:
             raise InvariantBroken(f"payoff {tx.tx_id}: loan {tx.loan_id} does not exist on {tx.value_date}")
+        if tx.credit_used > self.credit_balance:
+            raise InvariantBroken(f"payoff {tx.tx_id} uses {tx.credit_used} of credit; the balance is {self.credit_balance}")
+        # R8: the credit the borrower chose to use pays the quote with the cash.
+        self.credit_balance -= tx.credit_used
         face = self._coupon(tx.coupon_id, tx.tx_id).amount if tx.coupon_id is not None else ZERO
         if open_loan.settled_on is not None:
             # A repayment booked late, value-dated before this payoff, had already paid the
-            # loan in full: the whole payoff is the borrower's credit, refundable (R6, R8),
-            # and its coupon waived nothing (R13: forfeited).
-            self.credit_balance += tx.amount
+            # loan in full: the whole payoff (cash and credit used) is the borrower's credit,
+            # refundable (R6, R8), and its coupon waived nothing (R13: forfeited).
+            self.credit_balance += tx.applied
             self.allocations.append(
-                Allocation(tx.tx_id, "payoff", tx.value_date, tx.amount, (), tx.amount, tx.coupon_id, (), face)
+                Allocation(tx.tx_id, "payoff", tx.value_date, tx.applied, (), tx.amount, tx.coupon_id, (), face)
             )
             return
         quote, plan, lines, coupon_lines = settle(open_loan.loan, open_loan.instalments, tx.value_date, face)
         # A repayment booked late, value-dated before this payoff, lowers what the payoff
         # had to cover: the borrower's surplus becomes credit, refundable (R6, R8).
-        surplus = tx.amount - quote.to_pay
+        # R8/R13: cash and credit used together pay the quote less the coupon's waiver.
+        surplus = tx.applied - quote.to_pay
         if surplus < 0:
-            raise InvariantBroken(f"payoff {tx.tx_id} of {tx.amount} is short of the quote {quote.to_pay}")
+            raise InvariantBroken(f"payoff {tx.tx_id} of {tx.applied} is short of the quote {quote.to_pay}")
         open_loan.instalments = plan
         open_loan.settled_on = tx.value_date
         self.order = self._allocation_order()
         self.credit_balance += surplus
         self.allocations.append(
-            Allocation(tx.tx_id, "payoff", tx.value_date, tx.amount, tuple(lines), surplus, tx.coupon_id,
-                       tuple(coupon_lines), face - quote.coupon_waived)
+            Allocation(tx.tx_id, "payoff", tx.value_date, tx.applied, tuple(lines), surplus - tx.credit_used,
+                       tx.coupon_id, tuple(coupon_lines), face - quote.coupon_waived)
         )
 
     def apply_change(self, change: Extension | NegotiatedPlan) -> bool:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
+
 from loanbook.errors import BadInput, Conflict, NotFound
 from loanbook.money import to_fen
 from loanbook.partners.posting import post_partner_split
@@ -91,9 +93,23 @@ def create_borrower(uow: UnitOfWork, *, name: str, phone: str, credit_limit: Dec
     if not phone or not all(c.isdigit() or c in "+- " for c in phone):
         raise BadInput(f"phone {phone!r} must be digits, spaces, '+' or '-'")
     today = uow.business_dates.get()
-    row = uow.borrowers.add(name=name, phone=phone, credit_limit_fen=to_fen(credit_limit), created_on=today)
-    uow.commit()
+    _refuse_known_phone(uow, phone)
+    try:
+        row = uow.borrowers.add(name=name, phone=phone, credit_limit_fen=to_fen(credit_limit), created_on=today)
+        uow.commit()
+    except IntegrityError:  # the same phone, added by another request at the same moment
+        uow.rollback()
+        _refuse_known_phone(uow, phone)
+        raise
     return BorrowerSummary(row, today, credit_limit, credit_limit, Decimal("0.00"), ())
+
+
+def _refuse_known_phone(uow: UnitOfWork, phone: str) -> None:
+    """One phone, one borrower (issue 11): a second borrower of a phone is refused, naming
+    the first. Only staff create borrowers, so only staff ever read that id."""
+    other = uow.borrowers.id_of_phone(phone)
+    if other is not None:
+        raise Conflict(f"phone {phone} is already borrower {other}'s: one phone belongs to one borrower")
 
 
 def borrower_summary(uow: UnitOfWork, borrower_id: int) -> BorrowerSummary:
@@ -201,6 +217,15 @@ def payoff_quote(
     )
 
 
+def payoff_offer(uow: UnitOfWork, loan_id: int) -> tuple[int, operations.PayoffOffer]:
+    """(borrower id, today's quote with the credit balance and what is left after it) (R8)."""
+    row = uow.borrowers.loan_row(loan_id)
+    if row is None:
+        raise NotFound(f"no loan {loan_id}")
+    today = uow.business_dates.get()
+    return row.borrower_id, operations.payoff_offer(uow.borrowers.book(row.borrower_id), str(loan_id), today)
+
+
 def borrower_bill(uow: UnitOfWork, borrower_id: int, due_date: date) -> Bill:
     """The statement for ``due_date``; for a day ahead, what falls due if nothing more is paid."""
     _borrower(uow, borrower_id)
@@ -258,11 +283,14 @@ def pay_off(
     received_at: datetime | None = None,
     coupon_id: int | None = None,
     booked_by_user_id: int | None = None,
+    use_credit: bool = False,
 ) -> MoneyResult:
     """Settle the chosen loans at the quotes of ``value_date`` (default: today); ``total``
-    is what the borrower confirmed, and must be the sum of those quotes (R8). A payoff
-    learnt of late is value-dated on the day it was paid, and placed in that day at
-    ``received_at`` if the channel reports it (R6)."""
+    is what the borrower confirmed, and must be the sum of those quotes less a coupon's
+    waiver (R8, R13). With ``use_credit`` the borrower's credit balance pays first, loan
+    by loan in the order given, and ``total`` is what is left: the net amount (R8, issue
+    11 item 7). A payoff learnt of late is value-dated on the day it was paid, and placed
+    in that day at ``received_at`` if the channel reports it (R6)."""
     today = _open_day(uow)
     on = value_date or today
     if not loan_ids:
@@ -276,41 +304,87 @@ def pay_off(
             raise NotFound(f"borrower {borrower_id} has no loan {loan_id}")
     if coupon_id is not None and len(loan_ids) != 1:
         raise BadInput("a coupon is redeemed with the payoff of one loan (R13): name that loan alone")
-    if coupon_id is None:
-        pending = [f"{PENDING_TX}:{n}" for n in range(len(loan_ids))]
-        # one replay for every loan's quote (R8), one more to post the payoffs
-        book, quotes = operations.with_payoffs(
-            book, loan_ids=[str(loan_id) for loan_id in loan_ids], value_date=on, business_date=today, total=total,
-            tx_ids=pending, received_at=received_at,
-        )
-    else:  # R13: one loan, its quote less the coupon's waiver (the core's pay_off checks the coupon)
-        pending = [PENDING_TX]
-        quotes = (operations.quote(book, str(loan_ids[0]), on, received_at=received_at,
-                                   coupon_id=_coupon_key(coupon_id)),)
-        if total != quotes[0].to_pay:
-            raise Conflict(
-                f"total {total} is not the payoff amount {quotes[0].to_pay} on {on} for loan(s) "
-                f"{loan_ids[0]}: get a new quote and confirm again (R8)"
-            )
-        book, _ = operations.pay_off(
-            book, loan_id=str(loan_ids[0]), value_date=on, business_date=today, amount=quotes[0].to_pay,
-            tx_id=PENDING_TX, received_at=received_at, coupon_id=_coupon_key(coupon_id),
-        )
-    tx_ids = []
-    for loan_id, quote, pending_id in zip(loan_ids, quotes, pending):
-        received_at = next(tx.received_at for tx in book.transactions if tx.tx_id == pending_id)  # as the core keeps it
-        tx_ids.append(
-            uow.borrowers.add_transaction(
-                borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=on, booked_on=today,
-                amount_fen=to_fen(quote.to_pay), channel="payoff", received_at=received_at,
-                coupon_id=coupon_id, booked_by_user_id=booked_by_user_id,
-            )
-        )
-        book = book.renamed(pending_id, str(tx_ids[-1]))
+    if coupon_id is None and not use_credit:
+        # issue 10: one replay for every loan's quote (R8), one more to post the payoffs
+        book, tx_ids = _pay_off_in_cash(uow, book, borrower_id, loan_ids, on, today, total, received_at,
+                                        booked_by_user_id)
+    else:  # R13's waiver and R8's credit used, loan by loan
+        book, tx_ids = _pay_off_with_coupon_or_credit(uow, book, borrower_id, loan_ids, on, today, total,
+                                                      received_at, coupon_id, use_credit, booked_by_user_id)
     revaluation = _post(uow, borrower_id, book, today, kind="payoff", cash_fen=to_fen(total), tx_id=tx_ids[0])
     uow.commit()
     allocations = tuple(revaluation.position.allocation(str(t)) for t in tx_ids)
     return MoneyResult(tuple(tx_ids), allocations, revaluation.position.credit_balance, today)
+
+
+def _pay_off_in_cash(
+    uow: UnitOfWork, book: Book, borrower_id: int, loan_ids: list[int], on: date, today: date, total: Decimal,
+    received_at: datetime | None, booked_by_user_id: int | None,
+) -> tuple[Book, list[int]]:
+    """Payoffs without a coupon or credit: every quote in one replay (R8, issue 10)."""
+    pending = [f"{PENDING_TX}:{n}" for n in range(len(loan_ids))]
+    book, quotes = operations.with_payoffs(
+        book, loan_ids=[str(loan_id) for loan_id in loan_ids], value_date=on, business_date=today, total=total,
+        tx_ids=pending, received_at=received_at,
+    )
+    tx_ids: list[int] = []
+    for loan_id, quote, pending_id in zip(loan_ids, quotes, pending):
+        kept_at = next(tx.received_at for tx in book.transactions if tx.tx_id == pending_id)  # as the core keeps it
+        tx_ids.append(
+            uow.borrowers.add_transaction(
+                borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=on, booked_on=today,
+                amount_fen=to_fen(quote.to_pay), channel="payoff", received_at=kept_at,
+                booked_by_user_id=booked_by_user_id,
+            )
+        )
+        book = book.renamed(pending_id, str(tx_ids[-1]))
+    return book, tx_ids
+
+
+def _pay_off_with_coupon_or_credit(
+    uow: UnitOfWork, book: Book, borrower_id: int, loan_ids: list[int], on: date, today: date, total: Decimal,
+    received_at: datetime | None, coupon_id: int | None, use_credit: bool, booked_by_user_id: int | None,
+) -> tuple[Book, list[int]]:
+    """R13: the quotes less a coupon's waiver; R8: with ``use_credit`` the credit balance
+    pays first, loan by loan in the order given, and ``total`` is the cash left."""
+    quotes = [operations.quote(book, str(loan_id), on, received_at=received_at, coupon_id=_coupon_key(coupon_id))
+              for loan_id in loan_ids]
+    expected = sum((q.to_pay for q in quotes), Decimal("0.00"))  # R13: the quotes less a coupon's waiver
+    gross = sum((q.total for q in quotes), Decimal("0.00"))  # before the coupon, for the message
+    credit_left = min(expected, _credit_balance(book, on, received_at, today)) if use_credit else Decimal("0.00")
+    expected -= credit_left
+    if total != expected:
+        waived = gross - expected - credit_left
+        with_coupon = f" less {waived} waived by the coupon" if waived else ""
+        with_credit = f" ({gross}{with_coupon}, less {credit_left} of credit balance)" if use_credit else ""
+        raise Conflict(
+            f"total {total} is not the payoff amount {expected}{with_credit} on {on} for loan(s) "
+            f"{', '.join(map(str, loan_ids))}: get a new quote and confirm again (R8)"
+        )
+    tx_ids = []
+    for loan_id, quote in zip(loan_ids, quotes):
+        credit_used = min(credit_left, quote.to_pay)
+        credit_left -= credit_used
+        book, _ = operations.pay_off(
+            book, loan_id=str(loan_id), value_date=on, business_date=today, amount=quote.to_pay - credit_used,
+            tx_id=PENDING_TX, received_at=received_at, coupon_id=_coupon_key(coupon_id), credit_used=credit_used,
+        )
+        tx_ids.append(
+            uow.borrowers.add_transaction(
+                borrower_id=borrower_id, kind="payoff", loan_id=loan_id, value_date=on, booked_on=today,
+                amount_fen=to_fen(quote.to_pay - credit_used), credit_used_fen=to_fen(credit_used), channel="payoff",
+                received_at=book.transactions[-1].received_at, coupon_id=coupon_id, booked_by_user_id=booked_by_user_id,
+            )
+        )
+        book = book.renamed(PENDING_TX, str(tx_ids[-1]))
+    return book, tx_ids
+
+
+def _credit_balance(book: Book, on: date, received_at: datetime | None, today: date) -> Decimal:
+    """The credit a payoff at ``received_at`` on ``on`` may use: what the borrower holds
+    at that moment of that day (R6 order) and still today."""
+    return min(operations.credit_balance_at(book, on, received_at),
+               position(book, today, include_day=True).credit_balance)
 
 
 def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal, booked_by_user_id: int | None = None) -> MoneyResult:

@@ -1,12 +1,24 @@
-"""Users and bearer tokens. A token is shown once; only its SHA-256 is stored."""
+"""Users and bearer tokens.
+
+A token is 32 random bytes from ``secrets`` (256 bits, URL-safe base64), shown once;
+only its SHA-256 (hex) is stored, in ``users.token_sha256``. A plain hash is enough for
+a random token of that size: nothing can be guessed from it, and a database that leaks
+gives no token that works. User names are unique (``loanbook user add`` refuses a name
+in use). A revoked user keeps its row, so its bookings still say who made them, but its
+token opens nothing; a rotated token replaces the old one at once.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from loanbook.errors import AccessDenied, BadInput, NotFound
+from sqlalchemy.exc import IntegrityError
+
+from loanbook.errors import AccessDenied, BadInput, Conflict, NotFound
+from loanbook.store.tables import UserRow
 from loanbook.store.unit_of_work import UnitOfWork
 
 ROLES = ("admin", "operator", "reviewer", "borrower")
@@ -41,8 +53,62 @@ def add_user(uow: UnitOfWork, *, name: str, role: str, borrower_id: int | None =
             raise NotFound(f"no borrower {borrower_id}")
     elif borrower_id is not None:
         raise BadInput("only a borrower user names a borrower")
+    _refuse_name_in_use(uow, name.strip())
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    row = uow.users.add(name=name.strip(), role=role, borrower_id=borrower_id, token_sha256=_digest(token))
+    try:
+        row = uow.users.add(name=name.strip(), role=role, borrower_id=borrower_id, token_sha256=_digest(token))
+        uow.commit()
+    except IntegrityError:  # the same name, added at the same moment by another command
+        uow.rollback()
+        _refuse_name_in_use(uow, name.strip())
+        raise
+    return User(row.id, row.name, row.role, row.borrower_id), token
+
+
+def _refuse_name_in_use(uow: UnitOfWork, name: str) -> None:
+    other = uow.users.by_name(name)
+    if other is not None:
+        raise Conflict(f"a user named {name!r} exists already (user {other.id}); choose another name, or "
+                       f"`loanbook user rotate {name}` for a new token")
+
+
+@dataclass(frozen=True, slots=True)
+class UserListed:
+    user_id: int
+    name: str
+    role: str
+    borrower_id: int | None
+    revoked_at: datetime | None
+
+
+def list_users(uow: UnitOfWork) -> list[UserListed]:
+    return [UserListed(r.id, r.name, r.role, r.borrower_id, r.revoked_at) for r in uow.users.all()]
+
+
+def _named(uow: UnitOfWork, name: str) -> UserRow:
+    row = uow.users.by_name(name.strip())
+    if row is None:
+        raise NotFound(f"no user named {name!r} (`loanbook user list` shows them)")
+    return row
+
+
+def revoke_user(uow: UnitOfWork, name: str, *, now: datetime) -> User:
+    """The user's token stops working at once; the user stays, for the history."""
+    row = _named(uow, name)
+    if row.revoked_at is not None:
+        raise Conflict(f"user {row.name!r} was revoked already, at {row.revoked_at:%Y-%m-%d %H:%M}")
+    row.revoked_at = now
+    uow.commit()
+    return User(row.id, row.name, row.role, row.borrower_id)
+
+
+def rotate_token(uow: UnitOfWork, name: str) -> tuple[User, str]:
+    """A new token for the user, shown once; the old one stops working at once."""
+    row = _named(uow, name)
+    if row.revoked_at is not None:
+        raise Conflict(f"user {row.name!r} is revoked; add a new user instead")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    row.token_sha256 = _digest(token)
     uow.commit()
     return User(row.id, row.name, row.role, row.borrower_id), token
 
@@ -51,6 +117,6 @@ def authenticate(uow: UnitOfWork, token: str | None) -> User:
     if not token:
         raise AccessDenied("send a bearer token: Authorization: Bearer <token>", unauthenticated=True)
     row = uow.users.by_token(_digest(token))
-    if row is None:
+    if row is None or row.revoked_at is not None:
         raise AccessDenied("that token is not valid", unauthenticated=True)
     return User(row.id, row.name, row.role, row.borrower_id)

@@ -95,7 +95,8 @@ def transaction_from_row(row: TransactionRow) -> Transaction:
     if row.kind == "repayment":
         return Repayment(str(row.id), row.value_date, amount, row.booked_on, row.received_at, coupon_id)
     if row.kind == "payoff":
-        return Payoff(str(row.id), row.value_date, str(row.loan_id), amount, row.booked_on, row.received_at, coupon_id)
+        return Payoff(str(row.id), row.value_date, str(row.loan_id), amount, row.booked_on, row.received_at, coupon_id,
+                      from_fen(row.credit_used_fen or 0))
     return Refund(str(row.id), row.value_date, amount, row.booked_on, row.received_at)
 
 

@@ -42,6 +42,9 @@ from loanbook.store.tables import (
 FIGURE_FIELDS = tuple(LoanFigures.__dataclass_fields__)
 
 
+def phone_key(phone: str) -> str:
+    """A phone's digits alone: "+86 138-0013 8000" and "8613800138000" are one phone."""
+    return "".join(c for c in phone if c.isdigit())
 class _PlanRow(NamedTuple):
     """One instalment of a stored plan, as :func:`codec.loan_from_rows` reads it."""
 
@@ -134,7 +137,8 @@ class Borrowers:
         self.products = products
 
     def add(self, *, name: str, phone: str, credit_limit_fen: int, created_on: date) -> BorrowerRow:
-        row = BorrowerRow(name=name, phone=phone, credit_limit_fen=credit_limit_fen, created_on=created_on)
+        row = BorrowerRow(name=name, phone=phone, phone_key=phone_key(phone), credit_limit_fen=credit_limit_fen,
+                          created_on=created_on)
         self.session.add(row)
         self.session.flush()
         self.session.add(BorrowerMarkRow(borrower_id=row.id, credit_balance_fen=0))
@@ -147,6 +151,10 @@ class Borrowers:
         if for_update:
             query = query.with_for_update()
         return self.session.scalars(query).first()
+
+    def id_of_phone(self, phone: str) -> int | None:
+        """The borrower holding ``phone`` (compared by its digits alone), if any."""
+        return self.session.scalar(select(BorrowerRow.id).where(BorrowerRow.phone_key == phone_key(phone)))
 
     def loan_row(self, loan_id: int) -> LoanRow | None:
         return self.session.get(LoanRow, loan_id)
@@ -462,6 +470,12 @@ class Users:
 
     def by_token(self, token_sha256: str) -> UserRow | None:
         return self.session.scalars(select(UserRow).where(UserRow.token_sha256 == token_sha256)).first()
+
+    def by_name(self, name: str) -> UserRow | None:
+        return self.session.scalars(select(UserRow).where(UserRow.name == name)).first()
+
+    def all(self) -> list[UserRow]:
+        return list(self.session.scalars(select(UserRow).order_by(UserRow.id)))
 
 
 class IdempotencyKeys:

@@ -50,6 +50,8 @@ class BorrowerRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(40))
+    # The phone's digits alone, unique: one phone, one borrower (migration 0009).
+    phone_key: Mapped[str] = mapped_column(String(40))
     credit_limit_fen: Mapped[int] = mapped_column(BigInteger)
     created_on: Mapped[date] = mapped_column(Date)
 
@@ -91,6 +93,9 @@ class TransactionRow(Base):
     # The user whose token booked it; None: service code (reconciliation, COB, demo). Kept
     # so that every back-dated booking says who made it (migration 0002).
     booked_by_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
+    # A payoff's part paid from the credit balance at the borrower's request (R8, migration
+    # 0009); amount_fen is the cash.
+    credit_used_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # R6: the order within a value date (time received or reported by the channel, UTC);
     # null: a late-booked item with no reported time, after the day's timed ones (0004)
     received_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -229,6 +234,7 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(16))  # admin, operator, reviewer, borrower
     borrower_id: Mapped[int | None] = mapped_column(ForeignKey("borrowers.id"), nullable=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # None: the token works
 
 
 class IdempotencyRow(Base):
@@ -251,6 +257,14 @@ class IdempotencyRow(Base):
 
 
 Index("ix_plan_due_loan", PlanInstalmentRow.due_date, PlanInstalmentRow.loan_id)
+# Migration 0009: one phone per borrower, one name per user, the lists and reports (issue 11).
+Index("ux_borrowers_phone_key", BorrowerRow.phone_key, unique=True)
+Index("ux_users_name", UserRow.name, unique=True)
+Index("ix_transactions_borrower_id_id", TransactionRow.borrower_id, TransactionRow.id)
+Index("ix_loans_disbursed_on", LoanRow.disbursed_on)
+Index("ix_loans_product_code", LoanRow.product_code)
+Index("ix_loan_marks_status_dpd", LoanMarkRow.status, LoanMarkRow.dpd)
+Index("ix_loan_events_on_date_kind", LoanEventRow.on_date, LoanEventRow.kind)
 
 
 # --- partner banks (R17), migration 0008 -------------------------------------------------

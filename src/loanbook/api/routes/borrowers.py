@@ -11,6 +11,7 @@ from loanbook.api.deps import OWN_READ, STAFF_WRITE, BorrowerInReach, UowDep, Us
 from loanbook.api.idempotency import OptionallyIdempotentDep
 from loanbook.api.routes import MONEY_RESPONSES, router
 from loanbook.api.schemas import BillPublic, BorrowerCreate, BorrowerPublic, IsoDate, amount
+from loanbook.privacy import phone_for
 from loanbook.service import servicing
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -40,8 +41,10 @@ def _personal_fields(uow: UnitOfWork, stored: dict) -> dict:
 def get_borrower(
     caller: Annotated[BorrowerInReach, Depends(borrower_in_reach(OWN_READ))], uow: UowDep
 ) -> BorrowerPublic:
-    """The credit line (limit, available), the credit balance and each loan as of the business date."""
-    return BorrowerPublic.of(servicing.borrower_summary(uow, caller.borrower_id))
+    """The credit line (limit, available), the credit balance and each loan as of the business date.
+    A reviewer sees only the phone's last four digits (privacy.py)."""
+    public = BorrowerPublic.of(servicing.borrower_summary(uow, caller.borrower_id))
+    return public.model_copy(update={"phone": phone_for(caller.user.role, public.phone)})
 
 
 @routes.get("/{borrower_id}/bill", response_model=BillPublic)

@@ -50,5 +50,5 @@ def get_loan(caller: LoanReadable, uow: UowDep) -> LoanPublic:
 def get_payoff_quote(caller: LoanReadable, uow: UowDep) -> QuotePublic:
     """What settling the loan costs today (R8); a quote changes nothing. Access is checked
     before the quote is computed, so a refusal says nothing of the loan."""
-    _, quote = servicing.payoff_quote(uow, caller.loan_id)
-    return QuotePublic.of(quote)
+    _, offer = servicing.payoff_offer(uow, caller.loan_id)
+    return QuotePublic.of(offer.quote, offer.credit_balance)

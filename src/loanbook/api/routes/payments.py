@@ -19,6 +19,7 @@ from loanbook.api.schemas import (
     RepaymentPublic,
     amount,
 )
+from loanbook.money import parse_amount
 from loanbook.service import servicing
 
 routes = router("/v1/borrowers", "payments")
@@ -41,10 +42,11 @@ def repay(caller: Payer, body: RepaymentCreate, idempotency: IdempotentDep) -> R
 @routes.post("/{borrower_id}/payoffs", status_code=201, response_model=PayoffPublic, responses=MONEY_RESPONSES)
 def pay_off(caller: Payer, body: PayoffCreate, idempotency: IdempotentDep) -> Response:
     """Settle the chosen loans; ``total`` must be today's quotes added up, else 409 (R8)."""
-    total, user_id = amount(body.total, "total"), caller.user.user_id
+    # With use_credit the credit balance may cover the whole quote: then the total is 0.00.
+    total, user_id = parse_amount(body.total, what="total", allow_zero=body.use_credit), caller.user.user_id
     return idempotency.run(body, lambda uow: PayoffPublic.of(caller.borrower_id, servicing.pay_off(
         uow, borrower_id=caller.borrower_id, loan_ids=list(body.loan_ids), total=total, coupon_id=body.coupon_id,
-        booked_by_user_id=user_id), user_id))
+        booked_by_user_id=user_id, use_credit=body.use_credit), user_id))
 
 
 @routes.post("/{borrower_id}/refunds", status_code=201, response_model=RefundPublic, responses=MONEY_RESPONSES)

@@ -1,0 +1,283 @@
+"""Read-only queries for the lists, statements and portfolio reports (issue 11 item 3).
+
+They read the facts' rows and the cached figures (``loan_marks``, ``borrower_marks``,
+``loan_events``), never replaying a loan: a list or a report costs a few indexed
+queries whatever the size of the book. Pages are keyset pages (``id > after``, ordered
+by id), so page N costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Row, and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from loanbook.store.repositories import phone_key
+from loanbook.store.tables import (
+    BorrowerMarkRow,
+    BorrowerRow,
+    JournalEntryRow,
+    JournalLineRow,
+    LoanEventRow,
+    LoanMarkRow,
+    LoanRow,
+    PlanInstalmentRow,
+    TransactionRow,
+    UserRow,
+)
+
+
+PHONE_DIGITS_MIN = 5  # api.schemas.PHONE_DIGITS: no phone has fewer
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """What a list searches for: ``text`` is a name (part of it, any case), or digits: an
+    id (whole) or, from 5 digits, part of a phone (by its digits alone)."""
+
+    text: str | None = None
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoanFilter:
+    status: str | None = None
+    dpd_min: int | None = None
+    dpd_max: int | None = None
+    product: str | None = None
+    disbursed_from: date | None = None
+    disbursed_to: date | None = None
+    due_on: date | None = None
+    borrower_id: int | None = None
+
+
+def _digits_only(text: str) -> str | None:
+    """The digits of ``text`` if it is a number or a phone ("+86 138-0013"), else None."""
+    stripped = text.strip()
+    if stripped and all(c.isdigit() or c in "+- " for c in stripped) and any(c.isdigit() for c in stripped):
+        return phone_key(stripped)
+    return None
+
+
+def _borrower_matches(search: Search, *, id_column) -> list:  # noqa: ANN001 - a column of ids
+    conditions = []
+    if search.name:
+        conditions.append(func.lower(BorrowerRow.name).contains(search.name.strip().lower(), autoescape=True))
+    if search.phone:
+        conditions.append(BorrowerRow.phone_key.contains(phone_key(search.phone), autoescape=True))
+    if search.text:
+        digits = _digits_only(search.text)
+        if digits is None:
+            conditions.append(func.lower(BorrowerRow.name).contains(search.text.strip().lower(), autoescape=True))
+        else:
+            # Fewer digits than any phone has are an id only: "42" is borrower 42, not
+            # every phone with 42 in it.
+            either = [BorrowerRow.phone_key.contains(digits, autoescape=True)] if len(digits) >= PHONE_DIGITS_MIN else []
+            if len(digits) <= 18:  # fits a BIGINT id
+                either.append(id_column == int(digits))
+            conditions.append(or_(*either))
+    return conditions
+
+
+class Lists:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def borrowers(self, *, after_id: int, limit: int, search: Search, only_borrower_id: int | None) -> list[Row]:
+        query = (
+            select(BorrowerRow.id, BorrowerRow.name, BorrowerRow.phone, BorrowerRow.created_on,
+                   BorrowerRow.credit_limit_fen, BorrowerMarkRow.credit_balance_fen)
+            .outerjoin(BorrowerMarkRow, BorrowerMarkRow.borrower_id == BorrowerRow.id)
+            .where(BorrowerRow.id > after_id, *_borrower_matches(search, id_column=BorrowerRow.id))
+            .order_by(BorrowerRow.id)
+            .limit(limit)
+        )
+        if only_borrower_id is not None:
+            query = query.where(BorrowerRow.id == only_borrower_id)
+        return list(self.session.execute(query))
+
+    def loan_totals(self, borrower_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
+        """Per borrower: (loans, open loans, principal outstanding in fen), from the marks."""
+        if not borrower_ids:
+            return {}
+        rows = self.session.execute(
+            select(LoanMarkRow.borrower_id, func.count(),
+                   func.sum(case((LoanMarkRow.status != "SETTLED", 1), else_=0)),
+                   func.sum(LoanMarkRow.principal_disbursed_fen - LoanMarkRow.principal_paid_fen))
+            .where(LoanMarkRow.borrower_id.in_(borrower_ids))
+            .group_by(LoanMarkRow.borrower_id)
+        )
+        return {int(b): (int(n), int(open_ or 0), int(out or 0)) for b, n, open_, out in rows}
+
+    def loans(self, *, after_id: int, limit: int, search: Search, where: LoanFilter,
+              only_borrower_id: int | None) -> list[Row]:
+        query = (
+            select(LoanRow.id, LoanRow.borrower_id, LoanRow.product_code, LoanRow.principal_fen, LoanRow.terms,
+                   LoanRow.disbursed_on, LoanMarkRow.status, LoanMarkRow.dpd, LoanMarkRow.as_of,
+                   LoanMarkRow.amount_due_fen, LoanMarkRow.settled_on, LoanMarkRow.grace_ends_on,
+                   (LoanMarkRow.principal_disbursed_fen - LoanMarkRow.principal_paid_fen).label("principal_outstanding_fen"),
+                   BorrowerRow.name, BorrowerRow.phone)
+            .join(LoanMarkRow, LoanMarkRow.loan_id == LoanRow.id)
+            .join(BorrowerRow, BorrowerRow.id == LoanRow.borrower_id)
+            .where(LoanRow.id > after_id, *_loan_conditions(where), *_borrower_matches(search, id_column=LoanRow.id))
+            .order_by(LoanRow.id)
+            .limit(limit)
+        )
+        if only_borrower_id is not None:
+            query = query.where(LoanRow.borrower_id == only_borrower_id)
+        return list(self.session.execute(query))
+
+    def transactions(self, borrower_id: int, *, after_id: int, limit: int | None,
+                     value_from: date | None = None, value_to: date | None = None) -> list[Row]:
+        query = (
+            select(TransactionRow.id, TransactionRow.kind, TransactionRow.loan_id, TransactionRow.value_date,
+                   TransactionRow.booked_on, TransactionRow.amount_fen, TransactionRow.credit_used_fen,
+                   TransactionRow.channel, TransactionRow.booked_by_user_id, TransactionRow.coupon_id,
+                   TransactionRow.request_id, UserRow.name.label("booked_by_name"))
+            .outerjoin(UserRow, UserRow.id == TransactionRow.booked_by_user_id)
+            .where(TransactionRow.borrower_id == borrower_id, TransactionRow.id > after_id)
+            .order_by(TransactionRow.id)
+        )
+        if value_from is not None:
+            query = query.where(TransactionRow.value_date >= value_from)
+        if value_to is not None:
+            query = query.where(TransactionRow.value_date <= value_to)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(self.session.execute(query))
+
+
+def _loan_conditions(where: LoanFilter) -> list:
+    conditions = []
+    if where.status is not None:
+        conditions.append(LoanMarkRow.status == where.status)
+    if where.dpd_min is not None:
+        conditions.append(LoanMarkRow.dpd >= where.dpd_min)
+    if where.dpd_max is not None:
+        conditions.append(LoanMarkRow.dpd <= where.dpd_max)
+    if where.product is not None:
+        conditions.append(LoanRow.product_code == where.product)
+    if where.disbursed_from is not None:
+        conditions.append(LoanRow.disbursed_on >= where.disbursed_from)
+    if where.disbursed_to is not None:
+        conditions.append(LoanRow.disbursed_on <= where.disbursed_to)
+    if where.borrower_id is not None:
+        conditions.append(LoanRow.borrower_id == where.borrower_id)
+    if where.due_on is not None:
+        conditions.append(exists().where(and_(PlanInstalmentRow.loan_id == LoanRow.id,
+                                              PlanInstalmentRow.due_date == where.due_on)))
+    return conditions
+
+
+def dpd_bucket_sql(dpd_column, bounds: Sequence[int]):  # noqa: ANN001, ANN201 - a SQL expression
+    """R15's bucket (1: 1-30 days .. 7: over 180 with ``bounds`` 30, 60 .. 180) in SQL, as
+    service.revaluation.dpd_bucket computes it in Python."""
+    whens = [(dpd_column <= bound, index + 1) for index, bound in enumerate(bounds)]
+    return case(*whens, else_=len(bounds) + 1)
+
+
+class Reports:
+    """Aggregates of the cached figures and events."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_status(self) -> list[Row]:
+        m = LoanMarkRow
+        return list(self.session.execute(
+            select(m.status, func.count().label("loans"),
+                   func.sum(m.principal_disbursed_fen).label("principal_disbursed_fen"),
+                   func.sum(m.principal_disbursed_fen - m.principal_paid_fen).label("principal_outstanding_fen"),
+                   func.sum(m.interest_recognized_fen - m.interest_paid_fen).label("interest_outstanding_fen"),
+                   func.sum(m.penalty_recognized_fen - m.penalty_paid_fen).label("penalty_outstanding_fen"),
+                   func.sum(m.fee_recognized_fen - m.fee_paid_fen).label("fee_outstanding_fen"),
+                   func.sum(m.amount_due_fen).label("amount_due_fen"))
+            .group_by(m.status).order_by(m.status)
+        ))
+
+    def credit_balances_fen(self) -> int:
+        return int(self.session.scalar(select(func.coalesce(func.sum(BorrowerMarkRow.credit_balance_fen), 0))) or 0)
+
+    def overdue_by_bucket(self, bounds: Sequence[int]) -> list[Row]:
+        m = LoanMarkRow
+        bucket = dpd_bucket_sql(m.dpd, bounds).label("bucket")
+        return list(self.session.execute(
+            select(bucket, func.count().label("loans"),
+                   func.sum(m.principal_disbursed_fen - m.principal_paid_fen).label("principal_outstanding_fen"),
+                   func.sum(m.amount_due_fen).label("amount_due_fen"))
+            .where(m.status == "OVERDUE", m.dpd > 0)
+            .group_by(bucket).order_by(bucket)
+        ))
+
+    def not_overdue(self) -> Row:
+        m = LoanMarkRow
+        return self.session.execute(
+            select(func.count().label("loans"),
+                   func.coalesce(func.sum(m.principal_disbursed_fen - m.principal_paid_fen), 0).label("principal_outstanding_fen"),
+                   func.coalesce(func.sum(m.amount_due_fen), 0).label("amount_due_fen"))
+            .where(m.status.in_(("ACTIVE", "GRACE")))
+        ).one()
+
+    def events_on(self, day: date) -> list[Row]:
+        return list(self.session.execute(
+            select(LoanEventRow.id, LoanEventRow.loan_id, LoanEventRow.borrower_id, LoanEventRow.kind, LoanEventRow.detail)
+            .where(LoanEventRow.on_date == day).order_by(LoanEventRow.id)
+        ))
+
+    def first_event_day(self) -> date | None:
+        return self.session.scalar(select(func.min(LoanEventRow.on_date)))
+
+    def status_events(self, until: date) -> Iterator[Row]:
+        """Every loan's events to ``until``, loan by loan in order: the history the roll
+        rates are read from."""
+        return iter(self.session.execute(
+            select(LoanEventRow.loan_id, LoanEventRow.on_date, LoanEventRow.kind, LoanEventRow.detail)
+            .where(LoanEventRow.on_date <= until)
+            .order_by(LoanEventRow.loan_id, LoanEventRow.on_date, LoanEventRow.id)
+            .execution_options(yield_per=5000)
+        ))
+
+
+class Exports:
+    """Rows for the exports, streamed in batches (``yield_per``): constant memory."""
+
+    BATCH = 5000
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _stream(self, query) -> Iterator[Row]:  # noqa: ANN001 - a Select
+        return iter(self.session.execute(query.execution_options(yield_per=self.BATCH, stream_results=True)))
+
+    def count(self, table: type) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(table)) or 0)
+
+    def loans(self) -> Iterator[Row]:
+        m = LoanMarkRow
+        return self._stream(
+            select(LoanRow.id.label("loan_id"), LoanRow.borrower_id, LoanRow.product_code, LoanRow.principal_fen,
+                   LoanRow.terms, LoanRow.disbursed_on, LoanRow.partner_share, m.as_of, m.status, m.dpd,
+                   m.amount_due_fen, m.settled_on, m.principal_paid_fen, m.interest_recognized_fen, m.interest_paid_fen,
+                   m.penalty_recognized_fen, m.penalty_paid_fen, m.fee_recognized_fen, m.fee_paid_fen)
+            .outerjoin(m, m.loan_id == LoanRow.id).order_by(LoanRow.id)
+        )
+
+    def transactions(self) -> Iterator[Row]:
+        t = TransactionRow
+        return self._stream(
+            select(t.id.label("transaction_id"), t.borrower_id, t.kind, t.loan_id, t.value_date, t.booked_on,
+                   t.amount_fen, t.credit_used_fen, t.channel, t.booked_by_user_id, t.coupon_id, t.request_id)
+            .order_by(t.id)
+        )
+
+    def journal(self) -> Iterator[Row]:
+        e, line = JournalEntryRow, JournalLineRow
+        return self._stream(
+            select(line.id.label("line_id"), e.id.label("entry_id"), e.booked_on, e.kind, e.product_code,
+                   e.transaction_id, line.account, line.loan_id, line.borrower_id, line.debit_fen, line.credit_fen)
+            .join(e, e.id == line.entry_id).order_by(line.id)
+        )
