@@ -8,10 +8,13 @@ per-loan detail in ``accrual_details``; status changes become loan events.
 
 Most nights most loans only fall due: an ACTIVE loan with nothing unpaid, of a borrower
 with no credit balance and nothing in arrears, just gains the instalment due tomorrow.
-The night after a due date, the unpaid ones only enter grace: a status, no figure.
-Both are brought forward in bulk by set-based statements (the same figures the core
-would give; ``loanbook ledger check`` proves it). Every other borrower is replayed
-through the rules core.
+The night after a due date, the unpaid ones only enter grace: a status, no figure. The
+night grace ends, a wholly unpaid instalment goes overdue with its penalty from the due
+date (R7); every night after, an overdue loan whose penalty runs on one instalment
+gains a day of it, from the penalty state its mark carries (rules/forward.py). All of
+these are brought forward in bulk by set-based statements (the same figures the core
+would give; ``loanbook ledger check`` proves it). Every other borrower, whatever
+changes its past or is not mechanical, is replayed through the rules core.
 
 Restartable: the bulk step is one transaction; borrowers are then closed in chunks, each chunk in one transaction together with
 the progress marker, and the day's last transaction posts the product entries, marks the
@@ -35,7 +38,7 @@ from loanbook.ledger.entries import JournalEntry, Line, signed
 from loanbook.partners.posting import post_partner_split
 from loanbook.service import partner_reconcile
 from loanbook.service.requests import lapse_extensions
-from loanbook.service.revaluation import revalue
+from loanbook.service.revaluation import DPD_BUCKET_BOUNDS, revalue
 from loanbook.store.unit_of_work import UnitOfWork
 
 CHUNK_BORROWERS = 1000
@@ -74,6 +77,20 @@ def _close_chunk(uow: UnitOfWork, day: date, borrower_ids: list[int]) -> None:
     uow.journal.post(entries)
 
 
+def _move_in_bulk(uow: UnitOfWork, day: date) -> int:
+    """The night's mechanical changes, set-based (store/nights.py): instalments falling
+    due (R4), loans entering grace (R5), grace ending with the retroactive penalty (R7),
+    a day of penalty (R7, R3). Each step takes only loans with nothing else happening
+    tonight and marks them brought forward; every other borrower is replayed after."""
+    products = {code: uow.products.get(code) for code in uow.products.codes()}
+    grace_days = {code: product.grace_days for code, product in products.items()}
+    tomorrow = day + timedelta(days=1)
+    return (uow.nights.fall_due_in_bulk(tomorrow)
+            + uow.nights.enter_grace_in_bulk(day, grace_days)
+            + uow.nights.overdue_in_bulk(day, products)
+            + uow.nights.penalty_day_in_bulk(day, products, DPD_BUCKET_BOUNDS))
+
+
 def _product_entries(uow: UnitOfWork, tomorrow: date) -> list[JournalEntry]:
     """One accrual entry per product: the sum of the night's per-loan details."""
     rows = uow.nights.accrual_totals(tomorrow)
@@ -102,10 +119,8 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
     with UnitOfWork(engine) as uow:
         day = uow.business_dates.get(lock="update")  # waits for the day's bookings in flight
         cob = uow.cob_days.get(day) or uow.cob_days.start(day)
-        if cob.loans_in_bulk is None:  # one transaction: both bulk steps, or neither
-            grace_days = {code: uow.products.get(code).grace_days for code in uow.products.codes()}
-            cob.loans_in_bulk = (uow.nights.fall_due_in_bulk(day + timedelta(days=1))
-                                 + uow.nights.enter_grace_in_bulk(day, grace_days))
+        if cob.loans_in_bulk is None:  # one transaction: every bulk step, or none
+            cob.loans_in_bulk = _move_in_bulk(uow, day)
         uow.commit()
     with UnitOfWork(engine) as uow:  # the night's list, once: the query is costly on a big book
         cob = uow.cob_days.get(day)

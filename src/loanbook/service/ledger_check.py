@@ -26,6 +26,7 @@ from loanbook.ledger.accounts import Account, normal_balance
 from loanbook.ledger.figures import LoanFigures, figures_of
 from loanbook.money import to_fen
 from loanbook.partners.split_check import split_problems
+from loanbook.rules.forward import penalty_state
 from loanbook.rules.replay import position
 from loanbook.service.revaluation import grace_ends_on
 from loanbook.store import codec
@@ -152,7 +153,7 @@ def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, cr
     if credit_ledger != credit or credit_mark != credit:
         report.problems.append(f"borrower {borrower_id}: credit balance core {credit}, ledger {credit_ledger}, cached {credit_mark} (fen)")
     principal_by_loan = {loan.loan_id: to_fen(loan.principal) for loan in book.loans}
-    grace_days = {loan.loan_id: loan.product.grace_days for loan in book.loans}
+    product_of = {loan.loan_id: loan.product for loan in book.loans}
     for loan in current.loans:
         report.loans_checked += 1
         loan_id = int(loan.loan_id)
@@ -162,16 +163,24 @@ def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, cr
         mark = marks.get(loan_id)
         cached = Marks.figures(mark)
         wrong = {k: (core[k], ledger[k]) for k in core if core[k] != ledger[k]}
+        product = product_of[loan.loan_id]
         cached_state = None if mark is None else (mark.status, mark.dpd, mark.amount_due_fen, mark.grace_ends_on)
-        core_state = (loan.status.value, loan.dpd, to_fen(loan.amount_due), grace_ends_on(loan, grace_days[loan.loan_id], today))
+        core_state = (loan.status.value, loan.dpd, to_fen(loan.amount_due), grace_ends_on(loan, product.grace_days, today))
+        # R7: the penalty state close of business moves forward. None stored is always
+        # safe (the loan is replayed at night); a stored one must be the core's exactly.
+        penalty = penalty_state(loan, today, product.penalty_daily_rate)
+        stored_penalty = None if mark is None or mark.penalty_fen_days is None else (mark.penalty_base_fen, mark.penalty_fen_days)
+        penalty_wrong = stored_penalty is not None and (penalty is None or stored_penalty != (penalty.base_fen, penalty.fen_days))
         stored = _stored_position(mark, today)
-        if wrong or cached != figures or cached_state != core_state or stored not in (None, loan):
+        if wrong or cached != figures or cached_state != core_state or stored not in (None, loan) or penalty_wrong:
             report.loans_disagreeing.append(loan_id)
             detail = ", ".join(f"{k} core {c} ledger {l}" for k, (c, l) in wrong.items())
             if cached != figures:
                 detail += f"; cached figures differ: {cached.differences(figures)}"
             if cached_state is not None and cached_state != core_state:
-                detail += f"; cached status/dpd/due {cached_state}, core {core_state}"
+                detail += f"; cached status/dpd/due/grace end {cached_state}, core {core_state}"
             if stored not in (None, loan):
                 detail += "; the stored position of today differs from the replay"
+            if penalty_wrong:
+                detail += f"; stored penalty state (base, fen-days) {stored_penalty}, core {penalty}"
             report.problems.append(f"loan {loan_id}: {detail or 'no cached figures'} (fen)")

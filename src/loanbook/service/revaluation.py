@@ -17,6 +17,7 @@ from loanbook.ledger.figures import LoanFigures, figures_of
 from loanbook.ledger.postings import recognition_lines, settlement_lines, waiver_lines
 from loanbook.money import to_fen
 from loanbook.rules.book import Book
+from loanbook.rules.forward import penalty_state
 from loanbook.rules.position import LoanPosition, Position
 from loanbook.rules.products import Product
 from loanbook.rules.replay import position
@@ -121,6 +122,7 @@ def grace_ends_on(loan: LoanPosition, grace_days: int, on: date) -> date | None:
 
 
 def _mark_values(borrower_id: int, loan: LoanPosition, product: Product, on: date, figures: LoanFigures) -> dict[str, object]:
+    penalty = penalty_state(loan, on, product.penalty_daily_rate)  # R7: what close of business moves forward
     return {
         "loan_id": int(loan.loan_id),
         "borrower_id": borrower_id,
@@ -135,6 +137,8 @@ def _mark_values(borrower_id: int, loan: LoanPosition, product: Product, on: dat
         # the whole position as of ``on``: reads of that day use it instead of a replay
         "position_on": on,
         "position_json": codec.position_to_json(loan),
+        "penalty_base_fen": penalty.base_fen if penalty is not None else None,
+        "penalty_fen_days": penalty.fen_days if penalty is not None else None,
     }
 
 

@@ -6,12 +6,23 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Date, and_, func, insert, literal, or_, select, union, update
+from sqlalchemy import BigInteger, Date, and_, func, insert, literal, or_, select, union, update
 from sqlalchemy.orm import Session
+
+from loanbook.rules.forward import rate_fraction
+from loanbook.rules.products import Product
 
 from loanbook.store.tables import (
     AccrualDetailRow, BorrowerMarkRow, LoanEventRow, LoanMarkRow, PlanInstalmentRow, TransactionRow,
 )
+
+
+def _rounded_penalty(fen_days, rate: tuple[int, int]):  # noqa: ANN001, ANN202 - SQL expressions
+    """R3 in integers: fen x days x rate (= n / d), rounded half-up to the fen, as
+    ``rules.forward.penalty_recognised_fen`` does with decimals. Every operand is whole
+    and not negative, so integer division is floor division on both databases."""
+    numerator, denominator = rate
+    return (fen_days * (2 * numerator) + denominator) // (2 * denominator)
 
 
 def _replanned():  # noqa: ANN202 - a SELECT of loan ids
@@ -131,6 +142,122 @@ class Nights:
                 update(LoanMarkRow)
                 .where(eligible)
                 .values(status="GRACE", grace_ends_on=day + timedelta(days=grace_days), as_of=tomorrow)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        return moved
+
+    def overdue_in_bulk(self, day: date, products: dict[str, Product]) -> int:
+        """Loans whose grace ends tonight with their instalment wholly unpaid go overdue
+        with the retroactive penalty (R5, R7): the instalment due ``day`` - grace days
+        bears penalty from its due date, on its whole principal + interest, for every day
+        through ``day``: tomorrow - due date days, accrued exactly and recognised rounded
+        (R3). Only where that is all that happens: no other instalment due from the day
+        after it to tomorrow, no credit balance (R6 would apply it), no coupon (R13), no
+        plan change (R11). "Wholly unpaid" is the loan's amount due being that
+        instalment's principal + interest: earlier ones are paid (else the loan would be
+        overdue already) and nothing is payable in grace. A partly paid one is replayed:
+        when it was paid sets its penalty. Returns how many loans moved."""
+        tomorrow = day + timedelta(days=1)
+        with_credit = select(BorrowerMarkRow.borrower_id).where(BorrowerMarkRow.credit_balance_fen != 0)
+        moved = 0
+        for code, product in products.items():
+            grace_days, rate = product.grace_days, product.penalty_daily_rate
+            if grace_days == 0 or rate <= 0:
+                continue  # no grace: no GRACE status to leave; no rate: replayed (rules/forward.py)
+            due = day - timedelta(days=grace_days)
+            days = (tomorrow - due).days
+            later_due = select(PlanInstalmentRow.loan_id).where(
+                PlanInstalmentRow.due_date > due, PlanInstalmentRow.due_date <= tomorrow)
+            base = PlanInstalmentRow.principal_fen + PlanInstalmentRow.interest_fen
+            fen_days = base * days
+            penalty = _rounded_penalty(fen_days, rate_fraction(rate))
+            eligible = and_(
+                LoanMarkRow.product_code == code,
+                LoanMarkRow.status == "GRACE",
+                LoanMarkRow.grace_ends_on == day,
+                LoanMarkRow.as_of < tomorrow,
+                LoanMarkRow.interest_waived_fen == 0,
+                LoanMarkRow.penalty_waived_fen == 0,
+                PlanInstalmentRow.loan_id == LoanMarkRow.loan_id,
+                PlanInstalmentRow.due_date == due,
+                LoanMarkRow.amount_due_fen == base,
+                LoanMarkRow.loan_id.not_in(later_due),
+                LoanMarkRow.borrower_id.not_in(with_credit),
+                LoanMarkRow.loan_id.not_in(_replanned()),
+            )
+            self.session.execute(insert(AccrualDetailRow).from_select(
+                ["booked_on", "loan_id", "product_code", "interest_fen", "penalty_fen", "fee_fen"],
+                select(literal(tomorrow, Date), LoanMarkRow.loan_id, LoanMarkRow.product_code, literal(0),
+                       penalty, literal(0)).where(eligible, penalty != 0),
+            ))
+            self.session.execute(insert(LoanEventRow).from_select(
+                ["loan_id", "borrower_id", "on_date", "kind", "detail"],
+                select(LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal(tomorrow, Date), literal("went_overdue"),
+                       literal(f"dpd {days}")).where(eligible),
+            ))
+            moved += self.session.execute(
+                update(LoanMarkRow)
+                .where(eligible)
+                .values(
+                    status="OVERDUE", dpd=days, grace_ends_on=None, as_of=tomorrow,
+                    penalty_recognized_fen=LoanMarkRow.penalty_recognized_fen + penalty,
+                    amount_due_fen=LoanMarkRow.amount_due_fen + penalty,
+                    penalty_base_fen=base, penalty_fen_days=fen_days,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        return moved
+
+    def penalty_day_in_bulk(self, day: date, products: dict[str, Product], bucket_bounds: tuple[int, ...]) -> int:
+        """A day of penalty for overdue loans whose penalty runs on one instalment
+        (``penalty_fen_days`` stored, rules/forward.py): the integral gains the day's
+        base (R7), the recognised penalty its change of rounding (R3), DPD a day, and a
+        DPD bucket event where it crosses a bound (R15). Only where nothing else happens
+        tonight: no instalment due from ``day`` - grace days to tomorrow (one may be in
+        grace, fall due, or go overdue), no credit balance, no plan change. The mark must
+        be of ``day`` (overdue loans are moved every night). Returns how many loans moved."""
+        tomorrow = day + timedelta(days=1)
+        with_credit = select(BorrowerMarkRow.borrower_id).where(BorrowerMarkRow.credit_balance_fen != 0)
+        moved = 0
+        for code, product in products.items():
+            rate = product.penalty_daily_rate
+            if rate <= 0:
+                continue
+            near_due = select(PlanInstalmentRow.loan_id).where(
+                PlanInstalmentRow.due_date >= day - timedelta(days=product.grace_days),
+                PlanInstalmentRow.due_date <= tomorrow)
+            fraction = rate_fraction(rate)
+            fen_days = LoanMarkRow.penalty_fen_days + LoanMarkRow.penalty_base_fen
+            change = _rounded_penalty(fen_days, fraction) - _rounded_penalty(LoanMarkRow.penalty_fen_days, fraction)
+            eligible = and_(
+                LoanMarkRow.product_code == code,
+                LoanMarkRow.status == "OVERDUE",
+                LoanMarkRow.as_of == day,
+                LoanMarkRow.penalty_fen_days.is_not(None),
+                LoanMarkRow.penalty_base_fen.is_not(None),
+                LoanMarkRow.loan_id.not_in(near_due),
+                LoanMarkRow.borrower_id.not_in(with_credit),
+                LoanMarkRow.loan_id.not_in(_replanned()),
+            )
+            self.session.execute(insert(AccrualDetailRow).from_select(
+                ["booked_on", "loan_id", "product_code", "interest_fen", "penalty_fen", "fee_fen"],
+                select(literal(tomorrow, Date), LoanMarkRow.loan_id, LoanMarkRow.product_code, literal(0),
+                       change, literal(0)).where(eligible, change != 0),
+            ))
+            for bucket, bound in enumerate(bucket_bounds, start=2):  # R15: DPD goes from bound to bound + 1
+                self.session.execute(insert(LoanEventRow).from_select(
+                    ["loan_id", "borrower_id", "on_date", "kind", "detail"],
+                    select(LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal(tomorrow, Date), literal("dpd_bucket"),
+                           literal(f"bucket {bucket} at dpd {bound + 1}")).where(eligible, LoanMarkRow.dpd == bound),
+                ))
+            moved += self.session.execute(
+                update(LoanMarkRow)
+                .where(eligible)
+                .values(
+                    dpd=LoanMarkRow.dpd + 1, as_of=tomorrow, penalty_fen_days=fen_days,
+                    penalty_recognized_fen=LoanMarkRow.penalty_recognized_fen + change,
+                    amount_due_fen=LoanMarkRow.amount_due_fen + change,
+                )
                 .execution_options(synchronize_session=False)
             ).rowcount
         return moved

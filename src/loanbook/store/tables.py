@@ -206,6 +206,13 @@ class LoanMarkRow(Base):
     # every posting; read instead of a replay when it is of the business date.
     position_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     position_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # R7, R3 (migration 0013): where the loan's penalty runs on a single instalment
+    # (rules/forward.py), its base (unpaid principal + interest, fen) and the exact
+    # penalty integral through ``as_of`` - 1 in fen x days (accrued = that x the daily
+    # penalty rate, in fen, unrounded). Close of business moves it a day in bulk; NULL:
+    # the loan is replayed through the core at night.
+    penalty_base_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    penalty_fen_days: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class BorrowerMarkRow(Base):
