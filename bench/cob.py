@@ -14,7 +14,9 @@ on 2026-01-15, so every first instalment (130.00 of interest) falls due on 2026-
   (a) the close of 2026-02-09, the night the instalments fall due: every loan is closed
       and its interest recognised;
   (b) the close of 2026-02-13, the night grace ends: the unpaid 20% go overdue with 4
-      days of penalty (0.39 each, R7).
+      days of penalty (0.39 each, R7);
+  (c) the close of 2026-02-14, a day of penalty: the 20% overdue gain a fifth day (0.49
+      each: 130.00 x 5 x 0.075% = 0.4875, rounded half-up, R3).
 
 The grace nights between (closes of 02-10 to 02-12, the 20% in grace) are run and printed
 too. The issue's aim: 10 s or less per night on each database.
@@ -76,6 +78,8 @@ DUE = date(2026, 2, 10)
 GRACE_DAYS = 3
 NIGHT_A = DUE - timedelta(days=1)  # close of 02-09: the instalments fall due
 NIGHT_B = DUE + timedelta(days=GRACE_DAYS)  # close of 02-13: grace ends
+NIGHT_C = NIGHT_B + timedelta(days=1)  # close of 02-14: a day of penalty
+PENALTY_FEN_AFTER_C = 49  # per overdue loan after night (c): round(130.00 x 5 days x 0.075%)
 PRINCIPAL = Decimal("10000.00")
 TERMS = 6
 PRODUCT = "FLEX6"
@@ -107,6 +111,7 @@ class Night:
     stopped: bool = False  # ran past --night-limit: the rate is of the part that ran
     bulk: int = 0  # loans only falling due or entering grace, brought forward set-based
     cpu_seconds: float = 0.0  # this process's CPU time (the database server's is not in it)
+    key: str = ""  # its name in the --json report (NIGHT_KEYS)
 
     @property
     def loans(self) -> int:
@@ -283,7 +288,7 @@ def seed_repayments(engine: Engine, template: int) -> int:
 # --- the nights -------------------------------------------------------------------------------------
 
 
-def _close(engine: Engine, label: str, profile: bool, limit_seconds: float) -> Night:
+def _close(engine: Engine, label: str, profile: bool, limit_seconds: float, key: str = "") -> Night:
     with UnitOfWork(engine) as uow:
         day = uow.business_dates.get()
     profiler = cProfile.Profile() if profile else None
@@ -313,6 +318,7 @@ def _close(engine: Engine, label: str, profile: bool, limit_seconds: float) -> N
         if profiler:
             profiler.disable()
     night.cpu_seconds = time.process_time() - cpu_started
+    night.key = key
     print(f"  {label.strip():<38} close of {day}: {night.seconds:8.2f} s (CPU {night.cpu_seconds:.2f} s)  "
           f"{night.borrowers:>9,} replayed "
           f"{night.bulk:>9,} in bulk  {night.per_second:>9,.0f} loans/s"
@@ -373,7 +379,7 @@ def run_on(url: str, loans: int, *, verify: bool, profile: str | None, limit_sec
         run.seeding["quiet nights to 02-09"] = time.perf_counter() - started
         print(f"  {len(quiet)} quiet nights ({DISBURSED} to {NIGHT_A - timedelta(days=1)}) in "
               f"{run.seeding['quiet nights to 02-09']:.1f} s, {sum(d.borrowers_closed for d in quiet)} borrowers closed", flush=True)
-        run.nights.append(_close(engine, "(a) instalments fall due", profile == "a", limit_seconds))
+        run.nights.append(_close(engine, "(a) instalments fall due", profile == "a", limit_seconds, "fall_due"))
         if run.nights[-1].stopped:
             return run
         started = time.perf_counter()
@@ -381,13 +387,19 @@ def run_on(url: str, loans: int, *, verify: bool, profile: str | None, limit_sec
         _analyse(engine)
         run.seeding["repayments of the 80%"] = time.perf_counter() - started
         print(f"  seeded the repayments of the paying 80% in {run.seeding['repayments of the 80%']:.1f} s", flush=True)
-        run.nights.append(_close(engine, "    due day ends (the unpaid enter grace)", False, limit_seconds))
-        for _ in range(GRACE_DAYS - 1):
+        run.nights.append(_close(engine, "    due day ends (the unpaid enter grace)", profile == "due", limit_seconds,
+                                 "enter_grace"))
+        for number in range(GRACE_DAYS - 1):
             if not run.nights[-1].stopped:
-                run.nights.append(_close(engine, "    grace night (the 20% in grace)", False, limit_seconds))
+                run.nights.append(_close(engine, "    grace night (the 20% in grace)", False, limit_seconds,
+                                         "quiet_grace" if number == 0 else ""))
         if run.nights[-1].stopped:
             return run
-        run.nights.append(_close(engine, "(b) grace ends: 20% go overdue", profile == "b", limit_seconds))
+        run.nights.append(_close(engine, "(b) grace ends: 20% go overdue", profile == "b", limit_seconds, "grace_ends"))
+        if run.nights[-1].stopped:
+            return run
+        run.nights.append(_close(engine, "(c) a day of penalty: 20% overdue", profile == "c", limit_seconds,
+                                 "penalty_day"))
         if verify:
             started = time.perf_counter()
             report = check_ledger(engine)
@@ -399,13 +411,13 @@ def run_on(url: str, loans: int, *, verify: bool, profile: str | None, limit_sec
 
 
 def _check_expected(engine: Engine, loans: int) -> None:
-    """The book after night (b) is what the story says: 20% overdue with 0.39 of penalty."""
+    """The book after night (c) is what the story says: 20% overdue with 0.49 of penalty."""
     unpaid = (loans - 1) // UNPAID_EVERY  # copies 5, 10, ...; the template (copy 0) paid
     with UnitOfWork(engine) as uow:
         statuses = uow.marks.status_counts()
         totals = uow.marks.totals()
     expected = {"OVERDUE": unpaid, "ACTIVE": loans - unpaid}
-    penalty_fen = 39 * unpaid
+    penalty_fen = PENALTY_FEN_AFTER_C * unpaid
     ok = statuses == expected and totals["penalty_recognized_fen"] == penalty_fen
     print(f"  statuses {statuses} (expected {expected}); penalty recognised {totals['penalty_recognized_fen'] / 100:,.2f} "
           f"(expected {penalty_fen / 100:,.2f}): {'as expected' if ok else 'NOT AS EXPECTED'}", flush=True)
@@ -438,7 +450,8 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--postgres-url", default=POSTGRES_URL, help="a throwaway schema is made in it and dropped")
     parser.add_argument("--verify", action="store_true", help=f"ledger check after the nights (at most {VERIFY_UP_TO:,} loans)")
-    parser.add_argument("--profile", choices=("a", "b"), help="cProfile of night (a) or (b)")
+    parser.add_argument("--profile", choices=("a", "due", "b", "c"),
+                        help="cProfile of night (a), the due day's (its bureau records, R15), (b) or (c)")
     parser.add_argument("--night-limit", type=float, default=NIGHT_LIMIT_SECONDS,
                         help=f"stop a night running longer than this many seconds and report its rate (default {NIGHT_LIMIT_SECONDS:.0f})")
     parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
@@ -467,7 +480,7 @@ def main() -> None:
         print(json.dumps(json_report(runs, loans)))
 
 
-NIGHT_KEYS = ("fall_due", "enter_grace", "quiet_grace", "grace_ends")  # in the order run_on closes them
+NIGHT_KEYS = ("fall_due", "enter_grace", "quiet_grace", "grace_ends", "penalty_day")  # in the order run_on closes them
 
 
 def json_report(runs: list[Run], loans: int) -> dict:
@@ -475,12 +488,12 @@ def json_report(runs: list[Run], loans: int) -> dict:
     this process and the loans replayed / moved in bulk beside them."""
     nights: dict[str, dict] = {}
     for run in runs:
-        chosen = run.nights[:3] + run.nights[-1:] if len(run.nights) > 4 else run.nights
+        chosen = {night.key: night for night in run.nights if night.key}
         key = "postgresql" if run.database == "PostgreSQL" else "sqlite"
-        nights[key] = {name: round(night.seconds, 3) for name, night in zip(NIGHT_KEYS, chosen)}
-        nights[key]["detail"] = {name: {"cpu_s": round(night.cpu_seconds, 3), "replayed": night.borrowers,
-                                        "in_bulk": night.bulk, "stopped": night.stopped}
-                                 for name, night in zip(NIGHT_KEYS, chosen)}
+        nights[key] = {name: round(chosen[name].seconds, 3) for name in NIGHT_KEYS if name in chosen}
+        nights[key]["detail"] = {name: {"cpu_s": round(chosen[name].cpu_seconds, 3), "replayed": chosen[name].borrowers,
+                                        "in_bulk": chosen[name].bulk, "stopped": chosen[name].stopped}
+                                 for name in NIGHT_KEYS if name in chosen}
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: KiB
     return {"loans": loans, "nights": nights, "peak_rss_mb": round(peak_kib / 1024, 1),
             "load_average": round(os.getloadavg()[0], 2)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from loanbook.bureau import record_pre_notice
+from loanbook.bureau.notices import record_pre_notices
 from loanbook.collections.config import CollectionsConfig, active_config
 from loanbook.store.collections import Collections
 from loanbook.store.unit_of_work import UnitOfWork
@@ -44,6 +44,6 @@ def _tell_bureau_of_pre_notices(uow: UnitOfWork, day: date, notices: list[tuple[
     """THE BUREAU CALL SITE (R15 art. 15, R16): every overdue notice of the day is the
     borrower's pre-notice before a first negative bureau record. The notice is kept in
     ``collection_actions`` (``bureau_pre_notice`` true) and recorded by bureau reporting
-    here, which lets the loan's negative records go out from this day on."""
-    for loan_id, channel in notices:
-        record_pre_notice(uow, loan_id=loan_id, on=day, channel=channel)
+    here, which lets the loan's negative records go out from this day on. One batch: on
+    the night grace ends that is every loan going overdue."""
+    record_pre_notices(uow, on=day, notices=notices)

@@ -268,6 +268,19 @@ class BureauStore:
         self.session.flush()
         return row.id
 
+    def add_pre_notices(self, rows: Sequence[tuple[int, date, str]]) -> int:
+        """Many pre-notices (loan id, day, channel) in one executemany."""
+        if rows:
+            self.session.execute(insert(BureauPreNoticeRow), [
+                {"loan_id": loan_id, "on_date": on_date, "channel": channel} for loan_id, on_date, channel in rows])
+        return len(rows)
+
+    def existing_loans(self, loan_ids: Sequence[int]) -> set[int]:
+        found: set[int] = set()
+        for start in range(0, len(loan_ids), 10_000):  # bounded IN lists
+            found.update(self.session.scalars(select(LoanRow.id).where(LoanRow.id.in_(loan_ids[start:start + 10_000]))))
+        return found
+
     def pre_notice(self, loan_id: int) -> BureauPreNoticeRow | None:
         query = select(BureauPreNoticeRow).where(BureauPreNoticeRow.loan_id == loan_id)
         return self.session.scalars(query.order_by(BureauPreNoticeRow.on_date, BureauPreNoticeRow.id)).first()
