@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from loanbook.errors import InvariantBroken
 from loanbook.money import to_fen
 from loanbook.rules.position import LoanPosition, LoanStatus
 
@@ -61,7 +60,7 @@ def penalty_state(loan: LoanPosition, on: date, penalty_daily_rate: Decimal) -> 
         ctx.prec = EXACT_DIGITS
         fen_days = bearing.penalty_accrued * 100 / penalty_daily_rate
     if fen_days != fen_days.to_integral_value():
-        raise InvariantBroken(f"loan {loan.loan_id}: accrued penalty {bearing.penalty_accrued} is not whole fen-days")
+        return None  # a rate whose product lost digits (not one of whole fen x days): replayed, never guessed
     return PenaltyState(to_fen(bearing.principal_unpaid + bearing.interest_unpaid), int(fen_days))
 
 
