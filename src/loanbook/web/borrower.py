@@ -152,8 +152,11 @@ def repay_form(request: Request, session: BorrowerSession) -> Response:
         coupons = [c for c in list_coupons(uow, actor=session.user, borrower_id=borrower_id) if c.status == "open"]
         dues = [d for d in (next_due(loan) for loan in summary.loans) if d is not None]
         bill = borrower_bill(uow, borrower_id, max(min(d.due_date for d in dues), summary.business_date)) if dues else None
+    # R13: a coupon waives interest due on or before today, at most; the rest of it is forfeited
+    interest_due = sum((loan.interest_due for loan in summary.loans), Decimal("0.00"))
     return render(request, "app/repay.html", {"summary": summary, "coupons": coupons, "bill": bill,
-                                              "form_key": new_form_key(), "here": "repay"})
+                                              "interest_due": interest_due, "form_key": new_form_key(),
+                                              "here": "repay"})
 
 
 @routes.post("/repay")
