@@ -56,7 +56,7 @@ def current_user(
     engine: EngineDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> User:
     """The user of the bearer token, in a unit of work of its own that ends here."""
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, read_only=True) as uow:
         return authenticate(uow, credentials.credentials if credentials is not None else None)
 
 
@@ -70,6 +70,15 @@ def unit_of_work(engine: EngineDep) -> Iterator[UnitOfWork]:
 
 
 UowDep = Annotated[UnitOfWork, Depends(unit_of_work)]
+
+
+def read_only_unit_of_work(engine: EngineDep) -> Iterator[UnitOfWork]:
+    """A unit of work for a request that only reads (see ``UnitOfWork(read_only=True)``)."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        yield uow
+
+
+ReadUowDep = Annotated[UnitOfWork, Depends(read_only_unit_of_work)]
 
 
 def _check_role(user: User, roles: frozenset[str]) -> None:
@@ -137,9 +146,8 @@ def loan_in_reach(roles: frozenset[str]) -> Callable[..., LoanInReach]:
         _check_role(user, roles)
         # A unit of work of its own that ends here: a route that then writes opens its own,
         # and on SQLite a read kept open by a dependency would make that write wait.
-        with UnitOfWork(engine) as uow:
-            row = uow.borrowers.loan_row(loan_id)
-            borrower_id = None if row is None else row.borrower_id
+        with UnitOfWork(engine, read_only=True) as uow:
+            borrower_id = uow.borrowers.borrower_of_loan(loan_id)
         if borrower_id is None or (user.role == BORROWER and borrower_id != user.borrower_id):
             raise NotFound(f"no loan {loan_id}")
         return LoanInReach(user, loan_id, borrower_id)

@@ -12,7 +12,7 @@ from loanbook.api.deps import (
     STAFF_WRITE,
     BorrowerInReach,
     LoanInReach,
-    UowDep,
+    ReadUowDep,
     borrower_in_reach,
     loan_in_reach,
 )
@@ -40,14 +40,14 @@ def disburse_loan(
 
 
 @routes.get("/loans/{loan_id}", response_model=LoanPublic)
-def get_loan(caller: LoanReadable, uow: UowDep) -> LoanPublic:
+def get_loan(caller: LoanReadable, uow: ReadUowDep) -> LoanPublic:
     """The loan as of the business date: the fields of a scenario checkpoint (R5)."""
     borrower_id, state, today = servicing.loan_state(uow, caller.loan_id)
     return LoanPublic.of(borrower_id, state, today)
 
 
 @routes.get("/loans/{loan_id}/payoff-quote", response_model=QuotePublic)
-def get_payoff_quote(caller: LoanReadable, uow: UowDep) -> QuotePublic:
+def get_payoff_quote(caller: LoanReadable, uow: ReadUowDep) -> QuotePublic:
     """What settling the loan costs today (R8); a quote changes nothing. Access is checked
     before the quote is computed, so a refusal says nothing of the loan."""
     _, offer = servicing.payoff_offer(uow, caller.loan_id)
