@@ -72,15 +72,6 @@ def unit_of_work(engine: EngineDep) -> Iterator[UnitOfWork]:
 UowDep = Annotated[UnitOfWork, Depends(unit_of_work)]
 
 
-def read_only_unit_of_work(engine: EngineDep) -> Iterator[UnitOfWork]:
-    """A unit of work for a request that only reads (see ``UnitOfWork(read_only=True)``)."""
-    with UnitOfWork(engine, read_only=True) as uow:
-        yield uow
-
-
-ReadUowDep = Annotated[UnitOfWork, Depends(read_only_unit_of_work)]
-
-
 def _check_role(user: User, roles: frozenset[str]) -> None:
     """403 unless ``user``'s role is in ``roles``. Says nothing of any record: it depends
     on the role alone."""
@@ -153,6 +144,34 @@ def loan_in_reach(roles: frozenset[str]) -> Callable[..., LoanInReach]:
         return LoanInReach(user, loan_id, borrower_id)
 
     resolve.__name__ = f"loan_in_reach_{'_'.join(sorted(roles))}"
+    return resolve
+
+
+@dataclass(frozen=True, slots=True)
+class LoanReading:
+    """A loan the caller may read, with the read-only unit of work that found it, for a
+    route that only reads: it reads in that unit, so a GET on a loan takes one connection
+    and one thread hop fewer than with a unit of work of its own (issue 10)."""
+
+    user: User
+    loan_id: int
+    borrower_id: int
+    uow: UnitOfWork
+
+
+def loan_reading(roles: frozenset[str]) -> Callable[..., Iterator[LoanReading]]:
+    """:func:`loan_in_reach` for a read: the same checks in the same order (the role, then
+    the record: another borrower's loan is "no loan N"), before any work."""
+
+    def resolve(loan_id: LoanId, user: CurrentUser, engine: EngineDep) -> Iterator[LoanReading]:
+        _check_role(user, roles)
+        with UnitOfWork(engine, read_only=True) as uow:
+            borrower_id = uow.borrowers.borrower_of_loan(loan_id)
+            if borrower_id is None or (user.role == BORROWER and borrower_id != user.borrower_id):
+                raise NotFound(f"no loan {loan_id}")
+            yield LoanReading(user, loan_id, borrower_id, uow)
+
+    resolve.__name__ = f"loan_reading_{'_'.join(sorted(roles))}"
     return resolve
 
 
