@@ -4,7 +4,6 @@ service commits."""
 from __future__ import annotations
 
 from typing import Self
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -27,14 +26,18 @@ from loanbook.store.repositories import (
 )
 
 
-_AUTOCOMMIT: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_AUTOCOMMIT_TWIN = "_loanbook_autocommit_twin"
 
 
 def _autocommit(engine: Engine) -> Engine:
-    """The engine's autocommit twin (same pool): made once per engine."""
-    twin = _AUTOCOMMIT.get(engine)
+    """The engine's autocommit twin (the same pool), made once per engine (making one
+    costs ~0.3 ms) and kept on the engine itself: the twin refers to its engine, so a
+    cache beside them would keep every engine alive; a cycle between the two is freed
+    with them."""
+    twin = getattr(engine, _AUTOCOMMIT_TWIN, None)
     if twin is None:
-        twin = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+        twin = engine.execution_options(isolation_level="AUTOCOMMIT")
+        setattr(engine, _AUTOCOMMIT_TWIN, twin)
     return twin
 
 
