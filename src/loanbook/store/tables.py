@@ -227,6 +227,19 @@ class LoanEventRow(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
 
 
+class PortfolioSnapshotRow(Base):
+    """Loans by status and R15 DPD bucket at the start of a business date, written by the
+    close of business that opened it (migration 0012): the back office's trends."""
+
+    __tablename__ = "portfolio_snapshots"
+    on_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dpd_bucket: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: not overdue, 1..7 as R15
+    loans: Mapped[int] = mapped_column(Integer)
+    principal_outstanding_fen: Mapped[int] = mapped_column(BigInteger)
+    amount_due_fen: Mapped[int] = mapped_column(BigInteger)
+
+
 class UserRow(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)

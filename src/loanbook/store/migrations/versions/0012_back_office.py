@@ -1,11 +1,18 @@
-"""back office: portfolio history for trends (placeholder: filled by the branch that needs it)
+"""back office: portfolio history for trends
+
+``portfolio_snapshots``: close of business, in the transaction that closes day D, counts
+the loans by status and R15 DPD bucket as they stand at the start of D + 1 (the cached
+figures of ``loan_marks``), with their principal outstanding and amount due. One row per
+(business date, status, bucket) that has loans. The back office draws the DPD and status
+trend over business dates from these rows instead of replaying history. Nothing is
+backfilled: the trend starts with the first close of business after this upgrade.
 
 Revision ID: 0012
 Revises: 0011
 """
 
-from alembic import op  # noqa: F401 - used once this revision has content
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision = '0012'
 down_revision = '0011'
@@ -14,8 +21,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        'portfolio_snapshots',
+        sa.Column('on_date', sa.Date(), nullable=False),
+        sa.Column('status', sa.String(16), nullable=False),
+        sa.Column('dpd_bucket', sa.Integer(), nullable=False),
+        sa.Column('loans', sa.Integer(), nullable=False),
+        sa.Column('principal_outstanding_fen', sa.BigInteger(), nullable=False),
+        sa.Column('amount_due_fen', sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint('on_date', 'status', 'dpd_bucket'),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('portfolio_snapshots')
