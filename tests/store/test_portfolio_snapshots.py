@@ -86,3 +86,19 @@ def test_recording_a_day_again_replaces_it(engine):
         uow.commit()
     with UnitOfWork(engine) as uow:
         assert list(uow.snapshots.series()) == before and len(before) == 2  # 2026-01-16 and 2026-01-17
+
+
+def test_the_dpd_trend_reads_one_count_per_bucket_and_business_date(engine):
+    from loanbook.service.back_office import dpd_trend
+
+    _loan(engine, _borrower(engine, "13600000000"))
+    close_until(engine, D("2026-02-20"))
+    with UnitOfWork(engine) as uow:
+        trend = dpd_trend(uow, uow.business_dates.get())
+    assert trend.dates[0] == D("2026-01-16") and trend.dates[-1] == D("2026-02-20")
+    assert trend.buckets[0] == "current" and len(trend.loans) == len(trend.buckets)
+    current, first_bucket = trend.loans[0], trend.loans[1]
+    assert all(len(series) == len(trend.dates) for series in trend.loans)
+    # One loan, in exactly one bucket each day: current until grace ends (W2), then 1-30.
+    assert [c + o for c, o in zip(current, first_bucket)] == [1] * len(trend.dates)
+    assert current[trend.dates.index(D("2026-02-13"))] == 1 and first_bucket[trend.dates.index(D("2026-02-14"))] == 1
