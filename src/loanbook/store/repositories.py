@@ -37,6 +37,7 @@ from loanbook.store.tables import (
     ProductRow,
     TransactionRow,
     UserRow,
+    WebSessionRow,
 )
 
 FIGURE_FIELDS = tuple(LoanFigures.__dataclass_fields__)
@@ -462,8 +463,10 @@ class Users:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, *, name: str, role: str, borrower_id: int | None, token_sha256: str) -> UserRow:
-        row = UserRow(name=name, role=role, borrower_id=borrower_id, token_sha256=token_sha256)
+    def add(self, *, name: str, role: str, borrower_id: int | None, token_sha256: str,
+            password_hash: str | None = None) -> UserRow:
+        row = UserRow(name=name, role=role, borrower_id=borrower_id, token_sha256=token_sha256,
+                      password_hash=password_hash)
         self.session.add(row)
         self.session.flush()
         return row
@@ -476,6 +479,37 @@ class Users:
 
     def all(self) -> list[UserRow]:
         return list(self.session.scalars(select(UserRow).order_by(UserRow.id)))
+
+
+class WebSessions:
+    """Web sign-in sessions (web/session.py), found by the SHA-256 of their cookie's token."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, *, token_sha256: str, user_id: int, csrf_token: str, created_at: datetime,
+            expires_at: datetime) -> WebSessionRow:
+        row = WebSessionRow(token_sha256=token_sha256, user_id=user_id, csrf_token=csrf_token,
+                            created_at=created_at, expires_at=expires_at)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def with_user(self, token_sha256: str) -> tuple[WebSessionRow, UserRow] | None:
+        found = self.session.execute(
+            select(WebSessionRow, UserRow).join(UserRow, UserRow.id == WebSessionRow.user_id)
+            .where(WebSessionRow.token_sha256 == token_sha256)
+        ).first()
+        return None if found is None else (found[0], found[1])
+
+    def end(self, token_sha256: str) -> None:
+        self.session.execute(delete(WebSessionRow).where(WebSessionRow.token_sha256 == token_sha256))
+
+    def end_all_of(self, user_id: int) -> None:
+        self.session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user_id))
+
+    def end_expired(self, now: datetime) -> None:
+        self.session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
 
 
 class IdempotencyKeys:

@@ -22,6 +22,7 @@ from loanbook.store.repositories import (
     PlanRequests,
     Products,
     Users,
+    WebSessions,
 )
 
 
@@ -41,6 +42,7 @@ class UnitOfWork:
         self.cob_days = CobDays(self.session)
         self.nights = Nights(self.session)
         self.users = Users(self.session)
+        self.web_sessions = WebSessions(self.session)
         self.idempotency = IdempotencyKeys(self.session)
         self.coupons = Coupons(self.session)  # R13
         self.requests = PlanRequests(self.session)  # R11
