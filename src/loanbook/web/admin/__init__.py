@@ -19,6 +19,6 @@ from fastapi import APIRouter
 
 from loanbook.web.admin import desks, portfolio, reviews, search
 
-routes = APIRouter(prefix="/admin", include_in_schema=False)
+routes = APIRouter()
 for _module in (portfolio, search, reviews, desks):
     routes.include_router(_module.routes)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Annotated, Any, Iterator
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from loanbook.api.errors import reply_for
@@ -37,11 +37,18 @@ def yuan(amount_fen: int | None) -> str:
     return format_amount(from_fen(int(amount_fen or 0)))
 
 
+def admin_router() -> APIRouter:
+    """Each page area's router: under /admin, left out of the API's OpenAPI document."""
+    return APIRouter(prefix="/admin", include_in_schema=False)
+
+
 @contextmanager
 def reading(request: Request) -> Iterator[UnitOfWork]:
-    """A unit of work for a page's reads, rolled back when the page is made."""
+    """A unit of work for a page's reads (or one service call that commits), rolled back
+    at the end. The rows read are detached first, so the template can still read them."""
     with UnitOfWork(request.app.state.engine) as uow:
         yield uow
+        uow.session.expunge_all()
 
 
 def page(request: Request, session: Session, template: str, here: str, context: dict[str, Any],

@@ -16,10 +16,10 @@ from loanbook.service import collections
 from loanbook.service.back_office import bureau_page, business_date_page, collections_page
 from loanbook.service.partners_admin import list_breaks
 from loanbook.store.partners import Partners
-from loanbook.web.admin.common import StaffSession, page, reading, refused_or
+from loanbook.web.admin.common import admin_router, StaffSession, page, reading, refused_or
 from loanbook.web.csrf import CheckedForm
 
-routes = APIRouter()
+routes = admin_router()
 WORKLIST_SHOWN = 200
 BREAK_STATES = ("open", "resolved", "all")
 

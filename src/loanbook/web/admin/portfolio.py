@@ -13,10 +13,10 @@ from markupsafe import Markup
 
 from loanbook.money import format_amount, from_fen
 from loanbook.service.back_office import PortfolioPage, portfolio_page
-from loanbook.web.admin.common import StaffSession, page, reading
+from loanbook.web.admin.common import admin_router, StaffSession, page, reading
 from loanbook.web.charts import Bar, Series, bar_chart, hbar_chart, line_chart
 
-routes = APIRouter()
+routes = admin_router()
 
 
 def charts(data: PortfolioPage) -> dict[str, Markup]:

@@ -14,10 +14,10 @@ from loanbook.api.deps import ID_MAX
 from loanbook.errors import BadInput
 from loanbook.service import requests
 from loanbook.service.back_office import loan_page
-from loanbook.web.admin.common import StaffSession, page, reading, refused_or
+from loanbook.web.admin.common import admin_router, StaffSession, page, reading, refused_or
 from loanbook.web.csrf import CheckedForm
 
-routes = APIRouter()
+routes = admin_router()
 QUEUE_SHOWN = 100
 RequestId = Annotated[int, Path(ge=1, le=ID_MAX)]
 

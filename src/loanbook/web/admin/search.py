@@ -14,9 +14,9 @@ from loanbook.service import lists
 from loanbook.service.back_office import loan_page
 from loanbook.service.servicing import borrower_summary
 from loanbook.store.queries import LoanFilter, Search
-from loanbook.web.admin.common import StaffSession, page, reading
+from loanbook.web.admin.common import admin_router, StaffSession, page, reading
 
-routes = APIRouter()
+routes = admin_router()
 RESULTS_SHOWN = 50
 SEARCH_MAX = 100
 
