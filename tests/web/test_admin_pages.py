@@ -84,6 +84,11 @@ def test_the_maker_of_a_request_cannot_approve_it(page, site, signed_in):  # noq
     assert f"request {request_id} was made by you (admin): its maker may not decide it" in refusal
     assert page.locator("h1 .status").inner_text() == "pending"  # nothing changed
     page.allow_console_error(r"status of 403")  # the refusal page answers 403, as the API does
+    # A decision posted without the form's CSRF token (as another site would) is refused before anything is done.
+    forged = page.request.post(f"/admin/requests/{request_id}/decision", form={"decision": "reject", "reason": "x"})
+    assert forged.status == 403
+    page.reload()
+    assert page.locator("h1 .status").inner_text() == "pending"
 
 
 def test_the_portfolio_page_draws_its_charts(page, site, signed_in, shot):  # noqa: ANN001
@@ -144,7 +149,8 @@ def test_search_finds_a_borrower_by_phone_and_by_name(page, site, signed_in):  #
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
-def test_every_admin_page_works_at_a_phone_width_without_console_errors(page, site, signed_in, shot, path):  # noqa: ANN001
+def test_every_admin_page_works_at_a_phone_width_without_console_errors(page, site, signed_in, shot,  # noqa: ANN001
+                                                                       path):
     signed_in("admin")
     answer = page.goto(path)
     assert answer is not None and answer.status == 200

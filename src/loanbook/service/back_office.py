@@ -133,14 +133,15 @@ class BureauPage:
     business_date: date
     summary: bureau.BureauSummary
     batches: tuple  # rows: batch_date, line_count, corrections
-    corrections: tuple  # rows: id, loan_id, corrects_id, moment, as_of, produced_on, reason, month_status, dpd, submitted_on
+    corrections: tuple  # rows of store.back_office.BackOffice.bureau_corrections
     disputes: tuple
 
 
 def bureau_page(uow: UnitOfWork) -> BureauPage:
     store = BackOffice(uow.session)
     return BureauPage(uow.business_dates.get(), bureau.summary(uow), tuple(store.bureau_batches(BUREAU_ROWS_SHOWN)),
-                      tuple(store.bureau_corrections(BUREAU_ROWS_SHOWN)), tuple(bureau.list_disputes(uow, open_only=True)))
+                      tuple(store.bureau_corrections(BUREAU_ROWS_SHOWN)),
+                      tuple(bureau.list_disputes(uow, open_only=True)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,7 +143,8 @@ def hbar_chart(title: str, bars: Sequence[Bar]) -> str:
             f'<rect class="bar" x="{HBAR_LABEL_WIDTH}" y="{y + 3}" width="{length}" height="{HBAR_ROW - 6}" '
             f'fill="{colour}" data-label="{escape(bar.label)}" data-value="{escape(str(bar.value))}">'
             f'<title>{escape(bar.label)}: {escape(shown)}</title></rect>'
-            f'<text x="{HBAR_LABEL_WIDTH + length + 6}" y="{y + 14}" font-size="11" fill="#111827">{escape(shown)}</text>'
+            f'<text x="{HBAR_LABEL_WIDTH + length + 6}" y="{y + 14}" font-size="11" fill="#111827">'
+            f'{escape(shown)}</text>'
         )
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
             f'role="img" aria-label="{escape(title)}" class="chart chart-hbar" data-chart="hbar">'
