@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
 from loanbook.api.deps import STAFF_WRITE
@@ -16,7 +16,7 @@ from loanbook.service import collections
 from loanbook.service.back_office import bureau_page, business_date_page, collections_page
 from loanbook.service.partners_admin import list_breaks
 from loanbook.store.partners import Partners
-from loanbook.web.admin.common import admin_router, StaffSession, page, reading, refused_or
+from loanbook.web.admin.common import StaffSession, admin_router, page, reading, refused_or
 from loanbook.web.csrf import CheckedForm
 
 routes = admin_router()

@@ -5,15 +5,14 @@ balances by account (R14)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
 from loanbook.money import format_amount, from_fen
 from loanbook.service.back_office import PortfolioPage, portfolio_page
-from loanbook.web.admin.common import admin_router, StaffSession, page, reading
+from loanbook.web.admin.common import StaffSession, admin_router, page, reading
 from loanbook.web.charts import Bar, Series, bar_chart, hbar_chart, line_chart
 
 routes = admin_router()
@@ -45,5 +44,5 @@ def portfolio(request: Request, session: StaffSession) -> Response:
     return page(request, session, "admin/portfolio.html", "/admin", {
         "data": data, "charts": charts(data), "balances": balances,
         "debits": format_amount(from_fen(data.debits_fen)), "credits": format_amount(from_fen(data.credits_fen)),
-        "balanced": data.debits_fen == data.credits_fen, "zero": Decimal(0),
+        "balanced": data.debits_fen == data.credits_fen,
     })

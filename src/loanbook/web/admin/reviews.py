@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import Response
 
 from loanbook.api.deps import ID_MAX
 from loanbook.errors import BadInput
 from loanbook.service import requests
 from loanbook.service.back_office import loan_page
-from loanbook.web.admin.common import admin_router, StaffSession, page, reading, refused_or
+from loanbook.web.admin.common import StaffSession, admin_router, page, reading, refused_or
 from loanbook.web.csrf import CheckedForm
 
 routes = admin_router()

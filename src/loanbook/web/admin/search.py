@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import Response
 
 from loanbook.api.deps import ID_MAX
@@ -14,7 +14,7 @@ from loanbook.service import lists
 from loanbook.service.back_office import loan_page
 from loanbook.service.servicing import borrower_summary
 from loanbook.store.queries import LoanFilter, Search
-from loanbook.web.admin.common import admin_router, StaffSession, page, reading
+from loanbook.web.admin.common import StaffSession, admin_router, page, reading
 
 routes = admin_router()
 RESULTS_SHOWN = 50
