@@ -57,7 +57,8 @@ def user_password(
     with refusals_as_messages():
         if not password_stdin:
             raise BadInput("give --password-stdin and pipe the password in: a password is never taken as an argument")
+        engine = open_database(database)  # a database that is not there is named before the password is read
         password = read_password_stdin()
-    with refusals_as_messages(), UnitOfWork(open_database(database)) as uow:
-        user = set_password(uow, name, password)
+        with UnitOfWork(engine) as uow:
+            user = set_password(uow, name, password)
     out.print(f"user {user.user_id} {user.name} ({user.role}): password set; their open web sessions were ended")
