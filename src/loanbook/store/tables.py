@@ -293,6 +293,8 @@ Index("ix_loans_disbursed_on", LoanRow.disbursed_on)
 Index("ix_loans_product_code", LoanRow.product_code)
 Index("ix_loan_marks_status_dpd", LoanMarkRow.status, LoanMarkRow.dpd)
 Index("ix_loan_events_on_date_kind", LoanEventRow.on_date, LoanEventRow.kind)
+# Migration 0012, for the back office: ledger balances by account from the index alone.
+Index("ix_journal_lines_account_amounts", JournalLineRow.account, JournalLineRow.debit_fen, JournalLineRow.credit_fen)
 
 
 # --- partner banks (R17), migration 0008 -------------------------------------------------
@@ -533,3 +535,7 @@ class PromiseToPayRow(Base):
 
 Index("ix_collection_actions_day_loan", CollectionActionRow.business_date, CollectionActionRow.loan_id, unique=True)
 Index("ix_contact_attempts_borrower_day", ContactAttemptRow.borrower_id, ContactAttemptRow.local_date)
+
+
+# Migration 0012: a loan's collections history on its back-office page.
+Index("ix_collection_actions_loan_id", CollectionActionRow.loan_id)
