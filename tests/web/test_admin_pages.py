@@ -11,17 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from conftest import no_horizontal_scroll, sign_in
 
 ADMIN_PAGES = ("/admin", "/admin/search?q=Test", "/admin/search?status=OVERDUE", "/admin/requests",
                "/admin/collections", "/admin/partners", "/admin/bureau", "/admin/business-date")
 DOCS_SCREENSHOT = Path(__file__).parents[2] / "docs" / "screenshots" / "admin-portfolio.png"
 
 
-def _switch_user(page, site, user: str) -> None:  # noqa: ANN001
+def _switch_user(page, signed_in, user: str) -> None:  # noqa: ANN001
     page.click("#sign-out")
     page.wait_for_load_state()
-    sign_in(page, site, user)
+    signed_in(user)
+
+
+def no_horizontal_scroll(page) -> bool:  # noqa: ANN001 - as tests/web/conftest.py's, without importing a conftest
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def _open_demo_loans(page, count: int) -> list[str]:  # noqa: ANN001
@@ -61,7 +64,7 @@ def test_a_reviewer_approves_a_negotiated_plan_made_by_someone_else(page, site, 
     assert page.locator("#maker").inner_text().startswith("operator")
     assert page.locator("#preview tbody tr").count() == 3  # the new plan, previewed on today's figures (R11)
 
-    _switch_user(page, site, "reviewer")
+    _switch_user(page, signed_in, "reviewer")
     page.goto("/admin/requests")
     page.click(f"#request-queue a[href='/admin/requests/{request_id}']")
     page.click("#approve")
@@ -143,7 +146,7 @@ def test_search_finds_a_borrower_by_phone_and_by_name(page, site, signed_in):  #
     assert page.locator("h1").inner_text().startswith("Test settler")
     assert page.locator("#borrower-loans tbody tr").count() == 1
 
-    _switch_user(page, site, "reviewer")
+    _switch_user(page, signed_in, "reviewer")
     page.goto("/admin/search?q=13900000001")
     assert page.locator("#borrower-results td.phone").first.inner_text() == "*******0001"  # as the API masks it
 

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from loanbook.errors import NotFound
 from loanbook.money import from_fen
 from loanbook.rules.position import LoanPosition
+from loanbook.rules.replay import position
 from loanbook.service import bureau, collections, history, reports, requests
 from loanbook.service.ledger_check import trial_balance
-from loanbook.service.servicing import loan_state
 from loanbook.service.users import User
 from loanbook.store.back_office import BackOffice
+from loanbook.store.collections import Collections
 from loanbook.store.unit_of_work import UnitOfWork
 from loanbook.store.tables import CobDayRow
 
@@ -53,11 +55,8 @@ def dpd_trend(uow: UnitOfWork, last: date) -> Trend:
     """Open loans per bucket (settled ones left out, as in the DPD report) on every
     business date a close of business opened, up to ``last``."""
     counts: dict[date, dict[int, int]] = {}
-    for row in uow.snapshots.series(None, last):
-        if row.status == "SETTLED":
-            continue
-        day = counts.setdefault(row.on_date, {})
-        day[row.dpd_bucket] = day.get(row.dpd_bucket, 0) + row.loans
+    for row in uow.snapshots.open_loans_by_bucket(last):
+        counts.setdefault(row.on_date, {})[row.dpd_bucket] = int(row.loans)
     dates = tuple(sorted(counts))[-TREND_DAYS_MAX:]
     buckets = range(len(reports.BUCKETS))
     return Trend(dates, reports.BUCKETS, tuple(tuple(counts[d].get(b, 0) for d in dates) for b in buckets))
@@ -92,24 +91,33 @@ class LoanPage:
     ledger_truncated: bool
     bureau_records: tuple[bureau.HistoryLine, ...]
     requests: tuple[requests.RequestView, ...]
-    collections: collections.LoanCollections
+    contact_attempts: tuple  # ContactAttemptRow, refused ones with the guard's reason (R16)
+    promises: tuple  # PromiseToPayRow
 
 
 def loan_page(uow: UnitOfWork, *, actor: User, loan_id: int) -> LoanPage:
     """A loan as staff see it: its schedule and figures (R5), its history with the money
     that went to it (R6, R11), its ledger lines (R14), bureau records (R15), requests and
     collections (R16). Raises NotFound ("no loan N") as the API does."""
-    borrower_id, loan, today = loan_state(uow, loan_id)
+    row = uow.borrowers.loan_row(loan_id)
+    if row is None:
+        raise NotFound(f"no loan {loan_id}")
+    today = uow.business_dates.get()
+    current = position(uow.borrowers.book(row.borrower_id), today, include_day=True)  # once for the whole page
+    loan, borrower_id = current.loan(str(loan_id)), row.borrower_id
     borrower = uow.borrowers.get(borrower_id)
     rows = BackOffice(uow.session).loan_journal(loan_id, LEDGER_LINES_MAX + 1)
+    contacts = Collections(uow.session)
     ledger = tuple(LedgerLine(r.entry_id, r.booked_on, r.kind, r.memo, r.account, from_fen(r.debit_fen),
                               from_fen(r.credit_fen)) for r in rows[:LEDGER_LINES_MAX])
     return LoanPage(
         borrower_id, borrower.name if borrower is not None else "", today, loan,
-        history.loan_history(uow, actor=actor, loan_id=loan_id), ledger, len(rows) > LEDGER_LINES_MAX,
+        history.loan_history(uow, actor=actor, loan_id=loan_id, current=current), ledger, len(rows) > LEDGER_LINES_MAX,
         tuple(bureau.loan_history(uow, loan_id)),
         tuple(requests.list_requests(uow, actor=actor, loan_id=loan_id)),
-        collections.loan_collections(uow, loan_id),
+        # The attempts and promises of collections.loan_collections, without the loan's
+        # every-day worklist actions, which the page does not show (a hundred rows a loan in arrears).
+        tuple(contacts.attempts_of_loan(loan_id)), tuple(contacts.promises_of_loan(loan_id)),
     )
 
 
@@ -147,12 +155,17 @@ def bureau_page(uow: UnitOfWork) -> BureauPage:
 @dataclass(frozen=True, slots=True)
 class CollectionsPage:
     worklist: collections.Worklist
-    summary: collections.CollectionsSummary
+    attempts_logged: int
+    refusals: dict[str, int]  # refused attempts by the guard's reason (R16)
+    promises: dict[str, int]  # by status: open, kept, broken
     refused: tuple  # ContactAttemptRow, the newest first
 
 
 def collections_page(uow: UnitOfWork, *, action: str | None, limit: int) -> CollectionsPage:
-    summary = collections.summary(uow)
+    """The day's worklist and the desk's figures; the same counts as collections.summary
+    without its every-day totals, which the page does not show (a scan of every worklist)."""
+    store = Collections(uow.session)
+    counts = (store.attempt_count(), store.refusal_counts(), store.promise_counts())
     refused = tuple(BackOffice(uow.session).refused_attempts(REFUSALS_SHOWN))
     uow.session.expunge_all()
-    return CollectionsPage(collections.worklist(uow, action=action, limit=limit), summary, refused)
+    return CollectionsPage(collections.worklist(uow, action=action, limit=limit), *counts, refused)
