@@ -48,6 +48,7 @@ class Site:
     base_url: str
     data: SiteData
     log: Path
+    database_url: str  # for a test that acts as staff through the services (the back office is web-admin's)
 
 
 def free_port() -> int:
@@ -77,7 +78,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                                       stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             _wait_until_up(port, server, log)
-            yield Site(request.param, f"http://127.0.0.1:{port}", data, log)
+            yield Site(request.param, f"http://127.0.0.1:{port}", data, log, url)
         finally:
             server.terminate()  # by its pid: the server this fixture started
             try:

@@ -19,7 +19,7 @@ from loanbook.store.unit_of_work import UnitOfWork
 
 PORTFOLIO_BORROWERS = 12
 PORTFOLIO_UNTIL = date(2026, 2, 1)  # the tests' loans are disbursed on this business date
-TODAY = date(2026, 3, 3)  # then closed to here: the first instalment (due 03-01) unpaid, in grace (R7)
+TODAY = date(2026, 3, 12)  # then closed to here: the first instalment (due 03-10) unpaid, in grace (R7)
 PASSWORD = "correct horse 42"  # every test user's
 
 

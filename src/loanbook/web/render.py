@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from loanbook.money import format_amount
+from loanbook.money import format_amount, format_percent
 from loanbook.web.i18n import language_of, translator
 
 PAGE_HEADERS = {
@@ -37,6 +37,7 @@ def _money(amount: Decimal | int | None) -> str:
 
 
 environment.filters["money"] = _money
+environment.filters["percent"] = format_percent  # R10's rates: two decimals of a percent
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200,

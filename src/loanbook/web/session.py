@@ -98,9 +98,11 @@ def login_url(back_to: str) -> str:
 
 
 def safe_path(back_to: str | None) -> str | None:
-    """``back_to`` if it is a path on this site (never ``//host``, ``/\\host`` or
-    ``https://host``: no open redirect), else None."""
-    if back_to and back_to.startswith("/") and not back_to.startswith("//") and "\\" not in back_to:
+    """``back_to`` if it is a path on this site, else None: never ``//host``, ``/\\host``,
+    ``https://host``, nor anything with a control character or a space, which browsers
+    drop from a URL (``/<tab>/host`` is ``//host`` to them): no open redirect."""
+    if (back_to and back_to.startswith("/") and not back_to.startswith("//") and "\\" not in back_to
+            and back_to.isprintable() and not any(ch.isspace() for ch in back_to)):
         return back_to
     return None
 
