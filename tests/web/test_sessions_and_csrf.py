@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from loanbook.api.app import create_app
-from loanbook.service.servicing import create_borrower
+from loanbook.service.servicing import create_borrower, disburse_loan
 from loanbook.service.setup import init_database
 from loanbook.service.sign_in import SIGN_IN_REFUSED, session_of, set_password, sign_in
 from loanbook.service.users import add_user, revoke_user
@@ -36,6 +36,8 @@ def engine(tmp_path):
     init_database(engine, business_date=date(2026, 1, 15))
     with UnitOfWork(engine) as uow:
         borrower = create_borrower(uow, name="Li", phone="13900000001", credit_limit=Decimal("5000"))
+    with UnitOfWork(engine) as uow:
+        disburse_loan(uow, borrower_id=borrower.borrower.id, product_code="FLEX6", principal=Decimal("1000"), terms=3)
     with UnitOfWork(engine) as uow:
         _, token = add_user(uow, name="li", role="borrower", borrower_id=borrower.borrower.id, password=PASSWORD)
     engine.bearer = token  # type: ignore[attr-defined]
@@ -205,3 +207,32 @@ def test_pages_answer_errors_as_pages_and_the_api_as_json(client):
 def test_every_page_forbids_loading_from_another_host(client):
     policy = client.get("/login").headers["content-security-policy"]
     assert "default-src 'self'" in policy and "http" not in policy
+
+
+def transactions(engine) -> int:
+    with UnitOfWork(engine) as uow:
+        return len(uow.borrowers.book(engine.borrower_id).transactions)
+
+
+@pytest.mark.parametrize("forged", [None, "", "forged-token"])
+def test_a_repayment_form_without_the_sessions_csrf_token_moves_no_money(client, engine, forged):
+    signed_in(client)
+    form = client.get("/app/repay").text
+    key = re.search(r'name="form_key" value="([^"]+)"', form).group(1)
+    data = {"form_key": key, "amount": "5.00"} | ({} if forged is None else {"csrf_token": forged})
+    answer = client.post("/app/repay", data=data)
+    assert answer.status_code == 403 and "nothing was changed" in answer.text
+    assert transactions(engine) == 0
+    answer = client.post("/app/repay", data={**data, "csrf_token": CSRF.search(form).group(1)})
+    assert answer.status_code == 200 and "5.00" in answer.text
+    assert transactions(engine) == 1
+
+
+def test_a_csrf_token_of_another_session_is_refused(engine):
+    with TestClient(create_app(engine), base_url="http://127.0.0.1", follow_redirects=False) as mallory, \
+            TestClient(create_app(engine), base_url="http://127.0.0.1", follow_redirects=False) as victim:
+        their_token = signed_in(mallory)
+        signed_in(victim)
+        answer = victim.post("/logout", data={"csrf_token": their_token})
+        assert answer.status_code == 403
+        assert sessions(engine) == 2

@@ -9,6 +9,7 @@ mounts them on the application made by ``api.app.create_app``.
     i18n.py      Chinese by default, English by choice
     render.py    templates and the headers every page carries
     errors.py    error pages, with the same messages as the API's errors
-    sign_in.py   /login, /logout, /lang
+    once.py      a money form runs once (the API's idempotency machinery)
+    sign_in.py   /, /login, /logout, /lang
     borrower.py  the borrower's app, /app
 """
