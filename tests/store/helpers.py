@@ -13,6 +13,7 @@ from loanbook.store.tables import (
     JournalLineRow,
     LoanEventRow,
     LoanMarkRow,
+    PortfolioSnapshotRow,
 )
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -45,4 +46,5 @@ def store_contents(engine: Engine) -> dict[str, list[tuple]]:
             "loan_events": _rows(session, LoanEventRow),
             "business_date": _rows(session, BusinessDateRow, exclude=()),
             "cob_days": _rows(session, CobDayRow, exclude=()),
+            "portfolio_snapshots": _rows(session, PortfolioSnapshotRow, exclude=()),  # the back office's trend
         }

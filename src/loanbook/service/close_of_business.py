@@ -147,6 +147,7 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         cob.status = "done"
         uow.business_dates.set(tomorrow)
         collections_nightly(uow, day)  # collections (R16): promises checked, the new business date's worklist
+        uow.snapshots.record(tomorrow, DPD_BUCKET_BOUNDS)  # the back office's trends: the book as tomorrow opens
         if now is not None:
             uow.idempotency.delete_expired(now)
         closed, bulk = cob.borrowers_closed, cob.loans_in_bulk or 0

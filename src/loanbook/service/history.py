@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from loanbook.errors import NotFound
 from loanbook.money import ZERO, from_fen
+from loanbook.rules.position import Position
 from loanbook.rules.replay import position
 from loanbook.service.users import User
 from loanbook.store.unit_of_work import UnitOfWork
@@ -33,7 +34,9 @@ class LoanHistory:
     items: tuple[HistoryItem, ...]
 
 
-def loan_history(uow: UnitOfWork, *, actor: User, loan_id: int) -> LoanHistory:
+def loan_history(uow: UnitOfWork, *, actor: User, loan_id: int, current: Position | None = None) -> LoanHistory:
+    """``current``: the borrower's position on the business date, when the caller has
+    replayed it already (the back office's loan page), so it is not replayed twice."""
     row = uow.borrowers.loan_row(loan_id)
     if row is None or (actor.role == "borrower" and row.borrower_id != actor.borrower_id):
         raise NotFound(f"no loan {loan_id}")
@@ -53,8 +56,9 @@ def loan_history(uow: UnitOfWork, *, actor: User, loan_id: int) -> LoanHistory:
             items.append(HistoryItem(request.decided_on, request.decided_on, f"request_{request.status}", decider, None,
                                      f"request {request.id} {request.status}; reason: {request.decision_reason or '-'}", 2))
     deciders = {request.id: request.decided_by for request in requests}
-    book = uow.borrowers.book(row.borrower_id)
-    allocations = {a.tx_id: a for a in position(book, today, include_day=True).allocations}
+    if current is None or current.on != today:
+        current = position(uow.borrowers.book(row.borrower_id), today, include_day=True)
+    allocations = {a.tx_id: a for a in current.allocations}
     for tx in uow.borrowers.transaction_rows(row.borrower_id):
         if tx.request_id is not None:
             if tx.loan_id == loan_id:

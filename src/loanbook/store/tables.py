@@ -234,6 +234,19 @@ class LoanEventRow(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
 
 
+class PortfolioSnapshotRow(Base):
+    """Loans by status and R15 DPD bucket at the start of a business date, written by the
+    close of business that opened it (migration 0012): the back office's trends."""
+
+    __tablename__ = "portfolio_snapshots"
+    on_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dpd_bucket: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: not overdue, 1..7 as R15
+    loans: Mapped[int] = mapped_column(Integer)
+    principal_outstanding_fen: Mapped[int] = mapped_column(BigInteger)
+    amount_due_fen: Mapped[int] = mapped_column(BigInteger)
+
+
 class UserRow(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -287,6 +300,8 @@ Index("ix_loans_disbursed_on", LoanRow.disbursed_on)
 Index("ix_loans_product_code", LoanRow.product_code)
 Index("ix_loan_marks_status_dpd", LoanMarkRow.status, LoanMarkRow.dpd)
 Index("ix_loan_events_on_date_kind", LoanEventRow.on_date, LoanEventRow.kind)
+# Migration 0012, for the back office: ledger balances by account from the index alone.
+Index("ix_journal_lines_account_amounts", JournalLineRow.account, JournalLineRow.debit_fen, JournalLineRow.credit_fen)
 
 
 # --- partner banks (R17), migration 0008 -------------------------------------------------
@@ -527,3 +542,7 @@ class PromiseToPayRow(Base):
 
 Index("ix_collection_actions_day_loan", CollectionActionRow.business_date, CollectionActionRow.loan_id, unique=True)
 Index("ix_contact_attempts_borrower_day", ContactAttemptRow.borrower_id, ContactAttemptRow.local_date)
+
+
+# Migration 0012: a loan's collections history on its back-office page.
+Index("ix_collection_actions_loan_id", CollectionActionRow.loan_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from loanbook.errors import InvariantBroken
 
 from loanbook.store.nights import Nights
+from loanbook.store.snapshots import PortfolioSnapshots
 from loanbook.store.repositories import (
     Borrowers,
     BusinessDates,
@@ -72,6 +73,7 @@ class UnitOfWork:
         self.idempotency = IdempotencyKeys(self.session)
         self.coupons = Coupons(self.session)  # R13
         self.requests = PlanRequests(self.session)  # R11
+        self.snapshots = PortfolioSnapshots(self.session)  # the back office's trends (migration 0012)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -7,11 +7,11 @@ from importlib import resources
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from loanbook.web import borrower, sign_in
+from loanbook.web import admin, borrower, sign_in
 from loanbook.web.errors import install_error_pages
 
 ASSETS_PREFIX = "/assets"  # the pages' own static files; /static is the API docs'
-PAGE_MODULES = (sign_in, borrower)  # each has ``routes``, an APIRouter
+PAGE_MODULES = (sign_in, borrower, admin)  # each has ``routes``, an APIRouter
 
 
 def install_web(app: FastAPI) -> None:
