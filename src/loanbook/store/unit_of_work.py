@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from loanbook.store.nights import Nights
+from loanbook.store.partitions import Partitions
 from loanbook.store.repositories import (
     Borrowers,
     BusinessDates,
@@ -39,6 +40,7 @@ class UnitOfWork:
         self.events = Events(self.session)
         self.cob_days = CobDays(self.session)
         self.nights = Nights(self.session)
+        self.partitions = Partitions(self.session)  # close of business across workers
         self.users = Users(self.session)
         self.idempotency = IdempotencyKeys(self.session)
         self.coupons = Coupons(self.session)  # R13
