@@ -25,8 +25,8 @@ def cob_worker(
     """Close partitions of close of business as `cob run --workers` hands them out, until stopped (Ctrl-C or SIGTERM:
     the partition in hand is finished first)."""
     name = name or f"{os.uname().nodename}-{os.getpid()}"
-    # Seen in pg_stat_activity: which connection is which worker (libpq reads PGAPPNAME).
-    os.environ.setdefault("PGAPPNAME", f"loanbook cob worker {name}"[:63])
+    # Seen in pg_stat_activity: which connection is which worker process (libpq reads PGAPPNAME).
+    os.environ["PGAPPNAME"] = f"loanbook cob worker {os.getpid()} {name}"[:63]
     with refusals_as_messages():
         engine = open_database(database)
         require_postgresql(engine, "`loanbook cob worker`")
