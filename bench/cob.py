@@ -6,6 +6,7 @@ Not a test: it prints figures. Run from the project root with the project's venv
     .venv/bin/python bench/cob.py                         # 1,000,000 loans (the issue's size)
     .venv/bin/python bench/cob.py --loans 2000 --verify   # small, then prove the books (R14)
     .venv/bin/python bench/cob.py --quick --databases sqlite --profile a
+    .venv/bin/python bench/cob.py --loans 200000 --databases postgresql --workers 2 --json
 
 The book: N borrowers with one loan each, all of 10,000.00 FLEX6 over 6 months disbursed
 on 2026-01-15, so every first instalment (130.00 of interest) falls due on 2026-02-10.
@@ -15,6 +16,11 @@ on 2026-01-15, so every first instalment (130.00 of interest) falls due on 2026-
       and its interest recognised;
   (b) the close of 2026-02-13, the night grace ends: the unpaid 20% go overdue with 4
       days of penalty (0.39 each, R7).
+
+``--workers K`` (PostgreSQL): the replayed borrowers of each night are closed in
+partitions (--chunk borrowers each) by K worker processes (``loanbook cob worker``, started
+once before the nights), as ``loanbook cob run --workers K`` does; without it, in this
+process. The CPU seconds printed are this process's only (the workers' are not in them).
 
 The grace nights between (closes of 02-10 to 02-12, the 20% in grace) are run and printed
 too. The issue's aim: 10 s or less per night on each database.
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+from contextlib import nullcontext
 import io
 import json
 import os
@@ -57,7 +64,8 @@ except ImportError:  # run without an installed package: use the src layout
 from sqlalchemy import Connection, Engine, text
 
 from loanbook.service import servicing
-from loanbook.service.close_of_business import close_day, close_until
+from loanbook.service.close_of_business import CHUNK_BORROWERS, close_day, close_until
+from loanbook.service.cob_workers import LocalWorkers
 from loanbook.service.ledger_check import check_ledger
 from loanbook.service.setup import init_database
 from loanbook.store.scratch import scratch_engine
@@ -283,7 +291,7 @@ def seed_repayments(engine: Engine, template: int) -> int:
 # --- the nights -------------------------------------------------------------------------------------
 
 
-def _close(engine: Engine, label: str, profile: bool, limit_seconds: float) -> Night:
+def _close(engine: Engine, label: str, profile: bool, limit_seconds: float, across=None, chunk: int = CHUNK_BORROWERS) -> Night:  # noqa: ANN001
     with UnitOfWork(engine) as uow:
         day = uow.business_dates.get()
     profiler = cProfile.Profile() if profile else None
@@ -302,7 +310,7 @@ def _close(engine: Engine, label: str, profile: bool, limit_seconds: float) -> N
     if profiler:
         profiler.enable()
     try:
-        closed = close_day(engine, on_chunk=on_chunk)
+        closed = close_day(engine, on_chunk=on_chunk, across=across, chunk=chunk)  # across workers: no progress lines
         night = Night(label, day, time.perf_counter() - started, closed.borrowers_closed,
                       bulk=closed.loans_in_bulk)
     except NightTooLong as stop:
@@ -356,9 +364,11 @@ def _print_profile(profiler: cProfile.Profile, title: str) -> None:
                                                          if line.strip() and not line.startswith("   Ordered"))[:6000])
 
 
-def run_on(url: str, loans: int, *, verify: bool, profile: str | None, limit_seconds: float) -> Run:
+def run_on(url: str, loans: int, *, verify: bool, profile: str | None, limit_seconds: float, workers: int = 0,
+           chunk: int = CHUNK_BORROWERS) -> Run:
     run = Run("PostgreSQL" if url.startswith("postgresql") else "SQLite", loans)
-    print(f"\n{run.database}: {loans:,} loans", flush=True)
+    workers = workers if run.database == "PostgreSQL" else 0  # SQLite closes in one process
+    print(f"\n{run.database}: {loans:,} loans" + (f", {workers} worker process(es)" if workers else ""), flush=True)
     with scratch_engine(url) as engine:
         started = time.perf_counter()
         template = seed_loans(engine, loans)
@@ -369,32 +379,44 @@ def run_on(url: str, loans: int, *, verify: bool, profile: str | None, limit_sec
         print(f"  seeded {loans:,} borrowers and loans in {run.seeding['loans (template + copies)']:.1f} s "
               f"(ANALYZE {run.seeding['ANALYZE']:.1f} s)", flush=True)
         started = time.perf_counter()
-        quiet = close_until(engine, NIGHT_A)
-        run.seeding["quiet nights to 02-09"] = time.perf_counter() - started
-        print(f"  {len(quiet)} quiet nights ({DISBURSED} to {NIGHT_A - timedelta(days=1)}) in "
-              f"{run.seeding['quiet nights to 02-09']:.1f} s, {sum(d.borrowers_closed for d in quiet)} borrowers closed", flush=True)
-        run.nights.append(_close(engine, "(a) instalments fall due", profile == "a", limit_seconds))
-        if run.nights[-1].stopped:
-            return run
+        pool = (LocalWorkers(engine, engine.url.render_as_string(hide_password=False), workers, output=sys.stderr)
+                if workers else nullcontext(None))
+        with pool as local:  # started once, before the nights: their start-up is not in the figures
+            if local is not None:
+                print(f"  {workers} worker(s) started in {time.perf_counter() - started:.1f} s (not measured)", flush=True)
+            return _nights(engine, run, template, loans, verify=verify, profile=profile, limit_seconds=limit_seconds,
+                           across=local.close_night if local is not None else None, chunk=chunk)
+
+
+def _nights(engine: Engine, run: Run, template: int, loans: int, *, verify: bool, profile: str | None,
+            limit_seconds: float, across, chunk: int) -> Run:  # noqa: ANN001
+    started = time.perf_counter()
+    quiet = close_until(engine, NIGHT_A, across=across, chunk=chunk)
+    run.seeding["quiet nights to 02-09"] = time.perf_counter() - started
+    print(f"  {len(quiet)} quiet nights ({DISBURSED} to {NIGHT_A - timedelta(days=1)}) in "
+          f"{run.seeding['quiet nights to 02-09']:.1f} s, {sum(d.borrowers_closed for d in quiet)} borrowers closed", flush=True)
+    run.nights.append(_close(engine, "(a) instalments fall due", profile == "a", limit_seconds, across, chunk))
+    if run.nights[-1].stopped:
+        return run
+    started = time.perf_counter()
+    seed_repayments(engine, template)
+    _analyse(engine)
+    run.seeding["repayments of the 80%"] = time.perf_counter() - started
+    print(f"  seeded the repayments of the paying 80% in {run.seeding['repayments of the 80%']:.1f} s", flush=True)
+    run.nights.append(_close(engine, "    due day ends (the unpaid enter grace)", False, limit_seconds, across, chunk))
+    for _ in range(GRACE_DAYS - 1):
+        if not run.nights[-1].stopped:
+            run.nights.append(_close(engine, "    grace night (the 20% in grace)", False, limit_seconds, across, chunk))
+    if run.nights[-1].stopped:
+        return run
+    run.nights.append(_close(engine, "(b) grace ends: 20% go overdue", profile == "b", limit_seconds, across, chunk))
+    if verify:
         started = time.perf_counter()
-        seed_repayments(engine, template)
-        _analyse(engine)
-        run.seeding["repayments of the 80%"] = time.perf_counter() - started
-        print(f"  seeded the repayments of the paying 80% in {run.seeding['repayments of the 80%']:.1f} s", flush=True)
-        run.nights.append(_close(engine, "    due day ends (the unpaid enter grace)", False, limit_seconds))
-        for _ in range(GRACE_DAYS - 1):
-            if not run.nights[-1].stopped:
-                run.nights.append(_close(engine, "    grace night (the 20% in grace)", False, limit_seconds))
-        if run.nights[-1].stopped:
-            return run
-        run.nights.append(_close(engine, "(b) grace ends: 20% go overdue", profile == "b", limit_seconds))
-        if verify:
-            started = time.perf_counter()
-            report = check_ledger(engine)
-            run.verified = ("ledger check passed" if report.ok else f"LEDGER CHECK FAILED: {report.problems[:5]}") + \
-                f" ({report.loans_checked:,} loans, {time.perf_counter() - started:.1f} s)"
-            print(f"  {run.verified}", flush=True)
-            _check_expected(engine, loans)
+        report = check_ledger(engine)
+        run.verified = ("ledger check passed" if report.ok else f"LEDGER CHECK FAILED: {report.problems[:5]}") + \
+            f" ({report.loans_checked:,} loans, {time.perf_counter() - started:.1f} s)"
+        print(f"  {run.verified}", flush=True)
+        _check_expected(engine, loans)
     return run
 
 
@@ -442,6 +464,9 @@ def main() -> None:
     parser.add_argument("--night-limit", type=float, default=NIGHT_LIMIT_SECONDS,
                         help=f"stop a night running longer than this many seconds and report its rate (default {NIGHT_LIMIT_SECONDS:.0f})")
     parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="PostgreSQL: close each night's replayed borrowers across this many worker processes")
+    parser.add_argument("--chunk", type=int, default=CHUNK_BORROWERS, help="borrowers per transaction (per partition)")
     parser.add_argument("--without-bureau", action="store_true",
                         help="close of business without its bureau records (R15): the baseline they are measured against")
     args = parser.parse_args()
@@ -461,10 +486,11 @@ def main() -> None:
         parser.error(f"unknown database(s) {unknown}: use sqlite, postgresql")
     print(f"loanbook COB benchmark: {loans:,} loans; Python {platform.python_version()} on {platform.machine()}, "
           f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}")
-    runs = [run_on(urls[name], loans, verify=args.verify, profile=args.profile, limit_seconds=args.night_limit) for name in names]
+    runs = [run_on(urls[name], loans, verify=args.verify, profile=args.profile, limit_seconds=args.night_limit,
+                   workers=args.workers, chunk=args.chunk) for name in names]
     print_report(runs)
     if args.json:
-        print(json.dumps(json_report(runs, loans)))
+        print(json.dumps({**json_report(runs, loans), "workers": args.workers, "chunk": args.chunk}))
 
 
 NIGHT_KEYS = ("fall_due", "enter_grace", "quiet_grace", "grace_ends")  # in the order run_on closes them
