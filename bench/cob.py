@@ -115,6 +115,7 @@ class Night:
     stopped: bool = False  # ran past --night-limit: the rate is of the part that ran
     bulk: int = 0  # loans only falling due or entering grace, brought forward set-based
     cpu_seconds: float = 0.0  # this process's CPU time (the database server's is not in it)
+    across_seconds: float | None = None  # --workers: the part spent waiting on the partitions
 
     @property
     def loans(self) -> int:
@@ -307,10 +308,18 @@ def _close(engine: Engine, label: str, profile: bool, limit_seconds: float, acro
         if now - started > limit_seconds:
             raise NightTooLong(closed_so_far, now - started)
 
+    spent = [0.0]
+
+    def timed_across(engine_: Engine, day_: date, chunk_: int) -> None:
+        begun = time.perf_counter()
+        across(engine_, day_, chunk_)
+        spent[0] += time.perf_counter() - begun
+
     if profiler:
         profiler.enable()
     try:
-        closed = close_day(engine, on_chunk=on_chunk, across=across, chunk=chunk)  # across workers: no progress lines
+        closed = close_day(engine, on_chunk=on_chunk, across=timed_across if across else None,
+                           chunk=chunk)  # across workers: no progress lines
         night = Night(label, day, time.perf_counter() - started, closed.borrowers_closed,
                       bulk=closed.loans_in_bulk)
     except NightTooLong as stop:
@@ -321,10 +330,14 @@ def _close(engine: Engine, label: str, profile: bool, limit_seconds: float, acro
         if profiler:
             profiler.disable()
     night.cpu_seconds = time.process_time() - cpu_started
+    if across is not None:
+        night.across_seconds = spent[0]
     print(f"  {label.strip():<38} close of {day}: {night.seconds:8.2f} s (CPU {night.cpu_seconds:.2f} s)  "
           f"{night.borrowers:>9,} replayed "
           f"{night.bulk:>9,} in bulk  {night.per_second:>9,.0f} loans/s"
-          f"{'  STOPPED at --night-limit' if night.stopped else ''}", flush=True)
+          f"{'  STOPPED at --night-limit' if night.stopped else ''}"
+          f"{f'  (partitions across workers {night.across_seconds:.2f} s)' if night.across_seconds is not None else ''}",
+          flush=True)
     if profiler:
         _print_profile(profiler, f"cProfile of the close of {day} ({label})")
     return night
@@ -505,7 +518,9 @@ def json_report(runs: list[Run], loans: int) -> dict:
         key = "postgresql" if run.database == "PostgreSQL" else "sqlite"
         nights[key] = {name: round(night.seconds, 3) for name, night in zip(NIGHT_KEYS, chosen)}
         nights[key]["detail"] = {name: {"cpu_s": round(night.cpu_seconds, 3), "replayed": night.borrowers,
-                                        "in_bulk": night.bulk, "stopped": night.stopped}
+                                        "in_bulk": night.bulk, "stopped": night.stopped,
+                                        **({"across_workers_s": round(night.across_seconds, 3)}
+                                           if night.across_seconds is not None else {})}
                                  for name, night in zip(NIGHT_KEYS, chosen)}
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: KiB
     return {"loans": loans, "nights": nights, "peak_rss_mb": round(peak_kib / 1024, 1),
