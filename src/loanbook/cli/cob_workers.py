@@ -17,13 +17,14 @@ DatabaseOption = typer.Option(None, "--database", help="Database URL (default: $
 
 def cob_worker(
     database: str = DatabaseOption,
-    name: str = typer.Option(None, "--name", help="This worker's name in the partitions it closes (default: host-pid)."),
+    name: str = typer.Option(None, "--name",
+                             help="This worker's name in the partitions it closes (default: host-pid)."),
     stop_with_parent: bool = typer.Option(False, "--stop-with-parent", hidden=True,
                                           help="Stop when the process that started it ends (cob run --workers)."),
     quiet: bool = typer.Option(False, "--quiet", help="No start line."),
 ) -> None:
-    """Close partitions of close of business as `cob run --workers` hands them out, until stopped (Ctrl-C or SIGTERM:
-    the partition in hand is finished first)."""
+    """Close partitions of close of business as `cob run --workers` hands them out, until
+    stopped (Ctrl-C or SIGTERM: the partition in hand is finished first)."""
     name = name or f"{os.uname().nodename}-{os.getpid()}"
     # Seen in pg_stat_activity: which connection is which worker process (libpq reads PGAPPNAME).
     os.environ["PGAPPNAME"] = f"loanbook cob worker {os.getpid()} {name}"[:63]
@@ -31,6 +32,6 @@ def cob_worker(
         engine = open_database(database)
         require_postgresql(engine, "`loanbook cob worker`")
         if not quiet:
-            out.print(f"worker {name} closing partitions of close of business on {mask_url(database or database_url())}; "
-                      "Ctrl-C to stop")
+            where = mask_url(database or database_url())
+            out.print(f"worker {name} closing partitions of close of business on {where}; Ctrl-C to stop")
         run_worker(engine, name, stop_with_parent=stop_with_parent)
