@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-api clean bench-cob
+.PHONY: install demo test bench bench-api clean bench-cob chromium
 
 install: $(STAMP)
 
@@ -20,7 +20,19 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/loanbook demo $(ARGS)
 
-test: install
+# The browser tests (tests/web) drive Debian's Chromium, never a downloaded browser:
+# installed here when missing and this is root with apt-get; otherwise they skip, saying so.
+CHROMIUM ?= /usr/bin/chromium
+
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the browser tests (apt-get install -y chromium)"; \
+		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
+			|| echo "could not install chromium: the browser tests (tests/web) will be skipped"; \
+	else echo "no $(CHROMIUM) and no way to install it (needs root and apt-get): the browser tests (tests/web) will be skipped"; fi
+
+test: install chromium
 	$(BIN)/pytest
 
 bench: install

@@ -49,7 +49,7 @@ except ImportError:  # run without an installed package: use the src layout
 from loanbook.money import ZERO
 from loanbook.rules.book import Book, Loan, Repayment
 from loanbook.rules.products import FLEX6, RepaymentMethod
-from loanbook.rules.replay import position
+from loanbook.rules.replay import loan_states, position
 from loanbook.rules.schedule import build_schedule
 
 AIM_STATES_PER_SECOND = 50_000  # the issue's aim, on one core
@@ -281,18 +281,31 @@ def bench_positions(books: list[Book], as_of: date) -> tuple[float, float, Count
     return seconds, cpu_seconds, statuses
 
 
-def profile_positions(books: list[Book], as_of: date, top: int) -> None:
+def bench_lean(books: list[Book], as_of: date) -> tuple[float, float, Counter]:
+    """The lean path (issue 10): the same replay, only the figures COB and reads need."""
+    statuses: Counter = Counter()
+    gc.collect()
+    start = time.perf_counter()
+    cpu_start = time.process_time()
+    for book in books:
+        result = loan_states(book, as_of)
+        statuses[result.loans[0].status] += 1
+    return time.perf_counter() - start, time.process_time() - cpu_start, statuses
+
+
+def profile_positions(books: list[Book], as_of: date, top: int, lean: bool = False) -> None:
+    replay = loan_states if lean else position
     profiler = cProfile.Profile()
     gc.collect()
     profiler.enable()
     for book in books:
-        position(book, as_of)
+        replay(book, as_of)
     profiler.disable()
     for order in ("cumulative", "tottime"):
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.strip_dirs().sort_stats(order).print_stats(top)
-        print(f"--- cProfile of position() over {len(books):,} loans, top {top} by {order} ---")
+        print(f"--- cProfile of {replay.__name__}() over {len(books):,} loans, top {top} by {order} ---")
         print(_trim_pstats(out.getvalue()))
 
 
@@ -329,6 +342,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-schedules", action="store_true", help="skip part 1")
     parser.add_argument("--profile", action="store_true", help="profile position() with cProfile instead of timing it")
+    parser.add_argument("--lean", action="store_true", help="with --profile: profile loan_states(), the lean path")
     parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     parser.add_argument("--top", type=int, default=15, help="rows of the profile (default %(default)s)")
     args = parser.parse_args(argv)
@@ -368,24 +382,32 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.profile:
         print()
-        profile_positions(books, as_of, args.top)
+        profile_positions(books, as_of, args.top, args.lean)
         return
 
     seconds, cpu_seconds, statuses = bench_positions(books, as_of)
-    rate = len(books) / seconds
+    lean_seconds, lean_cpu_seconds, lean_statuses = bench_lean(books, as_of)
+    if lean_statuses != statuses:
+        raise SystemExit(f"the lean path disagrees with position(): {lean_statuses} against {statuses}")
+    rate, lean_rate = len(books) / seconds, len(books) / lean_seconds
     print("   states: " + ", ".join(f"{status.value} {count:,}" for status, count in sorted(statuses.items())))
     print()
-    print(f"   loan states per second   {rate:>10,.0f}   (aim {AIM_STATES_PER_SECOND:,}/s on one core: "
-          f"{rate / AIM_STATES_PER_SECOND:.0%} of it)")
-    print(f"   µs per loan state        {seconds / len(books) * 1e6:>10.1f}   (aim {1e6 / AIM_STATES_PER_SECOND:.1f})")
+    print(f"   {'':<26}{'position()':>12}{'loan_states()':>15}   (the lean path: the figures COB and reads need)")
+    print(f"   {'loan states per second':<26}{rate:>12,.0f}{lean_rate:>15,.0f}   (aim {AIM_STATES_PER_SECOND:,}/s on one "
+          f"core: {rate / AIM_STATES_PER_SECOND:.0%} and {lean_rate / AIM_STATES_PER_SECOND:.0%} of it)")
+    print(f"   {'cpu loan states per second':<26}{len(books) / cpu_seconds:>12,.0f}{len(books) / lean_cpu_seconds:>15,.0f}")
+    print(f"   {'µs per loan state':<26}{seconds / len(books) * 1e6:>12.1f}{lean_seconds / len(books) * 1e6:>15.1f}"
+          f"   (aim {1e6 / AIM_STATES_PER_SECOND:.1f})")
     at_aim = len(books) / AIM_STATES_PER_SECOND
-    print(f"   total seconds            {seconds:>10.2f}   (cpu {cpu_seconds:.2f}; at the aim: {at_aim:.2f})")
+    print(f"   {'total seconds':<26}{seconds:>12.2f}{lean_seconds:>15.2f}   (at the aim: {at_aim:.2f})")
     print(f"   peak memory (max RSS)    {peak_rss_mib():>10,.0f} MiB")
     if args.json:
         print(json.dumps({"loan_states_per_s": round(rate), "cpu_loan_states_per_s": round(len(books) / cpu_seconds),
+                          "lean_loan_states_per_s": round(lean_rate),
+                          "lean_cpu_loan_states_per_s": round(len(books) / lean_cpu_seconds),
                           "loans": len(books), "seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds, 3),
+                          "lean_seconds": round(lean_seconds, 3), "lean_cpu_seconds": round(lean_cpu_seconds, 3),
                           "load_average": round(os.getloadavg()[0], 2)}))
-
 
 if __name__ == "__main__":
     main()

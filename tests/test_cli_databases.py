@@ -42,6 +42,7 @@ EXAMPLE = EXAMPLES_DIR / "w2-late-first-instalment.yaml"
 REQUIRED: dict[str, list[str]] = {
     "cob run": ["--until", "2026-02-01"],
     "user add": ["alice", "--role", "admin"],
+    "user password": ["alice", "--password-stdin"],  # the database is checked before stdin is read
     "scenario run": [str(EXAMPLE)],
     "serve": ["--port", "1"],  # never reached: the database is checked first
     "demo": ["--no-serve", "--borrowers", "1"],

@@ -50,6 +50,7 @@ ROUTE_MODULES = (
     collections,
 )
 from loanbook.store.database import database_url, make_engine, sqlite_path
+from loanbook.web.app import install_web
 
 DESCRIPTION = """\
 Loan servicing, exact to the fen. Amounts are strings of ASCII digits with at most 2
@@ -73,6 +74,7 @@ def create_app(engine: Engine, *, body_bytes_max: int = BODY_BYTES_MAX, body_sec
         app.include_router(module.routes)
     app.include_router(operations.routes)
     app.mount(operations.STATIC_PREFIX, operations.static_files(), name="static")
+    install_web(app)  # the web pages (/login, /app, /admin), over the same services
     app.add_middleware(RequestGuard, body_bytes_max=body_bytes_max, body_seconds=body_seconds,  # type: ignore[arg-type]
                        request_seconds=request_seconds)
     app.add_middleware(Observability, metrics=app.state.metrics)  # type: ignore[arg-type] - outermost: sees every answer

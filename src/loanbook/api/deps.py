@@ -56,7 +56,7 @@ def current_user(
     engine: EngineDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> User:
     """The user of the bearer token, in a unit of work of its own that ends here."""
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, read_only=True) as uow:
         return authenticate(uow, credentials.credentials if credentials is not None else None)
 
 
@@ -137,14 +137,41 @@ def loan_in_reach(roles: frozenset[str]) -> Callable[..., LoanInReach]:
         _check_role(user, roles)
         # A unit of work of its own that ends here: a route that then writes opens its own,
         # and on SQLite a read kept open by a dependency would make that write wait.
-        with UnitOfWork(engine) as uow:
-            row = uow.borrowers.loan_row(loan_id)
-            borrower_id = None if row is None else row.borrower_id
+        with UnitOfWork(engine, read_only=True) as uow:
+            borrower_id = uow.borrowers.borrower_of_loan(loan_id)
         if borrower_id is None or (user.role == BORROWER and borrower_id != user.borrower_id):
             raise NotFound(f"no loan {loan_id}")
         return LoanInReach(user, loan_id, borrower_id)
 
     resolve.__name__ = f"loan_in_reach_{'_'.join(sorted(roles))}"
+    return resolve
+
+
+@dataclass(frozen=True, slots=True)
+class LoanReading:
+    """A loan the caller may read, with the read-only unit of work that found it, for a
+    route that only reads: it reads in that unit, so a GET on a loan takes one connection
+    and one thread hop fewer than with a unit of work of its own (issue 10)."""
+
+    user: User
+    loan_id: int
+    borrower_id: int
+    uow: UnitOfWork
+
+
+def loan_reading(roles: frozenset[str]) -> Callable[..., Iterator[LoanReading]]:
+    """:func:`loan_in_reach` for a read: the same checks in the same order (the role, then
+    the record: another borrower's loan is "no loan N"), before any work."""
+
+    def resolve(loan_id: LoanId, user: CurrentUser, engine: EngineDep) -> Iterator[LoanReading]:
+        _check_role(user, roles)
+        with UnitOfWork(engine, read_only=True) as uow:
+            borrower_id = uow.borrowers.borrower_of_loan(loan_id)
+            if borrower_id is None or (user.role == BORROWER and borrower_id != user.borrower_id):
+                raise NotFound(f"no loan {loan_id}")
+            yield LoanReading(user, loan_id, borrower_id, uow)
+
+    resolve.__name__ = f"loan_reading_{'_'.join(sorted(roles))}"
     return resolve
 
 

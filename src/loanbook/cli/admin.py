@@ -12,7 +12,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
-from loanbook.cli.common import EXIT_CLOSE_UNFINISHED, EXIT_FAILURES, out, parse_day, print_json, refusals_as_messages
+from loanbook.cli.common import (
+    EXIT_CLOSE_UNFINISHED,
+    EXIT_FAILURES,
+    out,
+    parse_day,
+    print_json,
+    read_password_stdin,
+    refusals_as_messages,
+)
 from loanbook.config.idempotency import idempotency_ttl
 from loanbook.config.products import load_product_file
 from loanbook.money import format_amount, from_fen
@@ -121,11 +129,15 @@ def user_add(
     name: str = typer.Argument(..., help="Who the token is for."),
     role: str = typer.Option(..., "--role", help="admin, operator, reviewer or borrower."),
     borrower: int = typer.Option(None, "--borrower", help="The borrower a borrower token reaches."),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Read a web sign-in password from standard input (its first line)."),
     database: str = DatabaseOption,
 ) -> None:
     """Add a user and print its bearer token, alone on the last line."""
+    with refusals_as_messages():
+        password = read_password_stdin() if password_stdin else None  # read before the database is touched
     with refusals_as_messages(), UnitOfWork(open_database(database)) as uow:
-        user, token = add_user(uow, name=name, role=role, borrower_id=borrower)
+        user, token = add_user(uow, name=name, role=role, borrower_id=borrower, password=password)
     out.print(f"user {user.user_id} {user.name} ({user.role}); bearer token, shown once:")
     print(token)
 

@@ -84,3 +84,19 @@ def parse_day(text: str, what: str) -> date:
 
 def print_json(value: object) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+
+
+def read_password_stdin() -> str:
+    """A password from standard input: its first line, without the line break (never on
+    the command line, where `ps` and the shell's history would keep it). At a terminal it
+    is asked for without echo."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("password: ")
+    else:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        password = line.removesuffix("\n").removesuffix("\r")
+    if not password:
+        raise BadInput("--password-stdin: standard input held no password (its first line is empty)")
+    return password

@@ -26,6 +26,7 @@ from loanbook.cli.calculators import schedule
 from loanbook.cli.common import EXIT_FAILURES, err, out, parse_day, print_json, refusals_as_messages
 from loanbook.demo.collections import collections_table
 from loanbook.demo.portfolio import BORROWERS, PROFILES, SEED, START, UNTIL, PortfolioResult, run_portfolio
+from loanbook.demo.sign_ins import make_demo_sign_ins, sign_in_lines
 from loanbook.errors import BadInput
 from loanbook.money import format_amount, from_fen
 from loanbook.scenario.model import load_scenario
@@ -376,12 +377,16 @@ def serve_demo(engine: Engine, host: str, port: int, listening: socket.socket) -
 
     with UnitOfWork(engine) as uow:
         user, token = add_user(uow, name="demo admin", role="admin")
+    sign_ins = make_demo_sign_ins(engine)
     url = f"http://{host}:{port}"
     out.rule("the API")
     out.print(f"serving the demo database at [bold]{url}[/]  (OpenAPI: {url}/docs); Ctrl-C to stop")
     out.print(f"admin user {user.user_id}, bearer token (Authorization: Bearer <token>):")
     out.print(token, soft_wrap=True)
     out.print(f"try: curl -H 'Authorization: Bearer {token}' {url}/v1/borrowers/1", soft_wrap=True)
+    out.rule("the web pages")
+    for line in sign_in_lines(url, sign_ins):
+        out.print(line, soft_wrap=True, markup=False)
     from loanbook.api.observability import configure_logging
 
     configure_logging()  # JSON lines with a request id, no personal data (issue 11)

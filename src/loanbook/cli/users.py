@@ -1,4 +1,4 @@
-"""``loanbook user list|revoke|rotate`` (``user add`` is in admin.py)."""
+"""``loanbook user list|revoke|rotate|password`` (``user add`` is in admin.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import typer
 from rich.table import Table
 
 from loanbook.cli.admin import DatabaseOption
-from loanbook.cli.common import out, print_json, refusals_as_messages
+from loanbook.cli.common import out, print_json, read_password_stdin, refusals_as_messages
+from loanbook.service.sign_in import set_password
+from loanbook.errors import BadInput
 from loanbook.service.users import list_users, revoke_user, rotate_token
 from loanbook.store.database import open_database
 from loanbook.store.unit_of_work import UnitOfWork
@@ -44,3 +46,19 @@ def user_rotate(name: str = typer.Argument(..., help="The user's name."), databa
         user, token = rotate_token(uow, name)
     out.print(f"user {user.user_id} {user.name} ({user.role}): new bearer token, shown once; the old one no longer works:")
     print(token)
+
+
+def user_password(
+    name: str = typer.Argument(..., help="The user's name."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input (its first line)."),
+    database: str = DatabaseOption,
+) -> None:
+    """Set or reset a user's web sign-in password; the user's open web sessions end."""
+    with refusals_as_messages():
+        if not password_stdin:
+            raise BadInput("give --password-stdin and pipe the password in: a password is never taken as an argument")
+        engine = open_database(database)  # a database that is not there is named before the password is read
+        password = read_password_stdin()
+        with UnitOfWork(engine) as uow:
+            user = set_password(uow, name, password)
+    out.print(f"user {user.user_id} {user.name} ({user.role}): password set; their open web sessions were ended")

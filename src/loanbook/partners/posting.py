@@ -10,6 +10,7 @@ here commits: the money, the split and the message are one unit of work or none.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -57,11 +58,21 @@ def post_partner_split(
     on: date,
     kind: str,
     transaction_id: int | None = None,
+    shared_loans: Collection[int] | None = None,
 ) -> int:
     """Post the split and write the messages for every co-funded loan among ``marks_after``;
-    returns the number of messages written."""
-    tx = uow.session.get(TransactionRow, transaction_id) if transaction_id is not None else None
-    notified = tx.loan_id if tx is not None and kind in NOTIFIED_WITHOUT_MONEY else None  # the loan whose plan changed
+    returns the number of messages written.
+
+    ``shared_loans``: where the caller knows them (from the book), the loans drawn with a
+    partner share; only those can be co-funded (R17: a link is made at drawdown for a
+    share above 0), so a posting that has none reads nothing more (issue 10: a repayment
+    on a loan the platform funds alone asks neither for its transaction nor its links)."""
+    if shared_loans is not None:
+        marks_after = [m for m in marks_after if int(m["loan_id"]) in shared_loans]
+    tx = None
+    if transaction_id is not None and kind in NOTIFIED_WITHOUT_MONEY:
+        tx = uow.session.get(TransactionRow, transaction_id)
+    notified = tx.loan_id if tx is not None else None  # the loan whose plan changed
     changed = {int(m["loan_id"]): m for m in marks_after
                if int(m["loan_id"]) == notified or _receipts_changed(m, marks_before.get(int(m["loan_id"])))}
     if not changed:
@@ -71,7 +82,11 @@ def post_partner_split(
     new_loans = [loan_id for loan_id, m in changed.items() if loan_id not in cofunded and marks_before.get(loan_id) is None]
     if new_loans:
         cofunded.update(_register_new_loans(uow, partners, new_loans, changed))
+    if not cofunded:
+        return 0
     written = 0
+    if tx is None and transaction_id is not None:
+        tx = uow.session.get(TransactionRow, transaction_id)
     value_date = tx.value_date if tx is not None else on
     for loan_id in sorted(cofunded):
         link = cofunded[loan_id]

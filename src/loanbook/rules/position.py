@@ -117,6 +117,36 @@ class LoanPosition:
 
 
 @dataclass(frozen=True, slots=True)
+class LoanState:
+    """The lean path's view of a loan on a day (issue 10): the figures close of business
+    and reads need, the very values of :class:`LoanPosition`'s fields of the same names,
+    without the plan, the payoff quote or the totals paid."""
+
+    loan_id: str
+    status: LoanStatus
+    dpd: int
+    principal_outstanding: Decimal
+    principal_due: Decimal
+    interest_due: Decimal
+    penalty_due: Decimal
+    settled_on: date | None
+    maturity_date: date | None
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.principal_due + self.interest_due + self.penalty_due
+
+
+@dataclass(frozen=True, slots=True)
+class BookState:
+    """A borrower's lean state on a day: its credit balance and each loan's state."""
+
+    on: date
+    credit_balance: Decimal
+    loans: tuple[LoanState, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AllocationLine:
     """What one transaction paid on one instalment (R6: penalty, interest, principal)."""
 

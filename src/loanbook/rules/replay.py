@@ -42,6 +42,8 @@ from loanbook.rules.position import (
     AllocationLine,
     InstalmentPosition,
     LoanPosition,
+    BookState,
+    LoanState,
     LoanStatus,
     PlanChangeEffect,
     Position,
@@ -101,9 +103,10 @@ class _OpenLoan:
 class _Replay:
     """One pass over a borrower's transactions; private to :func:`position`."""
 
-    __slots__ = ("loans", "by_id", "order", "credit_balance", "allocations", "coupons", "changes", "refused")
+    __slots__ = ("record", "loans", "by_id", "order", "credit_balance", "allocations", "coupons", "changes", "refused")
 
-    def __init__(self, book: Book, on: date) -> None:
+    def __init__(self, book: Book, on: date, record: bool = True) -> None:
+        self.record = record  # False: the lean path, which keeps no allocations
         self.loans = [_OpenLoan(loan) for loan in book.loans if loan.disbursed_on <= on]
         self.by_id = {open_loan.loan.loan_id: open_loan for open_loan in self.loans}
         self.order = self._allocation_order()
@@ -135,7 +138,8 @@ class _Replay:
         if lines:
             used = self.credit_balance - left
             self.credit_balance = left
-            self.allocations.append(Allocation(f"credit:{on.isoformat()}", "credit", on, used, tuple(lines), -used))
+            if self.record:
+                self.allocations.append(Allocation(f"credit:{on.isoformat()}", "credit", on, used, tuple(lines), -used))
 
     def _coupon(self, coupon_id: str, tx_id: str) -> Coupon:
         coupon = self.coupons.get(coupon_id)
@@ -180,7 +184,8 @@ class _Replay:
                 return
             lines, left = self._pay_due(tx.amount, on)
             self.credit_balance += left
-            self.allocations.append(Allocation(tx.tx_id, "repayment", on, tx.amount, tuple(lines), left))
+            if self.record:
+                self.allocations.append(Allocation(tx.tx_id, "repayment", on, tx.amount, tuple(lines), left))
         elif isinstance(tx, Payoff):
             self._apply_payoff(tx)
         elif isinstance(tx, Refund):
@@ -300,43 +305,61 @@ def position(book: Book, on: date, *, include_day: bool = False, before_tx: str 
     """
     with localcontext() as ctx:
         ctx.prec = EXACT_DIGITS
-        replay = _Replay(book, on)
-        # Each day's facts as (booking index, group, fact); sorted by the time they happened
-        # only where a day has several (intraday_key), the rest keep booking order.
-        facts_by_day: dict[date, list[tuple[int, int, Fact]]] = defaultdict(list)
-        for index, tx in enumerate(book.transactions):
-            if tx.value_date < on or (include_day and tx.value_date == on):
-                facts_by_day[tx.value_date].append((index, 0, tx))
-        for index, change in enumerate(book.plan_changes):
-            if change.value_date < on or (include_day and change.value_date == on):
-                facts_by_day[change.value_date].append((index, 1, change))
-        due_days = {i.due_date for o in replay.loans for i in o.instalments if i.due_date <= on}
-        days = sorted(due_days | facts_by_day.keys())
-        changed: set[str] = set()
-        for day in days:  # a plan change inserts its new due dates ahead (below)
-            if day in due_days:
-                replay.apply_credit(day)
-            day_facts = facts_by_day.get(day, ())
-            if len(day_facts) > 1:
-                day_facts.sort(key=_in_day_order)
-            for _, group, fact in day_facts:
-                if before_tx is not None and day == on and group == 0 and fact.tx_id == before_tx:
-                    break
-                if group == 0:
-                    replay.apply(fact)
-                elif replay.apply_change(fact):
-                    # R6: the credit balance now meets the new plan's due dates
-                    changed.add(fact.loan_id)
-                    due_days = replay.due_days(on, changed)
-                    known = set(days)
-                    for later in sorted(d for d in due_days if d > day and d not in known):
-                        insort(days, later)  # after ``day``: the loop reaches it
-        if replay.credit_balance < 0:
-            raise InvariantBroken("negative credit balance")
+        replay = _replayed(book, on, include_day, before_tx, record=True)
         loans = tuple(_loan_position(open_loan, on) for open_loan in replay.loans)
         return Position(
             on, replay.credit_balance, loans, tuple(replay.allocations), tuple(replay.changes), tuple(replay.refused)
         )
+
+
+def loan_states(book: Book, on: date, *, include_day: bool = False) -> BookState:
+    """The lean path (issue 10): the same replay as :func:`position`, which stays the one
+    definition of the rules, but only the figures close of business and reads need:
+    no allocation lines are kept and no plan, payoff quote or totals paid are built.
+    ``loan_states(book, on)`` has, field for field, the values of ``position(book, on)``
+    (a Hypothesis property holds them equal over random stories)."""
+    with localcontext() as ctx:
+        ctx.prec = EXACT_DIGITS
+        replay = _replayed(book, on, include_day, None, record=False)
+        return BookState(on, replay.credit_balance, tuple(_loan_state(open_loan, on) for open_loan in replay.loans))
+
+
+def _replayed(book: Book, on: date, include_day: bool, before_tx: str | None, *, record: bool) -> _Replay:
+    """The book's facts replayed in value-date order up to ``on`` (see :func:`position`)."""
+    replay = _Replay(book, on, record)
+    # Each day's facts as (booking index, group, fact); sorted by the time they happened
+    # only where a day has several (intraday_key), the rest keep booking order.
+    facts_by_day: dict[date, list[tuple[int, int, Fact]]] = defaultdict(list)
+    for index, tx in enumerate(book.transactions):
+        if tx.value_date < on or (include_day and tx.value_date == on):
+            facts_by_day[tx.value_date].append((index, 0, tx))
+    for index, change in enumerate(book.plan_changes):
+        if change.value_date < on or (include_day and change.value_date == on):
+            facts_by_day[change.value_date].append((index, 1, change))
+    due_days = {i.due_date for o in replay.loans for i in o.instalments if i.due_date <= on}
+    days = sorted(due_days | facts_by_day.keys())
+    changed: set[str] = set()
+    for day in days:  # a plan change inserts its new due dates ahead (below)
+        if day in due_days:
+            replay.apply_credit(day)
+        day_facts = facts_by_day.get(day, ())
+        if len(day_facts) > 1:
+            day_facts.sort(key=_in_day_order)
+        for _, group, fact in day_facts:
+            if before_tx is not None and day == on and group == 0 and fact.tx_id == before_tx:
+                break
+            if group == 0:
+                replay.apply(fact)
+            elif replay.apply_change(fact):
+                # R6: the credit balance now meets the new plan's due dates
+                changed.add(fact.loan_id)
+                due_days = replay.due_days(on, changed)
+                known = set(days)
+                for later in sorted(d for d in due_days if d > day and d not in known):
+                    insort(days, later)  # after ``day``: the loop reaches it
+    if replay.credit_balance < 0:
+        raise InvariantBroken("negative credit balance")
+    return replay
 
 
 def _in_day_order(item: tuple[int, int, Fact]) -> tuple:
@@ -385,6 +408,47 @@ def _loan_position(open_loan: _OpenLoan, on: date) -> LoanPosition:
         extension_months=open_loan.extension_months,
         penalty_waived=open_loan.penalty_waived,
         negotiated=open_loan.negotiated,
+    )
+
+
+def _loan_state(open_loan: _OpenLoan, on: date) -> LoanState:
+    """:func:`_loan_position`'s status, DPD and amounts owed, without the plan: one pass,
+    the penalty computed only for the instalments due (R5, R7)."""
+    owed = Owed()
+    first_overdue = None
+    in_grace = False
+    rate = open_loan.penalty_rate
+    for instalment in open_loan.instalments:
+        if instalment.due_date <= on:
+            _, penalty_due = instalment.penalty(on, rate)
+            owed.add_due(instalment, penalty_due)
+            if on > instalment.grace_end:
+                if (instalment.penalty_base + penalty_due) > 0 and (
+                        first_overdue is None or instalment.due_date < first_overdue):
+                    first_overdue = instalment.due_date
+            elif not in_grace and instalment.in_grace(on):
+                in_grace = True
+        else:
+            owed.add_not_due(instalment)
+    settled = open_loan.settled_on is not None and open_loan.settled_on <= on
+    if settled:
+        status, dpd = LoanStatus.SETTLED, 0
+    elif first_overdue is not None:
+        status, dpd = LoanStatus.OVERDUE, (on - first_overdue).days
+    elif in_grace:
+        status, dpd = LoanStatus.GRACE, 0
+    else:
+        status, dpd = LoanStatus.ACTIVE, 0
+    return LoanState(
+        loan_id=open_loan.loan.loan_id,
+        status=status,
+        dpd=dpd,
+        principal_outstanding=owed.principal_due + owed.principal_not_due,
+        principal_due=owed.principal_due,
+        interest_due=owed.interest_due,
+        penalty_due=owed.penalty_due,
+        settled_on=open_loan.settled_on if settled else None,
+        maturity_date=open_loan.maturity,
     )
 
 

@@ -72,7 +72,9 @@ def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: s
     marks, credit_before = uow.marks.with_credit_balance(borrower_id)
     revaluation = revalue(borrower_id, book, today, marks, credit_before, kind=kind, cash_fen=cash_fen, transaction_id=tx_id)
     uow.journal.post(revaluation.entries)
-    post_partner_split(uow, marks, revaluation.marks, on=today, kind=kind, transaction_id=tx_id)  # R17: split + outbox
+    shared_loans = {int(loan.loan_id) for loan in book.loans if loan.partner_share}  # R17: only they are co-funded
+    post_partner_split(uow, marks, revaluation.marks, on=today, kind=kind, transaction_id=tx_id,  # R17: split + outbox
+                       shared_loans=shared_loans)
     uow.marks.put(revaluation.marks, marks)
     if revaluation.credit_balance_fen != credit_before:
         uow.marks.set_credit_balance(borrower_id, revaluation.credit_balance_fen)

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from loanbook.errors import AccessDenied, BadInput, Conflict, NotFound
+from loanbook.service.passwords import hash_password
 from loanbook.store.tables import UserRow
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -38,8 +39,10 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_user(uow: UnitOfWork, *, name: str, role: str, borrower_id: int | None = None) -> tuple[User, str]:
-    """Create a user; returns it and its bearer token (shown only now)."""
+def add_user(uow: UnitOfWork, *, name: str, role: str, borrower_id: int | None = None,
+             password: str | None = None) -> tuple[User, str]:
+    """Create a user; returns it and its bearer token (shown only now). With a password,
+    the user may also sign in to the web pages (service/sign_in.py)."""
     if role not in ROLES:
         raise BadInput(f"role {role!r} must be one of {', '.join(ROLES)}")
     if not name.strip():
@@ -54,9 +57,11 @@ def add_user(uow: UnitOfWork, *, name: str, role: str, borrower_id: int | None =
     elif borrower_id is not None:
         raise BadInput("only a borrower user names a borrower")
     _refuse_name_in_use(uow, name.strip())
+    password_hash = hash_password(password) if password is not None else None
     token = secrets.token_urlsafe(TOKEN_BYTES)
     try:
-        row = uow.users.add(name=name.strip(), role=role, borrower_id=borrower_id, token_sha256=_digest(token))
+        row = uow.users.add(name=name.strip(), role=role, borrower_id=borrower_id, token_sha256=_digest(token),
+                            password_hash=password_hash)
         uow.commit()
     except IntegrityError:  # the same name, added at the same moment by another command
         uow.rollback()
@@ -85,7 +90,7 @@ def list_users(uow: UnitOfWork) -> list[UserListed]:
     return [UserListed(r.id, r.name, r.role, r.borrower_id, r.revoked_at) for r in uow.users.all()]
 
 
-def _named(uow: UnitOfWork, name: str) -> UserRow:
+def find_user(uow: UnitOfWork, name: str) -> UserRow:
     row = uow.users.by_name(name.strip())
     if row is None:
         raise NotFound(f"no user named {name!r} (`loanbook user list` shows them)")
@@ -93,18 +98,19 @@ def _named(uow: UnitOfWork, name: str) -> UserRow:
 
 
 def revoke_user(uow: UnitOfWork, name: str, *, now: datetime) -> User:
-    """The user's token stops working at once; the user stays, for the history."""
-    row = _named(uow, name)
+    """The user's token and web sessions stop working at once; the user stays, for the history."""
+    row = find_user(uow, name)
     if row.revoked_at is not None:
         raise Conflict(f"user {row.name!r} was revoked already, at {row.revoked_at:%Y-%m-%d %H:%M}")
     row.revoked_at = now
+    uow.web_sessions.end_all_of(row.id)
     uow.commit()
     return User(row.id, row.name, row.role, row.borrower_id)
 
 
 def rotate_token(uow: UnitOfWork, name: str) -> tuple[User, str]:
     """A new token for the user, shown once; the old one stops working at once."""
-    row = _named(uow, name)
+    row = find_user(uow, name)
     if row.revoked_at is not None:
         raise Conflict(f"user {row.name!r} is revoked; add a new user instead")
     token = secrets.token_urlsafe(TOKEN_BYTES)

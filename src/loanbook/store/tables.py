@@ -248,6 +248,21 @@ class UserRow(Base):
     borrower_id: Mapped[int | None] = mapped_column(ForeignKey("borrowers.id"), nullable=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # None: the token works
+    # argon2 (PHC string) of the web sign-in password; None: no web sign-in, a token only.
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class WebSessionRow(Base):
+    """A web sign-in (web/session.py): the cookie's token as SHA-256 only, the session's
+    CSRF token, and when it stops working. A revoked user's sessions open nothing."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class IdempotencyRow(Base):

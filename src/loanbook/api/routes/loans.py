@@ -11,10 +11,9 @@ from loanbook.api.deps import (
     OWN_READ,
     STAFF_WRITE,
     BorrowerInReach,
-    LoanInReach,
-    UowDep,
+    LoanReading,
     borrower_in_reach,
-    loan_in_reach,
+    loan_reading,
 )
 from loanbook.api.idempotency import IdempotentDep
 from loanbook.api.routes import MONEY_RESPONSES, router
@@ -22,7 +21,7 @@ from loanbook.api.schemas import DisbursementPublic, LoanCreate, LoanPublic, Quo
 from loanbook.service import servicing
 
 routes = router("/v1", "loans")
-LoanReadable = Annotated[LoanInReach, Depends(loan_in_reach(OWN_READ))]
+LoanReadable = Annotated[LoanReading, Depends(loan_reading(OWN_READ))]
 
 
 @routes.post("/borrowers/{borrower_id}/loans", status_code=201, response_model=DisbursementPublic,
@@ -40,15 +39,15 @@ def disburse_loan(
 
 
 @routes.get("/loans/{loan_id}", response_model=LoanPublic)
-def get_loan(caller: LoanReadable, uow: UowDep) -> LoanPublic:
+def get_loan(caller: LoanReadable) -> LoanPublic:
     """The loan as of the business date: the fields of a scenario checkpoint (R5)."""
-    borrower_id, state, today = servicing.loan_state(uow, caller.loan_id)
+    borrower_id, state, today = servicing.loan_state(caller.uow, caller.loan_id)
     return LoanPublic.of(borrower_id, state, today)
 
 
 @routes.get("/loans/{loan_id}/payoff-quote", response_model=QuotePublic)
-def get_payoff_quote(caller: LoanReadable, uow: UowDep) -> QuotePublic:
+def get_payoff_quote(caller: LoanReadable) -> QuotePublic:
     """What settling the loan costs today (R8); a quote changes nothing. Access is checked
     before the quote is computed, so a refusal says nothing of the loan."""
-    _, offer = servicing.payoff_offer(uow, caller.loan_id)
+    _, offer = servicing.payoff_offer(caller.uow, caller.loan_id)
     return QuotePublic.of(offer.quote, offer.credit_balance)
