@@ -6,6 +6,7 @@ Not a test: it prints figures. Run from the project root with the project's venv
     .venv/bin/python bench/cob.py                         # 1,000,000 loans (the issue's size)
     .venv/bin/python bench/cob.py --loans 2000 --verify   # small, then prove the books (R14)
     .venv/bin/python bench/cob.py --quick --databases sqlite --profile a
+    .venv/bin/python bench/cob.py --loans 200000 --databases postgresql --workers 2 --json
 
 The book: N borrowers with one loan each, all of 10,000.00 FLEX6 over 6 months disbursed
 on 2026-01-15, so every first instalment (130.00 of interest) falls due on 2026-02-10.
@@ -17,6 +18,11 @@ on 2026-01-15, so every first instalment (130.00 of interest) falls due on 2026-
       days of penalty (0.39 each, R7);
   (c) the close of 2026-02-14, a day of penalty: the 20% overdue gain a fifth day (0.49
       each: 130.00 x 5 x 0.075% = 0.4875, rounded half-up, R3).
+
+``--workers K`` (PostgreSQL): the replayed borrowers of each night are closed in
+partitions (--chunk borrowers each) by K worker processes (``loanbook cob worker``, started
+once before the nights), as ``loanbook cob run --workers K`` does; without it, in this
+process. The CPU seconds printed are this process's only (the workers' are not in them).
 
 The grace nights between (closes of 02-10 to 02-12, the 20% in grace) are run and printed
 too. The issue's aim: 10 s or less per night on each database.
@@ -38,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+from contextlib import nullcontext
 import io
 import json
 import os
@@ -59,7 +66,8 @@ except ImportError:  # run without an installed package: use the src layout
 from sqlalchemy import Connection, Engine, text
 
 from loanbook.service import servicing
-from loanbook.service.close_of_business import close_day, close_until
+from loanbook.service.close_of_business import CHUNK_BORROWERS, close_day, close_until
+from loanbook.service.cob_workers import LocalWorkers
 from loanbook.service.ledger_check import check_ledger
 from loanbook.service.setup import init_database
 from loanbook.store.scratch import scratch_engine
@@ -112,6 +120,7 @@ class Night:
     bulk: int = 0  # loans only falling due or entering grace, brought forward set-based
     cpu_seconds: float = 0.0  # this process's CPU time (the database server's is not in it)
     key: str = ""  # its name in the --json report (NIGHT_KEYS)
+    across_seconds: float | None = None  # --workers: the part spent waiting on the partitions
 
     @property
     def loans(self) -> int:
@@ -288,7 +297,8 @@ def seed_repayments(engine: Engine, template: int) -> int:
 # --- the nights -------------------------------------------------------------------------------------
 
 
-def _close(engine: Engine, label: str, profile: bool, limit_seconds: float, key: str = "") -> Night:
+def _close(engine: Engine, label: str, profile: bool, limit_seconds: float, key: str = "", across=None,  # noqa: ANN001
+           chunk: int = CHUNK_BORROWERS) -> Night:
     with UnitOfWork(engine) as uow:
         day = uow.business_dates.get()
     profiler = cProfile.Profile() if profile else None
@@ -304,10 +314,18 @@ def _close(engine: Engine, label: str, profile: bool, limit_seconds: float, key:
         if now - started > limit_seconds:
             raise NightTooLong(closed_so_far, now - started)
 
+    spent = [0.0]
+
+    def timed_across(engine_: Engine, day_: date, chunk_: int) -> None:
+        begun = time.perf_counter()
+        across(engine_, day_, chunk_)
+        spent[0] += time.perf_counter() - begun
+
     if profiler:
         profiler.enable()
     try:
-        closed = close_day(engine, on_chunk=on_chunk)
+        closed = close_day(engine, on_chunk=on_chunk, across=timed_across if across else None,
+                           chunk=chunk)  # across workers: no progress lines
         night = Night(label, day, time.perf_counter() - started, closed.borrowers_closed,
                       bulk=closed.loans_in_bulk)
     except NightTooLong as stop:
@@ -319,10 +337,14 @@ def _close(engine: Engine, label: str, profile: bool, limit_seconds: float, key:
             profiler.disable()
     night.cpu_seconds = time.process_time() - cpu_started
     night.key = key
+    if across is not None:
+        night.across_seconds = spent[0]
     print(f"  {label.strip():<38} close of {day}: {night.seconds:8.2f} s (CPU {night.cpu_seconds:.2f} s)  "
           f"{night.borrowers:>9,} replayed "
           f"{night.bulk:>9,} in bulk  {night.per_second:>9,.0f} loans/s"
-          f"{'  STOPPED at --night-limit' if night.stopped else ''}", flush=True)
+          f"{'  STOPPED at --night-limit' if night.stopped else ''}"
+          f"{f'  (partitions across workers {night.across_seconds:.2f} s)' if night.across_seconds is not None else ''}",
+          flush=True)
     if profiler:
         _print_profile(profiler, f"cProfile of the close of {day} ({label})")
     return night
@@ -362,9 +384,11 @@ def _print_profile(profiler: cProfile.Profile, title: str) -> None:
                                                          if line.strip() and not line.startswith("   Ordered"))[:6000])
 
 
-def run_on(url: str, loans: int, *, verify: bool, profile: str | None, limit_seconds: float) -> Run:
+def run_on(url: str, loans: int, *, verify: bool, profile: str | None, limit_seconds: float, workers: int = 0,
+           chunk: int = CHUNK_BORROWERS) -> Run:
     run = Run("PostgreSQL" if url.startswith("postgresql") else "SQLite", loans)
-    print(f"\n{run.database}: {loans:,} loans", flush=True)
+    workers = workers if run.database == "PostgreSQL" else 0  # SQLite closes in one process
+    print(f"\n{run.database}: {loans:,} loans" + (f", {workers} worker process(es)" if workers else ""), flush=True)
     with scratch_engine(url) as engine:
         started = time.perf_counter()
         template = seed_loans(engine, loans)
@@ -375,38 +399,51 @@ def run_on(url: str, loans: int, *, verify: bool, profile: str | None, limit_sec
         print(f"  seeded {loans:,} borrowers and loans in {run.seeding['loans (template + copies)']:.1f} s "
               f"(ANALYZE {run.seeding['ANALYZE']:.1f} s)", flush=True)
         started = time.perf_counter()
-        quiet = close_until(engine, NIGHT_A)
-        run.seeding["quiet nights to 02-09"] = time.perf_counter() - started
-        print(f"  {len(quiet)} quiet nights ({DISBURSED} to {NIGHT_A - timedelta(days=1)}) in "
-              f"{run.seeding['quiet nights to 02-09']:.1f} s, {sum(d.borrowers_closed for d in quiet)} borrowers closed", flush=True)
-        run.nights.append(_close(engine, "(a) instalments fall due", profile == "a", limit_seconds, "fall_due"))
-        if run.nights[-1].stopped:
-            return run
+        pool = (LocalWorkers(engine, engine.url.render_as_string(hide_password=False), workers, output=sys.stderr)
+                if workers else nullcontext(None))
+        with pool as local:  # started once, before the nights: their start-up is not in the figures
+            if local is not None:
+                print(f"  {workers} worker(s) started in {time.perf_counter() - started:.1f} s (not measured)", flush=True)
+            return _nights(engine, run, template, loans, verify=verify, profile=profile, limit_seconds=limit_seconds,
+                           across=local.close_night if local is not None else None, chunk=chunk)
+
+
+def _nights(engine: Engine, run: Run, template: int, loans: int, *, verify: bool, profile: str | None,
+            limit_seconds: float, across, chunk: int) -> Run:  # noqa: ANN001
+    started = time.perf_counter()
+    quiet = close_until(engine, NIGHT_A, across=across, chunk=chunk)
+    run.seeding["quiet nights to 02-09"] = time.perf_counter() - started
+    print(f"  {len(quiet)} quiet nights ({DISBURSED} to {NIGHT_A - timedelta(days=1)}) in "
+          f"{run.seeding['quiet nights to 02-09']:.1f} s, {sum(d.borrowers_closed for d in quiet)} borrowers closed", flush=True)
+    run.nights.append(_close(engine, "(a) instalments fall due", profile == "a", limit_seconds, "fall_due", across, chunk))
+    if run.nights[-1].stopped:
+        return run
+    started = time.perf_counter()
+    seed_repayments(engine, template)
+    _analyse(engine)
+    run.seeding["repayments of the 80%"] = time.perf_counter() - started
+    print(f"  seeded the repayments of the paying 80% in {run.seeding['repayments of the 80%']:.1f} s", flush=True)
+    run.nights.append(_close(engine, "    due day ends (the unpaid enter grace)", profile == "due", limit_seconds,
+                             "enter_grace", across, chunk))
+    for number in range(GRACE_DAYS - 1):
+        if not run.nights[-1].stopped:
+            run.nights.append(_close(engine, "    grace night (the 20% in grace)", False, limit_seconds,
+                                     "quiet_grace" if number == 0 else "", across, chunk))
+    if run.nights[-1].stopped:
+        return run
+    run.nights.append(_close(engine, "(b) grace ends: 20% go overdue", profile == "b", limit_seconds, "grace_ends",
+                             across, chunk))
+    if run.nights[-1].stopped:
+        return run
+    run.nights.append(_close(engine, "(c) a day of penalty: 20% overdue", profile == "c", limit_seconds,
+                             "penalty_day", across, chunk))
+    if verify:
         started = time.perf_counter()
-        seed_repayments(engine, template)
-        _analyse(engine)
-        run.seeding["repayments of the 80%"] = time.perf_counter() - started
-        print(f"  seeded the repayments of the paying 80% in {run.seeding['repayments of the 80%']:.1f} s", flush=True)
-        run.nights.append(_close(engine, "    due day ends (the unpaid enter grace)", profile == "due", limit_seconds,
-                                 "enter_grace"))
-        for number in range(GRACE_DAYS - 1):
-            if not run.nights[-1].stopped:
-                run.nights.append(_close(engine, "    grace night (the 20% in grace)", False, limit_seconds,
-                                         "quiet_grace" if number == 0 else ""))
-        if run.nights[-1].stopped:
-            return run
-        run.nights.append(_close(engine, "(b) grace ends: 20% go overdue", profile == "b", limit_seconds, "grace_ends"))
-        if run.nights[-1].stopped:
-            return run
-        run.nights.append(_close(engine, "(c) a day of penalty: 20% overdue", profile == "c", limit_seconds,
-                                 "penalty_day"))
-        if verify:
-            started = time.perf_counter()
-            report = check_ledger(engine)
-            run.verified = ("ledger check passed" if report.ok else f"LEDGER CHECK FAILED: {report.problems[:5]}") + \
-                f" ({report.loans_checked:,} loans, {time.perf_counter() - started:.1f} s)"
-            print(f"  {run.verified}", flush=True)
-            _check_expected(engine, loans)
+        report = check_ledger(engine)
+        run.verified = ("ledger check passed" if report.ok else f"LEDGER CHECK FAILED: {report.problems[:5]}") + \
+            f" ({report.loans_checked:,} loans, {time.perf_counter() - started:.1f} s)"
+        print(f"  {run.verified}", flush=True)
+        _check_expected(engine, loans)
     return run
 
 
@@ -455,6 +492,9 @@ def main() -> None:
     parser.add_argument("--night-limit", type=float, default=NIGHT_LIMIT_SECONDS,
                         help=f"stop a night running longer than this many seconds and report its rate (default {NIGHT_LIMIT_SECONDS:.0f})")
     parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="PostgreSQL: close each night's replayed borrowers across this many worker processes")
+    parser.add_argument("--chunk", type=int, default=CHUNK_BORROWERS, help="borrowers per transaction (per partition)")
     parser.add_argument("--without-bureau", action="store_true",
                         help="close of business without its bureau records (R15): the baseline they are measured against")
     args = parser.parse_args()
@@ -474,10 +514,11 @@ def main() -> None:
         parser.error(f"unknown database(s) {unknown}: use sqlite, postgresql")
     print(f"loanbook COB benchmark: {loans:,} loans; Python {platform.python_version()} on {platform.machine()}, "
           f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}")
-    runs = [run_on(urls[name], loans, verify=args.verify, profile=args.profile, limit_seconds=args.night_limit) for name in names]
+    runs = [run_on(urls[name], loans, verify=args.verify, profile=args.profile, limit_seconds=args.night_limit,
+                   workers=args.workers, chunk=args.chunk) for name in names]
     print_report(runs)
     if args.json:
-        print(json.dumps(json_report(runs, loans)))
+        print(json.dumps({**json_report(runs, loans), "workers": args.workers, "chunk": args.chunk}))
 
 
 NIGHT_KEYS = ("fall_due", "enter_grace", "quiet_grace", "grace_ends", "penalty_day")  # in the order run_on closes them
@@ -492,7 +533,9 @@ def json_report(runs: list[Run], loans: int) -> dict:
         key = "postgresql" if run.database == "PostgreSQL" else "sqlite"
         nights[key] = {name: round(chosen[name].seconds, 3) for name in NIGHT_KEYS if name in chosen}
         nights[key]["detail"] = {name: {"cpu_s": round(chosen[name].cpu_seconds, 3), "replayed": chosen[name].borrowers,
-                                        "in_bulk": chosen[name].bulk, "stopped": chosen[name].stopped}
+                                        "in_bulk": chosen[name].bulk, "stopped": chosen[name].stopped,
+                                        **({"across_workers_s": round(chosen[name].across_seconds, 3)}
+                                           if chosen[name].across_seconds is not None else {})}
                                  for name in NIGHT_KEYS if name in chosen}
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: KiB
     return {"loans": loans, "nights": nights, "peak_rss_mb": round(peak_kib / 1024, 1),

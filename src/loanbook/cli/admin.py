@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
 from loanbook.cli.common import (
     EXIT_CLOSE_UNFINISHED,
@@ -22,6 +25,7 @@ from loanbook.config.idempotency import idempotency_ttl
 from loanbook.config.products import load_product_file
 from loanbook.money import format_amount, from_fen
 from loanbook.service.close_of_business import CHUNK_BORROWERS, close_until
+from loanbook.service.cob_workers import LocalWorkers
 from loanbook.service.ledger_check import LedgerReport, check_ledger
 from loanbook.service.setup import init_database
 from loanbook.service.users import add_user
@@ -52,6 +56,8 @@ def cob_run(
     database: str = DatabaseOption,
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     chunk: int = typer.Option(CHUNK_BORROWERS, "--chunk", min=1, help="Borrowers closed per database transaction."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Close the replayed borrowers in partitions across this many "
+                                "worker processes (PostgreSQL; `loanbook cob worker` adds workers elsewhere)."),
 ) -> None:
     """Close of business, day by day, until the business date is --until."""
     with refusals_as_messages():
@@ -60,14 +66,24 @@ def cob_run(
         with UnitOfWork(engine) as uow:
             start = uow.business_dates.get()
         days = max((target - start).days, 0)
-        with Progress(TextColumn("close of business"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                      TimeElapsedColumn(), console=out, disable=quiet) as progress:
+        with local_workers(engine, database, workers) as pool, Progress(
+            TextColumn("close of business"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+            TimeElapsedColumn(), console=out, disable=quiet,
+        ) as progress:
             task = progress.add_task(str(start), total=days)
             closed = close_until(
                 engine, target, chunk=chunk, now=datetime.now(UTC).replace(tzinfo=None),  # expired idempotency keys go
+                across=pool.close_night if pool is not None else None,
                 on_day=lambda d: progress.update(task, advance=1, description=f"{d.closed} ({d.borrowers_closed} borrowers)"),
             )
     out.print(f"closed {len(closed)} day(s); business date {target}")
+
+
+def local_workers(engine: Engine, database: str | None, count: int) -> AbstractContextManager[LocalWorkers | None]:
+    """--workers N: N worker processes for this run; 0: the in-process close."""
+    if count == 0:
+        return nullcontext(None)
+    return LocalWorkers(engine, database or database_url(), count, output=sys.stderr)
 
 
 def ledger_check(database: str = DatabaseOption, as_json: bool = typer.Option(False, "--json")) -> None:

@@ -8,6 +8,7 @@ from loanbook.cli import (
     admin,
     bureau,
     calculators,
+    cob_workers,
     collections,
     demo,
     exports,
@@ -35,6 +36,7 @@ app.command("init")(admin.init)
 app.command("serve")(admin.serve)
 cob = typer.Typer(help="Close of business: closing business days in order.", no_args_is_help=True)
 cob.command("run")(admin.cob_run)
+cob.command("worker")(cob_workers.cob_worker)  # issue 10 item 5: a worker on any machine
 app.add_typer(cob, name="cob")
 ledger = typer.Typer(help="The double-entry ledger (R14).", no_args_is_help=True)
 ledger.command("check")(admin.ledger_check)

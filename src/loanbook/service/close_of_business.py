@@ -18,7 +18,9 @@ changes its past or is not mechanical, is replayed through the rules core.
 
 Restartable: the bulk step is one transaction; borrowers are then closed in chunks, each chunk in one transaction together with
 the progress marker, and the day's last transaction posts the product entries, marks the
-day done and moves the business date. A run killed at any point and started again ends
+day done and moves the business date. Across workers (``--workers``, PostgreSQL), the
+borrowers are closed in partitions instead of chunks, each with its done mark in one
+transaction (service/cob_partitions.py, service/cob_workers.py). A run killed at any point and started again ends
 exactly where an uninterrupted run would: a day closes exactly once.
 """
 
@@ -43,6 +45,9 @@ from loanbook.store.unit_of_work import UnitOfWork
 
 CHUNK_BORROWERS = 1000
 ProgressCallback = Callable[[date, int], None]
+# Closes the night's replayed borrowers in partitions instead of this process's chunks:
+# (engine, day, chunk); see service/cob_partitions.py and service/cob_workers.py.
+AcrossWorkers = Callable[[Engine, date, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +96,12 @@ def _move_in_bulk(uow: UnitOfWork, day: date) -> int:
             + uow.nights.penalty_day_in_bulk(day, products, DPD_BUCKET_BOUNDS))
 
 
+def close_borrowers(uow: UnitOfWork, day: date, borrower_ids: list[int]) -> None:
+    """Close these borrowers' night in ``uow``, uncommitted: a partition closed by a worker
+    (service/cob_partitions.py) is closed exactly as an in-process chunk."""
+    _close_chunk(uow, day, borrower_ids)
+
+
 def _product_entries(uow: UnitOfWork, tomorrow: date) -> list[JournalEntry]:
     """One accrual entry per product: the sum of the night's per-loan details."""
     rows = uow.nights.accrual_totals(tomorrow)
@@ -112,10 +123,12 @@ def _product_entries(uow: UnitOfWork, tomorrow: date) -> list[JournalEntry]:
 
 
 def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: ProgressCallback | None = None,
-              now: datetime | None = None) -> DayClosed:
+              now: datetime | None = None, across: AcrossWorkers | None = None) -> DayClosed:
     """Close the current business date; resumes a close that was interrupted. ``now``
     (UTC, read by the caller: services never read the clock): Idempotency-Keys expired
-    by then are deleted with the day's last transaction."""
+    by then are deleted with the day's last transaction. ``across``: the replayed
+    borrowers are closed in partitions by workers; a night once planned in partitions is
+    finished in partitions, with or without workers."""
     with UnitOfWork(engine) as uow:
         day = uow.business_dates.get(lock="update")  # waits for the day's bookings in flight
         cob = uow.cob_days.get(day) or uow.cob_days.start(day)
@@ -124,7 +137,12 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         uow.commit()
     with UnitOfWork(engine) as uow:  # the night's list, once: the query is costly on a big book
         cob = uow.cob_days.get(day)
-        remaining = uow.nights.borrowers_changing(day, cob.last_borrower_id)
+        in_partitions = across is not None or uow.partitions.planned(day)
+        remaining = [] if in_partitions else uow.nights.borrowers_changing(day, cob.last_borrower_id)
+    if in_partitions:
+        if across is None:
+            from loanbook.service.cob_partitions import close_here as across  # noqa: PLC0415 - it builds on this module
+        across(engine, day, chunk)
     for start in range(0, len(remaining), chunk):
         borrower_ids = remaining[start : start + chunk]
         with UnitOfWork(engine) as uow:
@@ -139,6 +157,8 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
     with UnitOfWork(engine) as uow:
         if uow.business_dates.get() != day:
             raise Conflict(f"business day {day} was closed by another run")
+        if uow.partitions.pending(day):  # across workers: the day ends only after its every partition
+            raise Conflict(f"close of business of {day} still has partitions to close: run it again")
         uow.journal.post(_product_entries(uow, tomorrow))
         lapse_extensions(uow, day)  # R11: undecided at maturity, an extension request lapses
         partner_reconcile.nightly(uow, day)  # partner: R17 holds for loans in doubt, the daily file overdue
@@ -157,7 +177,7 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
 
 def close_until(engine: Engine, until: date, *, on_day: Callable[[DayClosed], None] | None = None,
                 on_chunk: ProgressCallback | None = None, chunk: int = CHUNK_BORROWERS,
-                now: datetime | None = None) -> list[DayClosed]:
+                now: datetime | None = None, across: AcrossWorkers | None = None) -> list[DayClosed]:
     """Close every day until the business date is ``until`` (``now``: see :func:`close_day`)."""
     with UnitOfWork(engine) as uow:
         today = uow.business_dates.get()
@@ -165,7 +185,7 @@ def close_until(engine: Engine, until: date, *, on_day: Callable[[DayClosed], No
         raise BadInput(f"the business date is already {today}; it cannot go back to {until}")
     closed = []
     while today < until:
-        result = close_day(engine, on_chunk=on_chunk, chunk=chunk, now=now)
+        result = close_day(engine, on_chunk=on_chunk, chunk=chunk, now=now, across=across)
         closed.append(result)
         today = result.business_date
         if on_day is not None:

@@ -39,6 +39,19 @@ class CobDayRow(Base):
     loans_in_bulk: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: not done yet
 
 
+class CobPartitionRow(Base):
+    """One partition of a night's replayed borrowers, closed by a worker (issue 10, item
+    5): closing it and marking it done commit together, so it closes exactly once."""
+
+    __tablename__ = "cob_partitions"
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)  # the day being closed
+    partition_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    borrower_ids: Mapped[str] = mapped_column(Text)  # JSON list, ascending
+    borrowers: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # todo, done
+    closed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)  # the worker, for operators
+
+
 class ProductRow(Base):
     __tablename__ = "products"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)

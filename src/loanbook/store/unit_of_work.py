@@ -12,6 +12,7 @@ from loanbook.errors import InvariantBroken
 
 from loanbook.store.nights import Nights
 from loanbook.store.snapshots import PortfolioSnapshots
+from loanbook.store.partitions import Partitions
 from loanbook.store.repositories import (
     Borrowers,
     BusinessDates,
@@ -68,6 +69,7 @@ class UnitOfWork:
         self.events = Events(self.session)
         self.cob_days = CobDays(self.session)
         self.nights = Nights(self.session)
+        self.partitions = Partitions(self.session)  # close of business across workers
         self.users = Users(self.session)
         self.web_sessions = WebSessions(self.session)
         self.idempotency = IdempotencyKeys(self.session)
