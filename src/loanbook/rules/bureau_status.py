@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import localcontext
 
+from loanbook.errors import InvariantBroken
 from loanbook.rules.book import Book
 from loanbook.rules.replay import EXACT_DIGITS, _in_day_order, _OpenLoan, _Replay, facts_by_value_date
 
@@ -36,7 +37,7 @@ MONTHS_KEPT = 24
 def dpd_bucket(dpd: int) -> str:
     """R15: 1 for 1-30 days past due, 2 for 31-60, ... 7 for over 180."""
     if dpd <= 0:
-        raise ValueError("a bucket is only for a loan past due")
+        raise InvariantBroken(f"a bucket is only for a loan past due, not at DPD {dpd}")
     return str(min(7, (dpd - 1) // 30 + 1))
 
 
