@@ -34,7 +34,7 @@ from loanbook.scenario.runner import play
 from loanbook.service import bureau as bureau_service
 from loanbook.service.close_of_business import DayClosed
 from loanbook.service.ledger_check import LedgerReport, check_ledger
-from loanbook.service.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
+from loanbook.ledger.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
 from loanbook.service.users import add_user
 from loanbook.store.database import make_engine, mask_url, sqlite_path
 from loanbook.store.unit_of_work import UnitOfWork

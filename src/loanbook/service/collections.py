@@ -14,6 +14,7 @@ from loanbook.collections.guards import OUTCOMES, check_contact, in_utc
 from loanbook.collections.ladder import CHANNELS
 from loanbook.errors import BadInput, ContactRefused, NotFound, RuleRefusal
 from loanbook.money import format_amount, from_fen, to_fen
+from loanbook.rules.position import LoanStatus
 from loanbook.store.collections import Collections, utc_naive
 from loanbook.store.tables import CollectionActionRow, ContactAttemptRow, LoanRow, PromiseToPayRow
 from loanbook.store.unit_of_work import UnitOfWork
@@ -130,7 +131,7 @@ def make_promise(uow: UnitOfWork, *, loan_id: int, amount: Decimal, by: date, us
         raise BadInput(f"by {by} must be from the business date {today} to {PROMISE_DAYS_MAX} days after it "
                        f"({today + timedelta(days=PROMISE_DAYS_MAX)})")
     mark = uow.marks.of_borrowers([loan.borrower_id]).get(loan_id)
-    if mark is not None and mark.status == "SETTLED":
+    if mark is not None and mark.status == LoanStatus.SETTLED:
         raise RuleRefusal(f"loan {loan_id} is settled: there is nothing left to promise (R16)")
     row = Collections(uow.session).add_promise(loan_id=loan_id, borrower_id=loan.borrower_id, amount_fen=to_fen(amount),
                                                made_on=today, by_date=by, made_by_user_id=user_id)

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from loanbook.errors import BadInput
 from loanbook.money import format_amount, format_percent, from_fen
-from loanbook.service.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
+from loanbook.ledger.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
 from loanbook.store.queries import Reports
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -119,7 +119,7 @@ def _month_ends(first: date, last: date) -> list[date]:
 
 
 def _state_after(kind: str, detail: str, before: str) -> str:
-    """A loan's bucket after one of its events (service.revaluation._events)."""
+    """A loan's bucket after one of its events (ledger.revaluation._events)."""
     if kind in ("disbursed", "entered_grace", "cured"):
         return CURRENT
     if kind == "settled":

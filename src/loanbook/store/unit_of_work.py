@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from loanbook.store.nights import Nights
+from loanbook.store.partners import Partners
 from loanbook.store.repositories import (
     Borrowers,
     BusinessDates,
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.idempotency = IdempotencyKeys(self.session)
         self.coupons = Coupons(self.session)  # R13
         self.requests = PlanRequests(self.session)  # R11
+        self.partners = Partners(self.session)  # R17
         return self
 
     def __exit__(self, *exc_info: object) -> None:
