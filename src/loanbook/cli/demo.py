@@ -35,7 +35,7 @@ from loanbook.service import bureau as bureau_service
 from loanbook.service.close_of_business import DayClosed
 from loanbook.service.ledger_check import LedgerReport, check_ledger
 from loanbook.ledger.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
-from loanbook.service.users import add_user
+from loanbook.service.users import Role, add_user
 from loanbook.store.database import make_engine, mask_url, sqlite_path
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -375,7 +375,7 @@ def serve_demo(engine: Engine, host: str, port: int, listening: socket.socket) -
     import uvicorn
 
     with UnitOfWork(engine) as uow:
-        user, token = add_user(uow, name="demo admin", role="admin")
+        user, token = add_user(uow, name="demo admin", role=Role.ADMIN)
     url = f"http://{host}:{port}"
     out.rule("the API")
     out.print(f"serving the demo database at [bold]{url}[/]  (OpenAPI: {url}/docs); Ctrl-C to stop")

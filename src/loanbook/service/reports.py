@@ -19,13 +19,14 @@ from decimal import Decimal
 
 from loanbook.errors import BadInput
 from loanbook.money import format_amount, format_percent, from_fen
-from loanbook.ledger.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
+from loanbook.ledger.revaluation import DPD_BUCKET_BOUNDS, LoanEventKind, dpd_bucket
+from loanbook.rules.position import LoanStatus
 from loanbook.store.queries import Reports
 from loanbook.store.unit_of_work import UnitOfWork
 
 REPORTS = ("portfolio", "dpd", "roll-rates", "events")
 CURRENT, SETTLED = "current", "settled"
-STATUS_ORDER = ("ACTIVE", "GRACE", "OVERDUE", "SETTLED")
+STATUS_ORDER = tuple(LoanStatus)  # R5, as listed
 
 
 def bucket_label(bucket: int) -> str:
@@ -120,13 +121,13 @@ def _month_ends(first: date, last: date) -> list[date]:
 
 def _state_after(kind: str, detail: str, before: str) -> str:
     """A loan's bucket after one of its events (ledger.revaluation._events)."""
-    if kind in ("disbursed", "entered_grace", "cured"):
+    if kind in (LoanEventKind.DISBURSED, LoanEventKind.ENTERED_GRACE, LoanEventKind.CURED):
         return CURRENT
-    if kind == "settled":
+    if kind == LoanEventKind.SETTLED:
         return SETTLED
-    if kind == "went_overdue":  # detail "dpd N"
+    if kind == LoanEventKind.WENT_OVERDUE:  # detail "dpd N"
         return bucket_label(dpd_bucket(int(detail.split()[-1]))) if detail.split()[-1].isdigit() else bucket_label(1)
-    if kind == "dpd_bucket":  # detail "bucket N at dpd D"
+    if kind == LoanEventKind.DPD_BUCKET:  # detail "bucket N at dpd D"
         words = detail.split()
         return bucket_label(int(words[1])) if len(words) > 1 and words[1].isdigit() else before
     return before  # an event of another kind (a later rule's) leaves the bucket as it was

@@ -16,7 +16,7 @@ from loanbook.ledger.entries import JournalEntry
 from loanbook.ledger.figures import LoanFigures
 from loanbook.ledger.revaluation import LoanMark
 from loanbook.money import to_fen
-from loanbook.rules.book import Book, Loan
+from loanbook.rules.book import Book, Loan, RequestStatus, TransactionKind
 from loanbook.rules.position import LoanPosition, LoanStatus
 from loanbook.rules.products import Product
 from loanbook.store import codec
@@ -645,7 +645,7 @@ class PlanRequests:
         meanwhile (a request is decided once, R11)."""
         result = self.session.execute(
             update(PlanRequestRow)
-            .where(PlanRequestRow.id == request_id, PlanRequestRow.status == "pending")
+            .where(PlanRequestRow.id == request_id, PlanRequestRow.status == RequestStatus.PENDING)
             .values(status=status, decided_by=decided_by, decided_on=decided_on, decision_reason=reason)
         )
         return result.rowcount == 1
@@ -666,7 +666,7 @@ class PlanRequests:
         plan changed (its maturity is the core's to say), settled, or whose plan as
         disbursed matures by ``maturing_by``."""
         pending = list(self.session.scalars(
-            select(PlanRequestRow).where(PlanRequestRow.status == "pending", PlanRequestRow.kind == "extension")
+            select(PlanRequestRow).where(PlanRequestRow.status == RequestStatus.PENDING, PlanRequestRow.kind == TransactionKind.EXTENSION)
             .order_by(PlanRequestRow.id)
         ))
         if not pending:
