@@ -8,8 +8,11 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from loanbook.store.bureau import BureauStore
+from loanbook.store.collections import Collections
 from loanbook.store.nights import Nights
 from loanbook.store.partners import Partners
+from loanbook.store.queries import Exports, Lists, Reports
 from loanbook.store.repositories import (
     Borrowers,
     BusinessDates,
@@ -45,6 +48,11 @@ class UnitOfWork:
         self.coupons = Coupons(self.session)  # R13
         self.requests = PlanRequests(self.session)  # R11
         self.partners = Partners(self.session)  # R17
+        self.bureau = BureauStore(self.session)  # R15
+        self.collections = Collections(self.session)  # R16
+        self.lists = Lists(self.session)
+        self.reports = Reports(self.session)
+        self.exports = Exports(self.session)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
