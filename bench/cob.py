@@ -354,7 +354,7 @@ PROFILE_GROUPS = (  # (group, test on the function's file and name), first match
     ("database driver (sqlite3 / psycopg)", lambda f, n: "sqlite3" in n or "psycopg" in f or "psycopg" in n),
     ("SQLAlchemy (ORM, Core, compile)", lambda f, n: "sqlalchemy" in f),
     ("rules core (loanbook/rules)", lambda f, n: "loanbook/rules" in f),
-    ("ledger + revaluation", lambda f, n: "loanbook/ledger" in f or "service/revaluation" in f),
+    ("ledger + revaluation", lambda f, n: "loanbook/ledger" in f or "ledger/revaluation" in f),
     ("store (repositories, codec)", lambda f, n: "loanbook/store" in f),
     ("close of business itself", lambda f, n: "close_of_business" in f),
     ("money / other loanbook", lambda f, n: "loanbook" in f),

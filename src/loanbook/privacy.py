@@ -8,7 +8,9 @@ digits, enough to tell two borrowers apart on a call: "+86 138 0013 8000" is sho
 
 from __future__ import annotations
 
-FULL_PHONE_ROLES = frozenset({"admin", "operator", "borrower"})
+from loanbook.service.users import Role
+
+FULL_PHONE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.BORROWER})
 DIGITS_SHOWN = 4
 
 

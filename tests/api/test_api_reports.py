@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from loanbook.cli.main import app
-from loanbook.service.revaluation import dpd_bucket
+from loanbook.ledger.revaluation import dpd_bucket
 from loanbook.service.reports import bucket_label
 from loanbook.store.unit_of_work import UnitOfWork
 

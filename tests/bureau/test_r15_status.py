@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from builders import new_book, paid, with_loan
 from paths import EXAMPLES_DIR, ROOT
 from words import D
+from loanbook.errors import InvariantBroken
 from loanbook.rules import operations
 from loanbook.rules.book import Repayment
 from loanbook.rules.bureau_status import bureau_statuses, dpd_bucket, is_negative, status_strings
@@ -77,7 +78,7 @@ def test_r15_buckets_of_thirty_days():
     assert [dpd_bucket(d) for d in (1, 30, 31, 60, 61, 90, 91, 120, 121, 150, 151, 180, 181, 900)] == list(
         "11223344556677"
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(InvariantBroken):
         dpd_bucket(0)
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from words import A, D
 from loanbook.service import reports, servicing
 from loanbook.service.close_of_business import close_until
-from loanbook.service.revaluation import DPD_BUCKET_BOUNDS
+from loanbook.ledger.revaluation import DPD_BUCKET_BOUNDS
 from loanbook.store.unit_of_work import UnitOfWork
 
 

@@ -25,10 +25,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from loanbook.errors import AccessDenied, NotFound
-from loanbook.service.users import User, authenticate
+from loanbook.service.users import Role, User, authenticate
 from loanbook.store.unit_of_work import UnitOfWork
 
-ADMIN, OPERATOR, REVIEWER, BORROWER = "admin", "operator", "reviewer", "borrower"
+ADMIN, OPERATOR, REVIEWER, BORROWER = Role
 ID_MAX = 2**63 - 1  # a BIGINT id
 BorrowerId = Annotated[int, Path(ge=1, le=ID_MAX, description="A borrower's id.")]
 LoanId = Annotated[int, Path(ge=1, le=ID_MAX, description="A loan's id.")]

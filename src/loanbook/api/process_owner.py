@@ -21,6 +21,8 @@ import os
 import socket
 from pathlib import Path
 
+from loanbook.errors import InvariantBroken
+
 SEPARATOR = "|"
 UNREADABLE = "?"
 
@@ -64,7 +66,7 @@ def owner_of(pid: int) -> str | None:
 def _this_process(pid: int) -> str:
     owner = owner_of(pid)
     if owner is None:  # cannot happen: we are running
-        raise RuntimeError(f"process {pid} cannot see itself in /proc")
+        raise InvariantBroken(f"process {pid} cannot see itself in /proc")
     return owner
 
 

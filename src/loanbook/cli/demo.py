@@ -35,8 +35,8 @@ from loanbook.scenario.runner import play
 from loanbook.service import bureau as bureau_service
 from loanbook.service.close_of_business import DayClosed
 from loanbook.service.ledger_check import LedgerReport, check_ledger
-from loanbook.service.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
-from loanbook.service.users import add_user
+from loanbook.ledger.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
+from loanbook.service.users import Role, add_user
 from loanbook.store.database import make_engine, mask_url, sqlite_path
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -376,7 +376,7 @@ def serve_demo(engine: Engine, host: str, port: int, listening: socket.socket) -
     import uvicorn
 
     with UnitOfWork(engine) as uow:
-        user, token = add_user(uow, name="demo admin", role="admin")
+        user, token = add_user(uow, name="demo admin", role=Role.ADMIN)
     sign_ins = make_demo_sign_ins(engine)
     url = f"http://{host}:{port}"
     out.rule("the API")

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from loanbook.errors import BadInput
+
 OUTCOMES = ("connected", "no_answer", "wrong_number", "refused")
 THIRD_PARTY, QUIET_HOURS, CALLS_PER_DAY = "third party", "22:00-08:00", "3 connected calls"
 REASONS = (THIRD_PARTY, QUIET_HOURS, CALLS_PER_DAY)
@@ -79,7 +81,7 @@ def check_contact(guards: Guards, *, channel: str, to: str, at: datetime, outcom
     """None when the attempt may be logged; else the guard that stops it (R16). The
     third-party guard comes first: whoever was reached, it was not the borrower."""
     if at.tzinfo is None:
-        raise ValueError("a contact time needs its UTC offset")
+        raise BadInput(f"contact time {at.isoformat()} needs its UTC offset (+08:00 or Z)")
     if not same_phone(to, borrower_phone):
         return Refusal(THIRD_PARTY, f"{to} is not the borrower's phone on file: contact only the borrower, never "
                                     "relatives, employers or other third parties (R16)")

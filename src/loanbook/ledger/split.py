@@ -32,6 +32,16 @@ def partner_part_fen(share: Decimal, amount_fen: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class LoanShare:
+    """A co-funded loan's partner and share, fixed at disbursement (a ``loan_partners`` row, as a value)."""
+
+    loan_id: int
+    partner_code: str
+    share: Decimal  # a ratio, not money
+    principal_share_fen: int
+
+
+@dataclass(frozen=True, slots=True)
 class PartnerFigures:
     """The partner's cumulative part of a loan (fen)."""
 

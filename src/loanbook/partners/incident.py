@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from loanbook.errors import Unavailable
 from loanbook.partners.bank_simulator.books import BankMessageRow  # noqa: F401 - the bank's schema, for readers
 from loanbook.service import partner_reconcile, partner_relay, servicing
 from loanbook.service.close_of_business import close_until
@@ -33,6 +34,8 @@ from loanbook.service.setup import init_database
 from loanbook.store.database import open_database
 from loanbook.store.tables import BureauRecordRow
 from loanbook.store.unit_of_work import UnitOfWork
+
+BANK_START_SECONDS = 30  # the simulator is a local process: a slow start on a busy machine, not a hang
 
 DISBURSED = date(2026, 1, 10)
 DUE = date(2026, 2, 10)
@@ -75,7 +78,7 @@ def _start_bank(folder: Path) -> tuple[subprocess.Popen, str]:
     )
     import socket
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + BANK_START_SECONDS
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -83,7 +86,7 @@ def _start_bank(folder: Path) -> tuple[subprocess.Popen, str]:
         except OSError:
             time.sleep(0.05)
     process.kill()
-    raise RuntimeError("the partner bank simulator did not start")
+    raise Unavailable(f"the partner bank simulator did not answer on port {port} within {BANK_START_SECONDS} s")
 
 
 def _bank_file(url: str, day: date) -> list[tuple[int, int, int]]:

@@ -10,16 +10,16 @@ here commits: the money, the split and the message are one unit of work or none.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from loanbook.ledger.entries import JournalEntry
 from loanbook.ledger.figures import LoanFigures
+from loanbook.ledger.revaluation import LoanMark
 from loanbook.ledger.split import PartnerFigures, split, split_lines
 from loanbook.store.partners import Partners
-from loanbook.store.repositories import Marks
-from loanbook.store.tables import LoanMarkRow, LoanPartnerRow, PartnerRow, TransactionRow
+from loanbook.store.tables import LoanPartnerRow, PartnerRow, TransactionRow
 from loanbook.store.unit_of_work import UnitOfWork
 
 DEFAULT_PARTNER_CODE = "BANK"
@@ -31,10 +31,10 @@ _FIGURE_NAMES = tuple(LoanFigures.__dataclass_fields__)
 _SPLIT_NAMES = ("principal_disbursed_fen", "principal_paid_fen", "interest_paid_fen", "penalty_paid_fen")
 
 
-def _receipts_changed(after: dict[str, object], before: LoanMarkRow | None) -> bool:
+def _receipts_changed(after: dict[str, object], before: LoanMark | None) -> bool:
     if before is None:
         return True
-    return any(int(after[name]) != getattr(before, name) for name in _SPLIT_NAMES)  # type: ignore[call-overload]
+    return any(int(after[name]) != getattr(before.figures, name) for name in _SPLIT_NAMES)  # type: ignore[call-overload]
 
 
 def _figures(values: dict[str, object]) -> LoanFigures:
@@ -52,7 +52,7 @@ def _default_partner(partners: Partners) -> PartnerRow:
 
 def post_partner_split(
     uow: UnitOfWork,
-    marks_before: dict[int, LoanMarkRow],
+    marks_before: Mapping[int, LoanMark],
     marks_after: list[dict[str, object]],
     *,
     on: date,
@@ -91,7 +91,8 @@ def post_partner_split(
     for loan_id in sorted(cofunded):
         link = cofunded[loan_id]
         share = Decimal(link.share)
-        before = split(share, Marks.figures(marks_before.get(loan_id)))
+        mark = marks_before.get(loan_id)
+        before = split(share, mark.figures if mark is not None else LoanFigures())
         after = split(share, _figures(changed[loan_id]))
         lines = split_lines(loan_id, before, after)
         if lines:

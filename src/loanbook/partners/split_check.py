@@ -8,27 +8,24 @@ fresh replay through the rules core; so the split is proven against the core too
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from sqlalchemy import select
+from collections.abc import Mapping, Sequence
 
 from loanbook.ledger.accounts import Account
-from loanbook.ledger.split import PLATFORM_SHARE_MIN, platform_part, split
-from loanbook.store.partners import Partners
-from loanbook.store.repositories import Marks
-from loanbook.store.tables import LoanMarkRow
-from loanbook.store.unit_of_work import UnitOfWork
+from loanbook.ledger.figures import LoanFigures
+from loanbook.ledger.revaluation import LoanMark
+from loanbook.ledger.split import PLATFORM_SHARE_MIN, LoanShare, platform_part, split
 
 
-def split_problems(uow: UnitOfWork, lines: dict[tuple[int, str], int]) -> tuple[int, list[str]]:
-    """(co-funded loans checked, problems). ``lines``: net debits less credits per (loan, account)."""
+def split_problems(
+    links: Sequence[LoanShare], marks: Mapping[int, LoanMark], lines: Mapping[tuple[int, str], int]
+) -> tuple[int, list[str]]:
+    """(co-funded loans checked, problems), pure. ``marks``: the co-funded loans' marks;
+    ``lines``: net debits less credits per (loan, account)."""
     problems: list[str] = []
-    links = Partners(uow.session).all_loans()
-    marks = {row.loan_id: row for row in uow.session.scalars(
-        select(LoanMarkRow).where(LoanMarkRow.loan_id.in_([link.loan_id for link in links])))} if links else {}
     for link in links:
-        share = Decimal(link.share)
-        figures = Marks.figures(marks.get(link.loan_id))
+        share = link.share
+        mark = marks.get(link.loan_id)
+        figures = mark.figures if mark is not None else LoanFigures()
         partner, platform = split(share, figures), platform_part(share, figures)
 
         def net(account: Account) -> int:

@@ -18,10 +18,31 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from loanbook.money import ZERO
 from loanbook.rules.products import Product, RepaymentMethod
 from loanbook.rules.schedule import Instalment
+
+
+class TransactionKind(StrEnum):
+    """A stored transaction's kind (``transactions.kind``): the money facts of R6, R8 and
+    the plan changes of R11 (each the fact of an approved request)."""
+
+    REPAYMENT = "repayment"
+    PAYOFF = "payoff"
+    REFUND = "refund"
+    EXTENSION = "extension"
+    NEGOTIATION = "negotiation"
+
+
+class RequestStatus(StrEnum):
+    """A plan-change request's status (R11): pending until decided, or lapsed at maturity."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    LAPSED = "lapsed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,13 +22,13 @@ a due date (a credit balance is applied at the start of it), a month's last day,
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import localcontext
 
-from loanbook.rules.book import Book, Fact
-from loanbook.rules.replay import EXACT_DIGITS, _in_day_order, _OpenLoan, _Replay
+from loanbook.errors import InvariantBroken
+from loanbook.rules.book import Book
+from loanbook.rules.replay import EXACT_DIGITS, _in_day_order, _OpenLoan, _Replay, facts_by_value_date
 
 NEGATIVE = frozenset("1234567")
 MONTHS_KEPT = 24
@@ -37,7 +37,7 @@ MONTHS_KEPT = 24
 def dpd_bucket(dpd: int) -> str:
     """R15: 1 for 1-30 days past due, 2 for 31-60, ... 7 for over 180."""
     if dpd <= 0:
-        raise ValueError("a bucket is only for a loan past due")
+        raise InvariantBroken(f"a bucket is only for a loan past due, not at DPD {dpd}")
     return str(min(7, (dpd - 1) // 30 + 1))
 
 
@@ -100,13 +100,7 @@ def bureau_statuses(book: Book, on: date, *, include_day: bool = False) -> dict[
     with localcontext() as ctx:
         ctx.prec = EXACT_DIGITS
         replay = _Replay(book, on)
-        facts_by_day: dict[date, list[tuple[int, int, Fact]]] = defaultdict(list)
-        for index, tx in enumerate(book.transactions):
-            if tx.value_date < on or (include_day and tx.value_date == on):
-                facts_by_day[tx.value_date].append((index, 0, tx))
-        for index, change in enumerate(book.plan_changes):
-            if change.value_date < on or (include_day and change.value_date == on):
-                facts_by_day[change.value_date].append((index, 1, change))
+        facts_by_day = facts_by_value_date(book, on, include_day=include_day)
         worst: dict[str, dict[tuple[int, int], int]] = {o.loan.loan_id: {} for o in replay.loans}
         fell_due: dict[str, set[tuple[int, int]]] = {o.loan.loan_id: set() for o in replay.loans}
 

@@ -195,20 +195,25 @@ def _with_coupon(today: PayoffQuote, coupon: Coupon) -> PayoffQuote:
 
 def _quote_at(book: Book, loan_id: str, on: date, tx_id: str, received_at: datetime | None) -> PayoffQuote:
     """The quote a payoff ``tx_id`` at ``received_at`` on ``on`` sees (``_position_at``)."""
-    return _position_at(book, loan_id, on, tx_id, received_at).loan(loan_id).payoff
+    return _position_at(book, [loan_id], on, tx_id, received_at).loan(loan_id).payoff
 
 
-def _position_at(book: Book, loan_id: str, on: date, tx_id: str, received_at: datetime | None) -> Position:
-    """The position a payoff ``tx_id`` at ``received_at`` on ``on`` sees: the loan after
-    exactly the facts that happened before it, by value date and within ``on`` by the
-    order they happened (R6, R8). Whether the loan is settled is judged there too, so a
-    late-booked payoff is refused only if the loan was settled as of its own value date."""
-    loan = _known_loan(book, loan_id)
-    if on < loan.disbursed_on:
-        raise BadInput(f"loan {loan_id} does not exist yet on {on} (disbursed {loan.disbursed_on})")
-    imagined = Payoff(tx_id, on, loan_id, ZERO, on, received_at)
+def _position_at(
+    book: Book, loan_ids: Sequence[str], on: date, tx_id: str, received_at: datetime | None
+) -> Position:
+    """The position a payoff ``tx_id`` at ``received_at`` on ``on`` of ``loan_ids`` sees:
+    the loans after exactly the facts that happened before it, by value date and within
+    ``on`` by the order they happened (R6, R8), in one replay. Whether each loan is
+    settled is judged there too, so a late-booked payoff is refused only if the loan was
+    settled as of its own value date."""
+    loans = [_known_loan(book, loan_id) for loan_id in loan_ids]
+    for loan in loans:
+        if on < loan.disbursed_on:
+            raise BadInput(f"loan {loan.loan_id} does not exist yet on {on} (disbursed {loan.disbursed_on})")
+    imagined = Payoff(tx_id, on, loans[0].loan_id, ZERO, on, received_at)
     moment = position(book.with_transaction(imagined), on, include_day=True, before_tx=tx_id)
-    check_payoff_allowed(loan, on, moment.loan(loan_id).settled_on)
+    for loan in loans:
+        check_payoff_allowed(loan, on, moment.loan(loan.loan_id).settled_on)
     return moment
 
 
@@ -246,18 +251,8 @@ def _quotes_at(
     """:func:`_quote_at` of several loans of the book at one moment, in one replay. A
     payoff at that moment changes no other loan (it pays its own loan exactly), so the
     loans' quotes do not depend on the order they are settled in."""
-    loans = [_known_loan(book, loan_id) for loan_id in loan_ids]
-    for loan in loans:
-        if on < loan.disbursed_on:
-            raise BadInput(f"loan {loan.loan_id} does not exist yet on {on} (disbursed {loan.disbursed_on})")
-    imagined = Payoff(tx_id, on, loans[0].loan_id, ZERO, on, received_at)
-    before = position(book.with_transaction(imagined), on, include_day=True, before_tx=tx_id)
-    quotes = []
-    for loan in loans:
-        current = before.loan(loan.loan_id)
-        check_payoff_allowed(loan, on, current.settled_on)
-        quotes.append(current.payoff)
-    return tuple(quotes)
+    moment = _position_at(book, loan_ids, on, tx_id, received_at)
+    return tuple(moment.loan(loan_id).payoff for loan_id in loan_ids)
 
 
 def with_payoffs(
@@ -318,7 +313,7 @@ def pay_off(
     _known_loan(book, loan_id)
     received_at = _check_received_at(received_at)
     tx_id = tx_id or book.next_tx_id()
-    moment = _position_at(book, loan_id, value_date, tx_id, received_at)
+    moment = _position_at(book, [loan_id], value_date, tx_id, received_at)
     today = moment.loan(loan_id).payoff
     if coupon_id is not None:
         today = _with_coupon(today, _redeemable_coupon(book, coupon_id, value_date))

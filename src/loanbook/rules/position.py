@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from loanbook.money import ZERO
 
 
-class LoanStatus(str, Enum):
+class LoanStatus(StrEnum):
     """R5; precedence SETTLED, OVERDUE, GRACE, ACTIVE."""
 
     ACTIVE = "ACTIVE"

@@ -295,6 +295,21 @@ class _Replay:
         }
 
 
+def facts_by_value_date(book: Book, on: date, *, include_day: bool) -> dict[date, list[tuple[int, int, Fact]]]:
+    """Each day's facts before ``on`` (and of ``on`` with ``include_day``) as (booking
+    index, group, fact), group 0 a transaction and 1 a plan change; whoever replays them
+    sorts by the time they happened only where a day has several (intraday_key), the
+    rest keep booking order (R6)."""
+    facts_by_day: dict[date, list[tuple[int, int, Fact]]] = defaultdict(list)
+    for index, tx in enumerate(book.transactions):
+        if tx.value_date < on or (include_day and tx.value_date == on):
+            facts_by_day[tx.value_date].append((index, 0, tx))
+    for index, change in enumerate(book.plan_changes):
+        if change.value_date < on or (include_day and change.value_date == on):
+            facts_by_day[change.value_date].append((index, 1, change))
+    return facts_by_day
+
+
 def position(book: Book, on: date, *, include_day: bool = False, before_tx: str | None = None) -> Position:
     """The borrower's position as of the start of ``on`` (R5).
 
@@ -327,15 +342,7 @@ def loan_states(book: Book, on: date, *, include_day: bool = False) -> BookState
 def _replayed(book: Book, on: date, include_day: bool, before_tx: str | None, *, record: bool) -> _Replay:
     """The book's facts replayed in value-date order up to ``on`` (see :func:`position`)."""
     replay = _Replay(book, on, record)
-    # Each day's facts as (booking index, group, fact); sorted by the time they happened
-    # only where a day has several (intraday_key), the rest keep booking order.
-    facts_by_day: dict[date, list[tuple[int, int, Fact]]] = defaultdict(list)
-    for index, tx in enumerate(book.transactions):
-        if tx.value_date < on or (include_day and tx.value_date == on):
-            facts_by_day[tx.value_date].append((index, 0, tx))
-    for index, change in enumerate(book.plan_changes):
-        if change.value_date < on or (include_day and change.value_date == on):
-            facts_by_day[change.value_date].append((index, 1, change))
+    facts_by_day = facts_by_value_date(book, on, include_day=include_day)
     due_days = {i.due_date for o in replay.loans for i in o.instalments if i.due_date <= on}
     days = sorted(due_days | facts_by_day.keys())
     changed: set[str] = set()

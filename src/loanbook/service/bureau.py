@@ -19,7 +19,6 @@ from loanbook.bureau import disputes, holds
 from loanbook.bureau.export import Batch, make_batch, record_line
 from loanbook.bureau.notices import record_pre_notice
 from loanbook.errors import BadInput, NotFound
-from loanbook.store.bureau import BureauStore
 from loanbook.store.unit_of_work import UnitOfWork
 
 
@@ -63,7 +62,7 @@ class HistoryLine:
 
 def loan_history(uow: UnitOfWork, loan_id: int) -> list[HistoryLine]:
     """Every record and correction of a loan, submitted or not, oldest first."""
-    store = BureauStore(uow.session)
+    store = uow.bureau
     if store.loan(loan_id) is None:
         raise NotFound(f"no loan {loan_id}")
     rows = store.records_of_loan(loan_id)
@@ -120,7 +119,7 @@ class BureauSummary:
 
 
 def summary(uow: UnitOfWork) -> BureauSummary:
-    store = BureauStore(uow.session)
+    store = uow.bureau
     counts = store.counts()
     all_holds = store.holds()
     return BureauSummary(

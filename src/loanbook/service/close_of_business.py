@@ -40,7 +40,7 @@ from loanbook.ledger.entries import JournalEntry, Line, signed
 from loanbook.partners.posting import post_partner_split
 from loanbook.service import partner_reconcile
 from loanbook.service.requests import lapse_extensions
-from loanbook.service.revaluation import DPD_BUCKET_BOUNDS, revalue
+from loanbook.ledger.revaluation import DPD_BUCKET_BOUNDS, revalue
 from loanbook.store.unit_of_work import UnitOfWork
 
 CHUNK_BORROWERS = 1000

@@ -14,7 +14,8 @@ from loanbook.collections.guards import OUTCOMES, check_contact, in_utc
 from loanbook.collections.ladder import CHANNELS
 from loanbook.errors import BadInput, ContactRefused, NotFound, RuleRefusal
 from loanbook.money import format_amount, from_fen, to_fen
-from loanbook.store.collections import Collections, utc_naive
+from loanbook.rules.position import LoanStatus
+from loanbook.store.collections import utc_naive
 from loanbook.store.tables import CollectionActionRow, ContactAttemptRow, LoanRow, PromiseToPayRow
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -65,7 +66,7 @@ def worklist(uow: UnitOfWork, *, action: str | None = None, after_loan_id: int =
     if not 1 <= limit <= WORKLIST_LIMIT_MAX:
         raise BadInput(f"limit {limit} must be 1 to {WORKLIST_LIMIT_MAX}")
     today = uow.business_dates.get()
-    store = Collections(uow.session)
+    store = uow.collections
     rows = store.worklist(today, action=action, after_loan_id=after_loan_id, limit=limit)
     next_due = store.next_due_dates([row.loan_id for row, _ in rows], today)
     items = []
@@ -103,7 +104,7 @@ def log_contact_attempt(uow: UnitOfWork, *, loan_id: int, channel: str, to: str,
         raise NotFound(f"no borrower {loan.borrower_id}")
     today = uow.business_dates.get()
     guards = config.guards
-    store = Collections(uow.session)
+    store = uow.collections
     local_date = guards.local_date(at)
     refusal = check_contact(guards, channel=channel, to=to, at=at, outcome=outcome, borrower_phone=borrower.phone,
                             connected_calls_that_day=store.connected_calls(borrower.id, local_date))
@@ -130,9 +131,9 @@ def make_promise(uow: UnitOfWork, *, loan_id: int, amount: Decimal, by: date, us
         raise BadInput(f"by {by} must be from the business date {today} to {PROMISE_DAYS_MAX} days after it "
                        f"({today + timedelta(days=PROMISE_DAYS_MAX)})")
     mark = uow.marks.of_borrowers([loan.borrower_id]).get(loan_id)
-    if mark is not None and mark.status == "SETTLED":
+    if mark is not None and mark.status == LoanStatus.SETTLED:
         raise RuleRefusal(f"loan {loan_id} is settled: there is nothing left to promise (R16)")
-    row = Collections(uow.session).add_promise(loan_id=loan_id, borrower_id=loan.borrower_id, amount_fen=to_fen(amount),
+    row = uow.collections.add_promise(loan_id=loan_id, borrower_id=loan.borrower_id, amount_fen=to_fen(amount),
                                                made_on=today, by_date=by, made_by_user_id=user_id)
     uow.commit()
     return row
@@ -141,7 +142,7 @@ def make_promise(uow: UnitOfWork, *, loan_id: int, amount: Decimal, by: date, us
 def loan_collections(uow: UnitOfWork, loan_id: int) -> LoanCollections:
     """A loan's contact attempts (refused ones with their reason), promises and actions."""
     loan = _loan(uow, loan_id)
-    store = Collections(uow.session)
+    store = uow.collections
     history = LoanCollections(loan_id, loan.borrower_id, uow.business_dates.get(), store.attempts_of_loan(loan_id),
                               store.promises_of_loan(loan_id), store.actions_of_loan(loan_id))
     uow.session.expunge_all()  # the rows are read, and outlive the unit of work's rollback
@@ -160,7 +161,7 @@ class CollectionsSummary:
 
 def summary(uow: UnitOfWork) -> CollectionsSummary:
     """The collections desk in figures: worklists by action, attempts, refusals, promises."""
-    store = Collections(uow.session)
+    store = uow.collections
     today = uow.business_dates.get()
     return CollectionsSummary(today, store.action_counts(today), store.action_totals(), store.attempt_count(),
                               store.refusal_counts(), store.promise_counts())

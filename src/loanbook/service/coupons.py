@@ -17,7 +17,7 @@ from decimal import Decimal
 from loanbook.errors import BadInput, NotFound
 from loanbook.money import from_fen, to_fen
 from loanbook.rules import operations
-from loanbook.service.users import User
+from loanbook.service.users import Role, User
 from loanbook.store.tables import CouponRow
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -41,7 +41,7 @@ class CouponView:
 
 def _borrower_visible(uow: UnitOfWork, actor: User, borrower_id: int) -> None:
     """A borrower's token sees its own borrower only; any other is 404."""
-    if uow.borrowers.get(borrower_id) is None or (actor.role == "borrower" and actor.borrower_id != borrower_id):
+    if uow.borrowers.get(borrower_id) is None or (actor.role == Role.BORROWER and actor.borrower_id != borrower_id):
         raise NotFound(f"no borrower {borrower_id}")
 
 

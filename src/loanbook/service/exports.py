@@ -72,7 +72,7 @@ def check_request(what: str, fmt: str, out: Path, *, force: bool) -> None:
 
 def count_rows(engine: Engine, what: str) -> int:
     with UnitOfWork(engine) as uow:
-        return Exports(uow.session).count(COLUMNS[what][0])
+        return uow.exports.count(COLUMNS[what][0])
 
 
 def export(engine: Engine, what: str, fmt: str, out: Path, *, force: bool = False,
@@ -83,7 +83,7 @@ def export(engine: Engine, what: str, fmt: str, out: Path, *, force: bool = Fals
     written = 0
     try:
         with UnitOfWork(engine) as uow:
-            rows = getattr(Exports(uow.session), what)()
+            rows = getattr(uow.exports, what)()
             writer = _write_csv if fmt == "csv" else _write_parquet
             for batch in writer(rows, COLUMNS[what][1], partial):
                 written += batch

@@ -9,10 +9,12 @@ from datetime import date
 from decimal import Decimal
 
 from loanbook.errors import NotFound
+from loanbook.ledger.revaluation import LoanEventKind
 from loanbook.money import ZERO, from_fen
 from loanbook.rules.position import Position
+from loanbook.rules.book import RequestStatus
 from loanbook.rules.replay import position
-from loanbook.service.users import User
+from loanbook.service.users import Role, User
 from loanbook.store.unit_of_work import UnitOfWork
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,7 @@ def loan_history(uow: UnitOfWork, *, actor: User, loan_id: int, current: Positio
     """``current``: the borrower's position on the business date, when the caller has
     replayed it already (the back office's loan page), so it is not replayed twice."""
     row = uow.borrowers.loan_row(loan_id)
-    if row is None or (actor.role == "borrower" and row.borrower_id != actor.borrower_id):
+    if row is None or (actor.role == Role.BORROWER and row.borrower_id != actor.borrower_id):
         raise NotFound(f"no loan {loan_id}")
     today = uow.business_dates.get()
     items = [HistoryItem(row.disbursed_on, row.disbursed_on, "disbursed", None, from_fen(row.principal_fen),
@@ -51,8 +53,8 @@ def loan_history(uow: UnitOfWork, *, actor: User, loan_id: int, current: Positio
             what += f", {request.method}, waive penalty {request.waive_penalty}"
         items.append(HistoryItem(request.made_on, request.made_on, "request", names.get(request.made_by),
                                  None, f"{what}; reason: {request.reason or '-'}", 1))
-        if request.status != "pending":
-            decider = "close of business" if request.status == "lapsed" else names.get(request.decided_by)
+        if request.status != RequestStatus.PENDING:
+            decider = "close of business" if request.status == RequestStatus.LAPSED else names.get(request.decided_by)
             items.append(HistoryItem(request.decided_on, request.decided_on, f"request_{request.status}", decider, None,
                                      f"request {request.id} {request.status}; reason: {request.decision_reason or '-'}", 2))
     deciders = {request.id: request.decided_by for request in requests}
@@ -75,7 +77,7 @@ def loan_history(uow: UnitOfWork, *, actor: User, loan_id: int, current: Positio
             detail += f", with coupon {tx.coupon_id}"
         items.append(HistoryItem(tx.value_date, tx.booked_on, tx.kind, tx.channel or None, on_loan, detail, 4))
     for event in uow.events.of_loan(loan_id):
-        if event.kind != "disbursed":
+        if event.kind != LoanEventKind.DISBURSED:
             items.append(HistoryItem(event.on_date, event.on_date, event.kind, None, None, event.detail, 5))
     items.sort(key=lambda item: (item.on, item.order))
     return LoanHistory(loan_id, row.borrower_id, today, tuple(items))

@@ -9,6 +9,9 @@
    where it is of the business date (reads use it instead of a replay). Per borrower,
    the credit balance.
 
+It reads the books only through the unit of work's repositories (values, no SQL), so a
+fake unit of work (tests/fakes.py) tests it without a database.
+
 While a close of business is unfinished (running, or killed and not yet run again) the
 loans it has brought forward and those it has not are a day apart, so comparing them
 means nothing: the report then says which day's close is unfinished and how to finish
@@ -20,17 +23,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from collections.abc import Mapping
+from typing import Protocol
+
 from sqlalchemy import Engine
 
 from loanbook.ledger.accounts import Account, normal_balance
 from loanbook.ledger.figures import LoanFigures, figures_of
+from loanbook.ledger.revaluation import LoanMark, grace_ends_on
 from loanbook.money import to_fen
 from loanbook.partners.split_check import split_problems
+from loanbook.rules.book import Book
 from loanbook.rules.forward import penalty_state
+from loanbook.rules.position import LoanPosition
 from loanbook.rules.replay import position
-from loanbook.service.revaluation import grace_ends_on
-from loanbook.store import codec
-from loanbook.store.repositories import Marks
 from loanbook.store.unit_of_work import UnitOfWork
 
 CHUNK_BORROWERS = 2000
@@ -54,7 +60,19 @@ class LedgerReport:
         return not self.problems
 
 
-def trial_balance(uow: UnitOfWork) -> tuple[int, int, dict[str, int]]:
+class LedgerReads(Protocol):
+    """What the check reads: the repositories of :class:`UnitOfWork` it uses (a fake
+    unit of work provides the same)."""
+
+    business_dates: object
+    journal: object
+    cob_days: object
+    borrowers: object
+    marks: object
+    partners: object
+
+
+def trial_balance(uow: UnitOfWork | LedgerReads) -> tuple[int, int, dict[str, int]]:
     balances = uow.journal.balances()
     debits = sum(d for d, _ in balances.values())
     credits = sum(c for _, c in balances.values())
@@ -102,51 +120,69 @@ def unfinished_close_message(day: date, borrowers_closed: int) -> str:
 
 def check_ledger(engine: Engine, *, limit_problems: int = 50) -> LedgerReport:
     with UnitOfWork(engine) as uow:
-        today = uow.business_dates.get()
-        report = LedgerReport(today)
-        report.debits_fen, report.credits_fen, report.balances = trial_balance(uow)
-        if report.debits_fen != report.credits_fen:
-            report.problems.append(f"trial balance: debits {report.debits_fen} fen != credits {report.credits_fen} fen")
-        cob = uow.cob_days.get(today)
-        if cob is not None and cob.status != "done":
-            report.unfinished_close = today
-            report.problems.append(unfinished_close_message(today, cob.borrowers_closed))
-            return report
-        entries, details = uow.journal.accrual_entry_totals()
-        for key in sorted(set(entries) | set(details), key=str):
-            if entries.get(key, (0, 0, 0)) != details.get(key, (0, 0, 0)):
-                report.problems.append(f"accrual entry {key[0]} {key[1]}: posted {entries.get(key)} != per-loan detail {details.get(key)}")
-        lines = uow.journal.per_loan_lines()
-        accruals = uow.journal.per_loan_accruals()
-        credit_lines = uow.journal.credit_balances_by_borrower()
-        after = 0
-        while True:
-            borrower_ids = uow.borrowers.ids_after(after, CHUNK_BORROWERS)
-            if not borrower_ids:
-                break
-            after = borrower_ids[-1]
-            books = uow.borrowers.books(borrower_ids)
-            marks = uow.marks.of_borrowers(borrower_ids)
-            credit_marks = uow.marks.credit_balances(borrower_ids)
-            for borrower_id in borrower_ids:
-                _check_borrower(report, borrower_id, books[borrower_id], today, lines, accruals, marks,
-                                int(credit_lines.get(borrower_id) or 0), credit_marks.get(borrower_id, 0))
-        report.cofunded_loans_checked, split_wrong = split_problems(uow, lines)  # R17: the partner split
-        report.problems.extend(split_wrong)
-        if len(report.problems) > limit_problems:
-            hidden = len(report.problems) - limit_problems
-            report.problems = report.problems[:limit_problems] + [f"... and {hidden} more"]
+        return check_books(uow, limit_problems=limit_problems)
+
+
+def check_books(uow: UnitOfWork | LedgerReads, *, limit_problems: int = 50) -> LedgerReport:
+    """The check over an open unit of work (read only)."""
+    today = uow.business_dates.get()
+    report = LedgerReport(today)
+    report.debits_fen, report.credits_fen, report.balances = trial_balance(uow)
+    if report.debits_fen != report.credits_fen:
+        report.problems.append(f"trial balance: debits {report.debits_fen} fen != credits {report.credits_fen} fen")
+    cob = uow.cob_days.progress(today)
+    if cob is not None and not cob.done:
+        report.unfinished_close = today
+        report.problems.append(unfinished_close_message(today, cob.borrowers_closed))
         return report
+    entries, details = uow.journal.accrual_entry_totals()
+    for key in sorted(set(entries) | set(details), key=str):
+        if entries.get(key, (0, 0, 0)) != details.get(key, (0, 0, 0)):
+            report.problems.append(f"accrual entry {key[0]} {key[1]}: posted {entries.get(key)} != per-loan detail {details.get(key)}")
+    lines = uow.journal.per_loan_lines()
+    accruals = uow.journal.per_loan_accruals()
+    credit_lines = uow.journal.credit_balances_by_borrower()
+    after = 0
+    while True:
+        borrower_ids = uow.borrowers.ids_after(after, CHUNK_BORROWERS)
+        if not borrower_ids:
+            break
+        after = borrower_ids[-1]
+        books = uow.borrowers.books(borrower_ids)
+        marks = uow.marks.of_borrowers(borrower_ids)
+        stored = uow.marks.stored_positions(borrower_ids, today)
+        credit_marks = uow.marks.credit_balances(borrower_ids)
+        for borrower_id in borrower_ids:
+            _check_borrower(report, borrower_id, books[borrower_id], today, _Ledger(lines, accruals), marks, stored,
+                            (int(credit_lines.get(borrower_id) or 0), credit_marks.get(borrower_id, 0)))
+    shares = uow.partners.loan_shares()
+    cofunded_marks = uow.marks.of_loans([share.loan_id for share in shares])
+    report.cofunded_loans_checked, split_wrong = split_problems(shares, cofunded_marks, lines)  # R17: the partner split
+    report.problems.extend(split_wrong)
+    if len(report.problems) > limit_problems:
+        hidden = len(report.problems) - limit_problems
+        report.problems = report.problems[:limit_problems] + [f"... and {hidden} more"]
+    return report
 
 
-def _stored_position(mark, today: date):  # noqa: ANN001, ANN202
-    """The loan's stored position if it is of ``today`` (what reads use), else None."""
-    if mark is None or mark.position_on != today or mark.position_json is None:
-        return None
-    return codec.position_from_json(mark.position_json)
+@dataclass(frozen=True, slots=True)
+class _Ledger:
+    lines: Mapping[tuple[int, str], int]  # net debits less credits per (loan, account)
+    accruals: Mapping[int, tuple[int, int, int]]  # close-of-business accrual details per loan
 
 
-def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, credit_ledger, credit_mark) -> None:  # noqa: ANN001
+def _check_borrower(
+    report: LedgerReport,
+    borrower_id: int,
+    book: Book,
+    today: date,
+    ledger_of: _Ledger,
+    marks: Mapping[int, LoanMark],
+    stored_positions: Mapping[int, LoanPosition],
+    credit_ledger_and_mark: tuple[int, int],
+) -> None:
+    lines, accruals = ledger_of.lines, ledger_of.accruals
+    credit_ledger, credit_mark = credit_ledger_and_mark
     report.borrowers_checked += 1
     current = position(book, today, include_day=True)
     credit = to_fen(current.credit_balance)
@@ -161,7 +197,7 @@ def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, cr
         core = _core_figures(figures)
         ledger = _ledger_figures(lines, accruals.get(loan_id, (0, 0, 0)), loan_id, principal_by_loan[loan.loan_id])
         mark = marks.get(loan_id)
-        cached = Marks.figures(mark)
+        cached = mark.figures if mark is not None else LoanFigures()
         wrong = {k: (core[k], ledger[k]) for k in core if core[k] != ledger[k]}
         product = product_of[loan.loan_id]
         cached_state = None if mark is None else (mark.status, mark.dpd, mark.amount_due_fen, mark.grace_ends_on)
@@ -171,7 +207,7 @@ def _check_borrower(report, borrower_id, book, today, lines, accruals, marks, cr
         penalty = penalty_state(loan, today, product.penalty_daily_rate)
         stored_penalty = None if mark is None or mark.penalty_fen_days is None else (mark.penalty_base_fen, mark.penalty_fen_days)
         penalty_wrong = stored_penalty is not None and (penalty is None or stored_penalty != (penalty.base_fen, penalty.fen_days))
-        stored = _stored_position(mark, today)
+        stored = stored_positions.get(loan_id)
         if wrong or cached != figures or cached_state != core_state or stored not in (None, loan) or penalty_wrong:
             report.loans_disagreeing.append(loan_id)
             detail = ", ".join(f"{k} core {c} ledger {l}" for k, (c, l) in wrong.items())

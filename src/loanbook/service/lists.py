@@ -21,7 +21,7 @@ from sqlalchemy import Row
 from loanbook.errors import BadInput, NotFound
 from loanbook.rules.position import Allocation, LoanStatus, Position
 from loanbook.rules.replay import position
-from loanbook.store.queries import LoanFilter, Lists, Search
+from loanbook.store.queries import LoanFilter, Search
 from loanbook.store.unit_of_work import UnitOfWork
 
 PAGE_DEFAULT = 50
@@ -84,7 +84,7 @@ class BorrowerItem:
 def borrower_page(uow: UnitOfWork, *, cursor: str | None, limit: int, search: Search,
                   only_borrower_id: int | None = None) -> Page[BorrowerItem]:
     _check_limit(limit)
-    lists = Lists(uow.session)
+    lists = uow.lists
     rows, next_cursor = _page(lists.borrowers(after_id=decode_cursor(cursor), limit=limit + 1, search=search,
                                               only_borrower_id=only_borrower_id), limit)
     totals = lists.loan_totals([row.id for row in rows])
@@ -111,7 +111,7 @@ def loan_page(uow: UnitOfWork, *, cursor: str | None, limit: int, search: Search
     their borrower's name and phone."""
     _check_limit(limit)
     check_loan_filter(where)
-    rows = Lists(uow.session).loans(after_id=decode_cursor(cursor), limit=limit + 1, search=search, where=where,
+    rows = uow.lists.loans(after_id=decode_cursor(cursor), limit=limit + 1, search=search, where=where,
                                     only_borrower_id=only_borrower_id)
     items, next_cursor = _page(rows, limit)
     return Page(tuple(items), next_cursor)
@@ -136,7 +136,7 @@ def transaction_page(uow: UnitOfWork, borrower_id: int, *, cursor: str | None, l
     _check_limit(limit)
     _, current = _replayed(uow, borrower_id)
     rows, next_cursor = _page(
-        Lists(uow.session).transactions(borrower_id, after_id=decode_cursor(cursor), limit=limit + 1), limit)
+        uow.lists.transactions(borrower_id, after_id=decode_cursor(cursor), limit=limit + 1), limit)
     return Page(tuple(TransactionItem(row, current.allocation(str(row.id))) for row in rows), next_cursor)
 
 
@@ -193,7 +193,7 @@ def statement(uow: UnitOfWork, borrower_id: int, value_from: date, value_to: dat
     current = position(book, today, include_day=True)
     opening = position(book, value_from - timedelta(days=1), include_day=True)
     closing = position(book, value_to, include_day=True)
-    rows = {str(row.id): row for row in Lists(uow.session).transactions(borrower_id, after_id=0, limit=None,
+    rows = {str(row.id): row for row in uow.lists.transactions(borrower_id, after_id=0, limit=None,
                                                                          value_from=value_from, value_to=value_to)}
     lines = tuple(
         StatementLine(a, rows.get(a.tx_id)) for a in current.allocations if value_from <= a.value_date <= value_to

@@ -28,7 +28,6 @@ from loanbook.bureau.holds import is_held, place_hold, release_hold
 from loanbook.errors import BadInput, Conflict, NotFound
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, signed
-from loanbook.store.bureau import BureauStore
 from loanbook.store.partners import Partners
 from loanbook.store.tables import ReconBreakRow
 from loanbook.store.unit_of_work import UnitOfWork
@@ -94,7 +93,7 @@ def reconcile(engine: Engine, *, partner_code: str, file_date: date, lines: list
         today = uow.business_dates.get()
         if file_date >= today:
             raise BadInput(f"the file for {file_date} can be reconciled once that day is closed (business date {today})")
-        partners = Partners(uow.session)
+        partners = uow.partners
         _partner(partners, partner_code)
         platform = partners.platform_side(partner_code, file_date)
         bank = {loan_id: (p, i) for loan_id, p, i in lines}
@@ -137,7 +136,7 @@ def _close(row: ReconBreakRow, resolution: str, today: date, note: str) -> None:
 
 def hold_reasons(uow: UnitOfWork, loan_ids: set[int]) -> dict[int, str]:
     """Why each loan must be held from negative reporting now, if it must."""
-    partners = Partners(uow.session)
+    partners = uow.partners
     today = uow.business_dates.get()
     open_breaks = partners.open_break_loans()
     reasons = {loan_id: "open reconciliation break with the partner bank" for loan_id in loan_ids & open_breaks}
@@ -154,7 +153,7 @@ def refresh_holds(uow: UnitOfWork, loan_ids: set[int]) -> tuple[int, int]:
     if not loan_ids:
         return 0, 0
     reasons = hold_reasons(uow, loan_ids)
-    bureau = BureauStore(uow.session)
+    bureau = uow.bureau
     placed = released = 0
     for loan_id in sorted(loan_ids):
         held_by_us = bool(bureau.open_holds(loan_id, HOLD_SOURCE))
@@ -171,7 +170,7 @@ def nightly(uow: UnitOfWork, day: date) -> list[str]:
     """The partner's part of close of business for ``day``: hold the loans whose messages
     are undelivered beyond the delay, release those no longer in doubt, and check that
     the bank's file is not overdue (warn by default; refuse if the partner says so)."""
-    partners = Partners(uow.session)
+    partners = uow.partners
     warnings = []
     for partner in partners.all():
         latest = partners.latest_file_date(partner.code)
@@ -189,7 +188,7 @@ def nightly(uow: UnitOfWork, day: date) -> list[str]:
 
 
 def _held_by_us(uow: UnitOfWork) -> set[int]:
-    return {h.loan_id for h in BureauStore(uow.session).holds() if h.released_on is None and h.source == HOLD_SOURCE}
+    return {h.loan_id for h in uow.bureau.holds() if h.released_on is None and h.source == HOLD_SOURCE}
 
 
 def resolve_break(engine: Engine, *, break_id: int, resolution: str, note: str = "",
@@ -201,7 +200,7 @@ def resolve_break(engine: Engine, *, break_id: int, resolution: str, note: str =
         raise BadInput("accepting a break needs a note saying why")
     with UnitOfWork(engine) as uow:
         today = uow.business_dates.get()
-        partners = Partners(uow.session)
+        partners = uow.partners
         row = partners.get_break(break_id, for_update=True)
         if row is None or (partner_code is not None and row.partner_code != partner_code):
             raise NotFound(f"no break {break_id}" + (f" of partner {partner_code}" if partner_code else ""))

@@ -28,7 +28,6 @@ from sqlalchemy import Engine
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay, wait_random_exponential
 
 from loanbook.errors import BadInput, NotFound
-from loanbook.store.partners import Partners
 from loanbook.store.unit_of_work import UnitOfWork
 
 BATCH = 200
@@ -55,7 +54,7 @@ def _now() -> datetime:
 
 def partner_url(engine: Engine, partner_code: str, url: str | None) -> str:
     with UnitOfWork(engine) as uow:
-        partner = Partners(uow.session).get(partner_code)
+        partner = uow.partners.get(partner_code)
         if partner is None:
             raise BadInput(f"no partner {partner_code!r}: add it with `loanbook partner add`")
         found = url or partner.base_url
@@ -84,7 +83,7 @@ def relay_round(engine: Engine, partner_code: str, url: str, *, timeout_seconds:
     """One batch: returns how many messages are still undelivered; raises DeliveryFailed."""
     report = report if report is not None else RelayReport()
     with UnitOfWork(engine) as uow:
-        rows = Partners(uow.session).due_messages(partner_code, _now(), batch)
+        rows = uow.partners.due_messages(partner_code, _now(), batch)
         messages = [(row.message_id, json.loads(row.payload)) for row in rows]
     if not messages:
         return 0
@@ -97,18 +96,18 @@ def relay_round(engine: Engine, partner_code: str, url: str, *, timeout_seconds:
         report.last_error = str(exc)
         with UnitOfWork(engine) as uow:
             for message_id, _ in messages:
-                Partners(uow.session).mark_failed(message_id, str(exc), _now())
+                uow.partners.mark_failed(message_id, str(exc), _now())
             uow.commit()
         raise
     sent = {message_id for message_id, _ in messages}
     with UnitOfWork(engine) as uow:
-        partners = Partners(uow.session)
+        partners = uow.partners
         for message_id in set(acks):  # duplicates and any order: marking is idempotent
             partners.mark_delivered(message_id, _now())
         uow.commit()
     report.acknowledged += len(sent & set(acks))
     with UnitOfWork(engine) as uow:
-        return len(Partners(uow.session).messages(partner_code, state="undelivered"))
+        return len(uow.partners.messages(partner_code, state="undelivered"))
 
 
 def relay(engine: Engine, partner_code: str, url: str, *, budget_seconds: float = 60.0, timeout_seconds: float = 5.0,
@@ -127,14 +126,14 @@ def relay(engine: Engine, partner_code: str, url: str, *, budget_seconds: float 
     except RetryError:
         pass
     with UnitOfWork(engine) as uow:
-        report.undelivered = len(Partners(uow.session).messages(partner_code, state="undelivered"))
+        report.undelivered = len(uow.partners.messages(partner_code, state="undelivered"))
     return report
 
 
 def undelivered_with_age(engine: Engine, partner_code: str, state: str = "undelivered") -> list[dict[str, object]]:
     now = _now()
     with UnitOfWork(engine) as uow:
-        partners = Partners(uow.session)
+        partners = uow.partners
         if partners.get(partner_code) is None:
             raise NotFound(f"no partner {partner_code}")
         return [
@@ -153,7 +152,7 @@ def start_background_relay(engine: Engine, *, interval_seconds: float = 5.0) -> 
         while True:
             try:
                 with UnitOfWork(engine) as uow:
-                    partners = [(p.code, p.base_url) for p in Partners(uow.session).all() if p.base_url]
+                    partners = [(p.code, p.base_url) for p in uow.partners.all() if p.base_url]
                 for code, url in partners:
                     relay(engine, code, url.rstrip("/"), budget_seconds=interval_seconds, max_backoff_seconds=interval_seconds)
             except Exception:  # noqa: BLE001 - the relay keeps going; the next round retries

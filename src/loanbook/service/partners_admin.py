@@ -7,7 +7,6 @@ import re
 from sqlalchemy import Engine
 
 from loanbook.errors import BadInput
-from loanbook.store.partners import Partners
 from loanbook.store.unit_of_work import UnitOfWork
 
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
@@ -22,7 +21,7 @@ def add_partner(engine: Engine, *, code: str, name: str = "", base_url: str | No
     if delay_days < 0:
         raise BadInput("the delay is a number of days, 0 or more")
     with UnitOfWork(engine) as uow:
-        row = Partners(uow.session).put(code=code, name=name, base_url=base_url, is_default=is_default,
+        row = uow.partners.put(code=code, name=name, base_url=base_url, is_default=is_default,
                                         delay_days=delay_days, file_overdue_refuses=file_overdue_refuses)
         result = {"code": row.code, "base_url": row.base_url, "is_default": bool(row.is_default), "delay_days": row.delay_days}
         uow.commit()
@@ -34,7 +33,7 @@ def list_breaks(engine: Engine, *, partner_code: str | None = None, state: str =
         raise BadInput(f"state must be open, resolved or all, not {state!r}")
     with UnitOfWork(engine) as uow:
         today = uow.business_dates.get()
-        rows = Partners(uow.session).breaks(partner_code, state=None if state == "all" else state)
+        rows = uow.partners.breaks(partner_code, state=None if state == "all" else state)
         return [
             {"id": r.id, "partner": r.partner_code, "loan_id": r.loan_id, "file_date": r.file_date.isoformat(),
              "cause": r.cause, "owner": r.owner, "opened_on": r.opened_on.isoformat(),

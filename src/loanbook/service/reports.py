@@ -19,13 +19,13 @@ from decimal import Decimal
 
 from loanbook.errors import BadInput
 from loanbook.money import format_amount, format_percent, from_fen
-from loanbook.service.revaluation import DPD_BUCKET_BOUNDS, dpd_bucket
-from loanbook.store.queries import Reports
+from loanbook.ledger.revaluation import DPD_BUCKET_BOUNDS, LoanEventKind, dpd_bucket
+from loanbook.rules.position import LoanStatus
 from loanbook.store.unit_of_work import UnitOfWork
 
 REPORTS = ("portfolio", "dpd", "roll-rates", "events")
 CURRENT, SETTLED = "current", "settled"
-STATUS_ORDER = ("ACTIVE", "GRACE", "OVERDUE", "SETTLED")
+STATUS_ORDER = tuple(LoanStatus)  # R5, as listed
 
 
 def bucket_label(bucket: int) -> str:
@@ -69,7 +69,7 @@ def _business_date(uow: UnitOfWork, on: date | None, what: str) -> date:
 def portfolio(uow: UnitOfWork, on: date | None = None) -> Report:
     """Loans and balances by status, from the cached figures (R5, R14)."""
     today = _business_date(uow, on, "portfolio")
-    reports = Reports(uow.session)
+    reports = uow.reports
     found = {row.status: row for row in reports.by_status()}
     columns = ("status", "loans", "principal_disbursed", "principal_outstanding", "interest_outstanding",
                "penalty_outstanding", "fee_outstanding", "amount_due")
@@ -88,7 +88,7 @@ def portfolio(uow: UnitOfWork, on: date | None = None) -> Report:
 def dpd(uow: UnitOfWork, on: date | None = None) -> Report:
     """Open loans by days past due, in R15's buckets."""
     today = _business_date(uow, on, "dpd")
-    reports = Reports(uow.session)
+    reports = uow.reports
     current = reports.not_overdue()
     overdue = {int(row.bucket): row for row in reports.overdue_by_bucket(DPD_BUCKET_BOUNDS)}
     open_loans = current.loans + sum(row.loans for row in overdue.values())
@@ -119,14 +119,14 @@ def _month_ends(first: date, last: date) -> list[date]:
 
 
 def _state_after(kind: str, detail: str, before: str) -> str:
-    """A loan's bucket after one of its events (service.revaluation._events)."""
-    if kind in ("disbursed", "entered_grace", "cured"):
+    """A loan's bucket after one of its events (ledger.revaluation._events)."""
+    if kind in (LoanEventKind.DISBURSED, LoanEventKind.ENTERED_GRACE, LoanEventKind.CURED):
         return CURRENT
-    if kind == "settled":
+    if kind == LoanEventKind.SETTLED:
         return SETTLED
-    if kind == "went_overdue":  # detail "dpd N"
+    if kind == LoanEventKind.WENT_OVERDUE:  # detail "dpd N"
         return bucket_label(dpd_bucket(int(detail.split()[-1]))) if detail.split()[-1].isdigit() else bucket_label(1)
-    if kind == "dpd_bucket":  # detail "bucket N at dpd D"
+    if kind == LoanEventKind.DPD_BUCKET:  # detail "bucket N at dpd D"
         words = detail.split()
         return bucket_label(int(words[1])) if len(words) > 1 and words[1].isdigit() else before
     return before  # an event of another kind (a later rule's) leaves the bucket as it was
@@ -158,7 +158,7 @@ def roll_rates(uow: UnitOfWork, on: date | None = None) -> Report:
             if before is not None and before != SETTLED:
                 by_end[end][(before, after)] += 1
 
-    reports = Reports(uow.session)
+    reports = uow.reports
     first_day = reports.first_event_day()
     if first_day is not None and first_day <= last:
         ends = _month_ends(first_day, last)
@@ -188,7 +188,7 @@ def roll_rates(uow: UnitOfWork, on: date | None = None) -> Report:
 def events(uow: UnitOfWork, on: date | None = None) -> Report:
     """What happened to loans on a day, as close of business and the bookings recorded it."""
     day = on or uow.business_dates.get()
-    rows = Reports(uow.session).events_on(day)
+    rows = uow.reports.events_on(day)
     counts = Counter(row.kind for row in rows)
     return Report("events", f"Loan events of {day}", day, ("event_id", "loan_id", "borrower_id", "kind", "detail"),
                   tuple((row.id, row.loan_id, row.borrower_id, row.kind, row.detail) for row in rows),

@@ -19,20 +19,20 @@ from decimal import Decimal
 from loanbook.errors import AccessDenied, BadInput, Conflict, LoanbookError, NotFound
 from loanbook.money import parse_amount
 from loanbook.rules import operations
-from loanbook.rules.book import Book
+from loanbook.rules.book import Book, RequestStatus, TransactionKind
 from loanbook.rules.position import PlanChangeEffect
 from loanbook.rules.replay import position
 from loanbook.service.servicing import open_day, post_change, received_at_of
-from loanbook.service.users import User
+from loanbook.service.users import Role, User
 from loanbook.store.tables import PlanRequestRow
 from loanbook.store.unit_of_work import UnitOfWork
 
-EXTENSION, NEGOTIATION = "extension", "negotiation"
+EXTENSION, NEGOTIATION = TransactionKind.EXTENSION, TransactionKind.NEGOTIATION  # what a request asks for
 METHODS = ("interest_first", "equal_principal", "equal_installment")
-PENDING, APPROVED, REJECTED, LAPSED = "pending", "approved", "rejected", "lapsed"
-STATUSES = (PENDING, APPROVED, REJECTED, LAPSED)
-MAKERS = frozenset({"admin", "operator", "borrower"})
-CHECKERS = frozenset({"admin", "reviewer"})
+PENDING, APPROVED, REJECTED, LAPSED = RequestStatus
+STATUSES = tuple(RequestStatus)
+MAKERS = frozenset({Role.ADMIN, Role.OPERATOR, Role.BORROWER})
+CHECKERS = frozenset({Role.ADMIN, Role.REVIEWER})
 REASON_MAX = 500
 MONTHS_MAX = 120
 LAPSE_REASON = "lapsed at close of business: undecided at the loan's maturity date (R11)"
@@ -53,7 +53,7 @@ class RequestView:
 def _loan_borrower(uow: UnitOfWork, actor: User, loan_id: int) -> int:
     """The loan's borrower; a borrower's token sees no loan but its own (404, R11)."""
     row = uow.borrowers.loan_row(loan_id)
-    if row is None or (actor.role == "borrower" and row.borrower_id != actor.borrower_id):
+    if row is None or (actor.role == Role.BORROWER and row.borrower_id != actor.borrower_id):
         raise NotFound(f"no loan {loan_id}")
     return row.borrower_id
 
@@ -164,7 +164,7 @@ def make_request(
     if kind not in (EXTENSION, NEGOTIATION):
         raise BadInput(f"kind {kind!r} must be {EXTENSION} or {NEGOTIATION}")
     months = _months(months)
-    reason = _reason(reason, "reason", required=actor.role != "borrower")
+    reason = _reason(reason, "reason", required=actor.role != Role.BORROWER)
     if kind == NEGOTIATION:
         if method not in METHODS:
             raise BadInput(f"method {method!r} must be one of {', '.join(METHODS)}")
@@ -191,7 +191,7 @@ def decide(
     """Approve or reject a pending request; approval applies its plan change today (R11),
     at ``received_at`` in the day's order (default: now)."""
     row = uow.requests.get(request_id, for_update=True)
-    if row is None or (actor.role == "borrower" and row.borrower_id != actor.borrower_id):
+    if row is None or (actor.role == Role.BORROWER and row.borrower_id != actor.borrower_id):
         raise NotFound(f"no request {request_id}")
     _check_checker(actor, row)
     if row.status != PENDING:
@@ -221,7 +221,7 @@ def get_request(uow: UnitOfWork, *, actor: User, request_id: int) -> RequestView
     """A request; while pending, with what approving it today would do, or why the rules
     would refuse it today (so the reviewer decides on today's figures, R11)."""
     row = uow.requests.get(request_id)
-    if row is None or (actor.role == "borrower" and row.borrower_id != actor.borrower_id):
+    if row is None or (actor.role == Role.BORROWER and row.borrower_id != actor.borrower_id):
         raise NotFound(f"no request {request_id}")
     if row.status != PENDING:
         return _view(uow, row)
@@ -241,7 +241,7 @@ def list_requests(
         raise BadInput(f"status {status!r} must be one of {', '.join(STATUSES)}")
     if loan_id is not None:
         _loan_borrower(uow, actor, loan_id)
-    borrower_id = actor.borrower_id if actor.role == "borrower" else None
+    borrower_id = actor.borrower_id if actor.role == Role.BORROWER else None
     rows = uow.requests.listed(status=status, loan_id=loan_id, borrower_id=borrower_id, limit=limit, after_id=after_id)
     return [_view(uow, row) for row in rows]
 

@@ -18,7 +18,7 @@ from loanbook.rules.book import Book, Loan
 from loanbook.rules.disclosure import AnnualRates, annual_rates
 from loanbook.rules.position import Allocation, LoanPosition, PayoffQuote
 from loanbook.rules.replay import position
-from loanbook.service.revaluation import Revaluation, revalue
+from loanbook.ledger.revaluation import Revaluation, revalue
 from loanbook.store.tables import BorrowerRow
 from loanbook.store.unit_of_work import UnitOfWork
 

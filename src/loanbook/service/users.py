@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +23,16 @@ from loanbook.service.passwords import hash_password
 from loanbook.store.tables import UserRow
 from loanbook.store.unit_of_work import UnitOfWork
 
-ROLES = ("admin", "operator", "reviewer", "borrower")
+class Role(StrEnum):
+    """Who a user is (``users.role``): staff who book, staff who check, or a borrower."""
+
+    ADMIN = "admin"
+    OPERATOR = "operator"
+    REVIEWER = "reviewer"  # audit, finance: reads, and decides what others asked (maker-checker)
+    BORROWER = "borrower"
+
+
+ROLES = tuple(Role)
 TOKEN_BYTES = 32
 USER_NAME_MAX = 100  # characters: the users.name column (store/tables.py)
 
@@ -49,7 +59,7 @@ def add_user(uow: UnitOfWork, *, name: str, role: str, borrower_id: int | None =
         raise BadInput("a user needs a name")
     if len(name.strip()) > USER_NAME_MAX:
         raise BadInput(f"a user's name is at most {USER_NAME_MAX} characters; this one has {len(name.strip())}")
-    if role == "borrower":
+    if role == Role.BORROWER:
         if borrower_id is None:
             raise BadInput("a borrower user needs --borrower ID")
         if uow.borrowers.get(borrower_id) is None:

@@ -26,13 +26,14 @@ from loanbook.rules.book import (
     Refund,
     Repayment,
     Transaction,
+    TransactionKind,
 )
 from loanbook.rules.position import LoanPosition
 from loanbook.rules.products import Product, RepaymentMethod
 from loanbook.rules.schedule import Instalment
 from loanbook.store.tables import BorrowerRow, CouponRow, LoanRow, PlanInstalmentRow, PlanRequestRow, TransactionRow
 
-PLAN_CHANGE_KINDS = ("extension", "negotiation")  # transactions that are approved requests (R11)
+PLAN_CHANGE_KINDS = (TransactionKind.EXTENSION, TransactionKind.NEGOTIATION)  # transactions that are approved requests (R11)
 
 
 def product_to_json(product: Product) -> str:
@@ -92,9 +93,9 @@ def loan_from_rows(row: LoanRow, plan: list[PlanInstalmentRow], product: Product
 def transaction_from_row(row: TransactionRow) -> Transaction:
     amount = from_fen(row.amount_fen)
     coupon_id = str(row.coupon_id) if row.coupon_id is not None else None
-    if row.kind == "repayment":
+    if row.kind == TransactionKind.REPAYMENT:
         return Repayment(str(row.id), row.value_date, amount, row.booked_on, row.received_at, coupon_id)
-    if row.kind == "payoff":
+    if row.kind == TransactionKind.PAYOFF:
         return Payoff(str(row.id), row.value_date, str(row.loan_id), amount, row.booked_on, row.received_at, coupon_id,
                       from_fen(row.credit_used_fen or 0))
     return Refund(str(row.id), row.value_date, amount, row.booked_on, row.received_at)
@@ -110,7 +111,7 @@ def waiver_from_text(text: str | None) -> Decimal | str:
 def plan_change_from_rows(row: TransactionRow, request: PlanRequestRow) -> PlanChange:
     """An approved request's plan change: the fact is the transaction row (its day and
     place in the day's order), what was approved is the request (R11)."""
-    if row.kind == "extension":
+    if row.kind == TransactionKind.EXTENSION:
         return Extension(str(row.id), str(row.loan_id), row.value_date, request.months, row.booked_on, row.received_at)
     return NegotiatedPlan(str(row.id), str(row.loan_id), row.value_date, RepaymentMethod(request.method), request.months,
                           waiver_from_text(request.waive_penalty), row.booked_on, row.received_at)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loanbook.ledger.accounts import Account
+from loanbook.ledger.split import LoanShare
 from loanbook.store.tables import (
     JournalEntryRow,
     JournalLineRow,
@@ -65,6 +67,11 @@ class Partners:
 
     def all_loans(self) -> list[LoanPartnerRow]:
         return list(self.session.scalars(select(LoanPartnerRow).order_by(LoanPartnerRow.loan_id)))
+
+    def loan_shares(self) -> list[LoanShare]:
+        """Every co-funded loan's partner and share, as values, by loan id."""
+        return [LoanShare(row.loan_id, row.partner_code, Decimal(row.share), row.principal_share_fen)
+                for row in self.all_loans()]
 
     def loan_ids(self, partner_code: str) -> list[int]:
         return list(self.session.scalars(select(LoanPartnerRow.loan_id).where(LoanPartnerRow.partner_code == partner_code)))

@@ -175,7 +175,7 @@ def _loan_conditions(where: LoanFilter) -> list:
 
 def dpd_bucket_sql(dpd_column, bounds: Sequence[int]):  # noqa: ANN001, ANN201 - a SQL expression
     """R15's bucket (1: 1-30 days .. 7: over 180 with ``bounds`` 30, 60 .. 180) in SQL, as
-    service.revaluation.dpd_bucket computes it in Python."""
+    ledger.revaluation.dpd_bucket computes it in Python."""
     whens = [(dpd_column <= bound, index + 1) for index, bound in enumerate(bounds)]
     return case(*whens, else_=len(bounds) + 1)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -14,9 +14,10 @@ from loanbook.errors import BadInput
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry
 from loanbook.ledger.figures import LoanFigures
+from loanbook.ledger.revaluation import LoanMark
 from loanbook.money import to_fen
-from loanbook.rules.book import Book, Loan
-from loanbook.rules.position import LoanPosition
+from loanbook.rules.book import Book, Loan, RequestStatus, TransactionKind
+from loanbook.rules.position import LoanPosition, LoanStatus
 from loanbook.rules.products import Product
 from loanbook.store import codec
 from loanbook.store.tables import (
@@ -260,11 +261,32 @@ class Marks:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def of_borrowers(self, borrower_ids: Sequence[int]) -> dict[int, LoanMarkRow]:
-        rows = self.session.scalars(select(LoanMarkRow).where(LoanMarkRow.borrower_id.in_(borrower_ids)))
-        return {row.loan_id: row for row in rows}
+    @staticmethod
+    def _value(row: LoanMarkRow) -> LoanMark:
+        return LoanMark(row.loan_id, row.borrower_id, LoanStatus(row.status), row.dpd, row.amount_due_fen,
+                        row.grace_ends_on, Marks.figures(row), row.position_on, row.penalty_base_fen,
+                        row.penalty_fen_days)
 
-    def with_credit_balance(self, borrower_id: int) -> tuple[dict[int, LoanMarkRow], int]:
+    def of_loans(self, loan_ids: Sequence[int]) -> dict[int, LoanMark]:
+        if not loan_ids:
+            return {}
+        rows = self.session.scalars(select(LoanMarkRow).where(LoanMarkRow.loan_id.in_(loan_ids)))
+        return {row.loan_id: self._value(row) for row in rows}
+
+    def stored_positions(self, borrower_ids: Sequence[int], on: date) -> dict[int, LoanPosition]:
+        """The loans' stored positions that are of ``on`` (what reads of that day use)."""
+        rows = self.session.execute(
+            select(LoanMarkRow.loan_id, LoanMarkRow.position_json)
+            .where(LoanMarkRow.borrower_id.in_(borrower_ids), LoanMarkRow.position_on == on,
+                   LoanMarkRow.position_json.is_not(None))
+        )
+        return {loan_id: codec.position_from_json(text) for loan_id, text in rows}
+
+    def of_borrowers(self, borrower_ids: Sequence[int]) -> dict[int, LoanMark]:
+        rows = self.session.scalars(select(LoanMarkRow).where(LoanMarkRow.borrower_id.in_(borrower_ids)))
+        return {row.loan_id: self._value(row) for row in rows}
+
+    def with_credit_balance(self, borrower_id: int) -> tuple[dict[int, LoanMark], int]:
         """(:meth:`of_borrowers`, the credit balance) of one borrower in one round trip."""
         rows = self.session.execute(
             select(BorrowerMarkRow.credit_balance_fen, LoanMarkRow)
@@ -272,7 +294,7 @@ class Marks:
             .outerjoin(LoanMarkRow, LoanMarkRow.borrower_id == BorrowerMarkRow.borrower_id)
             .where(BorrowerMarkRow.borrower_id == borrower_id)
         ).all()
-        marks = {mark.loan_id: mark for _, mark in rows if mark is not None}
+        marks = {mark.loan_id: self._value(mark) for _, mark in rows if mark is not None}
         return marks, (rows[0][0] if rows else 0)
 
     def stored_position(self, loan_id: int) -> tuple[int, date, LoanPosition | None] | None:
@@ -303,14 +325,22 @@ class Marks:
         )
 
     @staticmethod
-    def figures(row: LoanMarkRow | None) -> LoanFigures:
+    def figures(row: LoanMarkRow | LoanMark | None) -> LoanFigures:
         if row is None:
             return LoanFigures()
+        if isinstance(row, LoanMark):
+            return row.figures
         return LoanFigures(**{name: getattr(row, name) for name in FIGURE_FIELDS})
 
-    def put(self, rows: Iterable[dict[str, object]], existing: dict[int, LoanMarkRow]) -> None:
+    def put(self, rows: Iterable[dict[str, object]], existing: Mapping[int, object]) -> None:
+        """Write marks as :func:`loanbook.ledger.revaluation.revalue` gives them: a
+        mark's ``position`` is stored encoded, as ``position_json``."""
         inserts, updates = [], []
         for values in rows:
+            if "position" in values:
+                position = values["position"]
+                values = {k: v for k, v in values.items() if k != "position"}
+                values["position_json"] = codec.position_to_json(position)  # type: ignore[arg-type]
             (updates if values["loan_id"] in existing else inserts).append(values)
         if inserts:
             self.session.execute(insert(LoanMarkRow), inserts)
@@ -450,12 +480,22 @@ class Events:
         return {kind: n for kind, n in self.session.execute(select(LoanEventRow.kind, func.count()).group_by(LoanEventRow.kind))}
 
 
+class CobProgress(NamedTuple):
+    done: bool
+    borrowers_closed: int
+
+
 class CobDays:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def get(self, day: date) -> CobDayRow | None:
         return self.session.get(CobDayRow, day)
+
+    def progress(self, day: date) -> CobProgress | None:
+        """How far the close of business of ``day`` got, as a value; None if never started."""
+        row = self.session.get(CobDayRow, day)
+        return None if row is None else CobProgress(row.status == "done", row.borrowers_closed)
 
     def start(self, day: date) -> CobDayRow:
         row = CobDayRow(business_date=day, status="running", last_borrower_id=0, borrowers_closed=0, loans_in_bulk=None)
@@ -645,7 +685,7 @@ class PlanRequests:
         meanwhile (a request is decided once, R11)."""
         result = self.session.execute(
             update(PlanRequestRow)
-            .where(PlanRequestRow.id == request_id, PlanRequestRow.status == "pending")
+            .where(PlanRequestRow.id == request_id, PlanRequestRow.status == RequestStatus.PENDING)
             .values(status=status, decided_by=decided_by, decided_on=decided_on, decision_reason=reason)
         )
         return result.rowcount == 1
@@ -666,7 +706,7 @@ class PlanRequests:
         plan changed (its maturity is the core's to say), settled, or whose plan as
         disbursed matures by ``maturing_by``."""
         pending = list(self.session.scalars(
-            select(PlanRequestRow).where(PlanRequestRow.status == "pending", PlanRequestRow.kind == "extension")
+            select(PlanRequestRow).where(PlanRequestRow.status == RequestStatus.PENDING, PlanRequestRow.kind == TransactionKind.EXTENSION)
             .order_by(PlanRequestRow.id)
         ))
         if not pending:

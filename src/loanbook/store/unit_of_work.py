@@ -10,9 +10,13 @@ from sqlalchemy.orm import Session
 
 from loanbook.errors import InvariantBroken
 
+from loanbook.store.bureau import BureauStore
+from loanbook.store.collections import Collections
 from loanbook.store.nights import Nights
 from loanbook.store.snapshots import PortfolioSnapshots
 from loanbook.store.partitions import Partitions
+from loanbook.store.partners import Partners
+from loanbook.store.queries import Exports, Lists, Reports
 from loanbook.store.repositories import (
     Borrowers,
     BusinessDates,
@@ -76,6 +80,12 @@ class UnitOfWork:
         self.coupons = Coupons(self.session)  # R13
         self.requests = PlanRequests(self.session)  # R11
         self.snapshots = PortfolioSnapshots(self.session)  # the back office's trends (migration 0012)
+        self.partners = Partners(self.session)  # R17
+        self.bureau = BureauStore(self.session)  # R15
+        self.collections = Collections(self.session)  # R16
+        self.lists = Lists(self.session)
+        self.reports = Reports(self.session)
+        self.exports = Exports(self.session)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

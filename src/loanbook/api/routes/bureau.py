@@ -57,23 +57,9 @@ class DisputeResolution(Command):
     reason: Words
 
 
-class DisputePublic(BaseModel):
-    id: int
-    loan_id: int
-    record_id: int | None
-    filed_on: date
-    deadline_on: date
-    age_days: int
-    days_left: int
-    claim: str
-    status: str
-    resolved_on: date | None
-    resolution: str | None
-    correction_id: int | None
-
-    @classmethod
-    def of(cls, view: DisputeView) -> DisputePublic:
-        return cls(**{name: getattr(view, name) for name in cls.model_fields})
+# The JSON of a dispute is the frozen view the bureau module gives (pydantic reads a
+# dataclass's fields), so its fields are listed once, in bureau/disputes.py.
+DisputePublic = DisputeView
 
 
 @routes.get("/loans/{loan_id}/bureau", response_model=BureauHistory)
@@ -91,15 +77,14 @@ def get_bureau_history(caller: Annotated[LoanInReach, Depends(loan_in_reach(OWN_
 def file_dispute(caller: Annotated[LoanInReach, Depends(loan_in_reach(OWN_PAYMENT))], body: DisputeCreate,
                  uow: UowDep) -> DisputePublic:
     """A borrower's dispute of what was reported, answered within 20 days (art. 25)."""
-    return DisputePublic.of(service.file_dispute(uow, loan_id=caller.loan_id, claim=body.claim,
-                                                 record_id=body.record_id))
+    return service.file_dispute(uow, loan_id=caller.loan_id, claim=body.claim, record_id=body.record_id)
 
 
 @routes.get("/bureau/disputes", response_model=list[DisputePublic])
 def list_disputes(_: Annotated[User, Depends(allowed(STAFF_READ))], uow: UowDep,
                   open_only: bool = False) -> list[DisputePublic]:
     """Disputes with their age and the days left to their deadline."""
-    return [DisputePublic.of(v) for v in service.list_disputes(uow, open_only=open_only)]
+    return service.list_disputes(uow, open_only=open_only)
 
 
 RESOLUTION_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -111,5 +96,4 @@ RESOLUTION_RESPONSES: dict[int | str, dict[str, object]] = {
 def resolve_dispute(_: Annotated[User, Depends(allowed(DECIDERS))], body: DisputeResolution, uow: UowDep,
                     dispute_id: Annotated[int, Path(ge=1, le=ID_MAX)]) -> DisputePublic:
     """Upheld: the records are corrected from the books; rejected: the reason is kept."""
-    return DisputePublic.of(service.resolve_dispute(uow, dispute_id=dispute_id, upheld=body.decision == "upheld",
-                                                    reason=body.reason))
+    return service.resolve_dispute(uow, dispute_id=dispute_id, upheld=body.decision == "upheld", reason=body.reason)

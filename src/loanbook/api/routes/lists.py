@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from loanbook.api.deps import OWN_READ, BorrowerInReach, UowDep, User, allowed, borrower_in_reach
+from loanbook.service.users import Role
 from loanbook.api.list_schemas import BorrowerList, LoanList, StatementPublic, TransactionList
 from loanbook.api.routes import router
 from loanbook.api.schemas import IsoDate
@@ -32,7 +33,7 @@ PhoneText = Annotated[str | None, Query(max_length=40, pattern=r"^\+?[0-9 -]{1,3
 
 def _only(user: User) -> int | None:
     """A borrower token sees only its own borrower."""
-    return user.borrower_id if user.role == "borrower" else None
+    return user.borrower_id if user.role == Role.BORROWER else None
 
 
 @routes.get("/borrowers", response_model=BorrowerList)
