@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from typer.testing import CliRunner
@@ -45,7 +46,7 @@ def test_portfolio_dpd_roll_rates_and_events(api):
     assert by_status["OVERDUE"]["principal_disbursed"] == "2000.00"
     assert by_status["total"]["loans"] == 2 and by_status["ACTIVE"]["loans"] == 0
     due = loan["principal_due"], loan["interest_due"], loan["penalty_due"]
-    assert by_status["OVERDUE"]["amount_due"] == f"{sum(float(x) for x in due):.2f}"
+    assert by_status["OVERDUE"]["amount_due"] == str(sum(Decimal(x) for x in due))
     assert portfolio["notes"]["credit_balances"] == "0.00"
 
     dpd = _rows(api.get("/v1/reports/dpd").json(), "bucket")
@@ -73,6 +74,23 @@ def test_portfolio_dpd_roll_rates_and_events(api):
     march = moves[("2026-03", feb_bucket)]
     assert march["loans"] == 1 and march[f"to {bucket_label(dpd_bucket(loan['dpd']))}"] == 1
     assert len(rolls["rows"]) == 2
+
+
+def test_portfolio_leaves_out_what_a_coupon_waived(api):
+    """R13: interest a coupon waived is not owed, so the portfolio's interest outstanding
+    is the loans' interest due (the waiver is marketing expense, not a receivable)."""
+    borrower_id = api.borrower()
+    loan = api.loan(borrower_id, principal="10000.00", terms=6)
+    api.close_until(date(2026, 2, 1))
+    coupon = api.post(f"/v1/borrowers/{borrower_id}/coupons", {"amount": "100.00", "expires": "2026-03-31"}).json()
+    api.close_until(date(2026, 2, 10))
+    paid = api.post(f"/v1/borrowers/{borrower_id}/repayments", {"amount": "30.00", "coupon_id": coupon["id"]})
+    assert paid.status_code == 201, paid.text
+    api.close_until(date(2026, 2, 11))
+    state = api.get(f"/v1/loans/{loan['id']}").json()
+    assert (state["coupon_waived"], state["interest_due"]) == ("100.00", "0.00")
+    active = _rows(api.get("/v1/reports/portfolio").json(), "status")["ACTIVE"]
+    assert (active["loans"], active["interest_outstanding"], active["penalty_outstanding"]) == (1, "0.00", "0.00")
 
 
 def test_reports_are_for_staff_and_refuse_a_past_portfolio(api):

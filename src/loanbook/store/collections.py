@@ -25,9 +25,12 @@ from loanbook.store.tables import (
 
 M = LoanMarkRow
 # R16: what the borrower owes on the loan: principal not yet repaid, and the interest,
-# penalty and fee fallen due and unpaid (interest is recognised as it falls due, R14).
-OWED_FEN = (M.principal_disbursed_fen - M.principal_paid_fen + M.interest_recognized_fen - M.interest_paid_fen
-            + M.penalty_recognized_fen - M.penalty_paid_fen + M.fee_recognized_fen - M.fee_paid_fen)
+# penalty and fee fallen due and unpaid (interest is recognised as it falls due, R14),
+# less what a coupon (R13) or a negotiation (R11) waived: the receivables of ledger/figures.py.
+OWED_FEN = (M.principal_disbursed_fen - M.principal_paid_fen
+            + M.interest_recognized_fen - M.interest_paid_fen - M.interest_waived_fen
+            + M.penalty_recognized_fen - M.penalty_paid_fen - M.penalty_waived_fen
+            + M.fee_recognized_fen - M.fee_paid_fen)
 PAYMENT_KINDS = ("repayment", "payoff")
 # Loans whose plan an approved request changed (R11): ``plan_instalments`` holds the plan
 # they were disbursed with, not their current one, so its due dates are not theirs; they

@@ -192,8 +192,12 @@ class Reports:
             select(m.status, func.count().label("loans"),
                    func.sum(m.principal_disbursed_fen).label("principal_disbursed_fen"),
                    func.sum(m.principal_disbursed_fen - m.principal_paid_fen).label("principal_outstanding_fen"),
-                   func.sum(m.interest_recognized_fen - m.interest_paid_fen).label("interest_outstanding_fen"),
-                   func.sum(m.penalty_recognized_fen - m.penalty_paid_fen).label("penalty_outstanding_fen"),
+                   # receivable = recognised - paid - waived (ledger/figures.py): a coupon's
+                   # waiver (R13) or a negotiation's (R11) is not owed
+                   func.sum(m.interest_recognized_fen - m.interest_paid_fen - m.interest_waived_fen)
+                   .label("interest_outstanding_fen"),
+                   func.sum(m.penalty_recognized_fen - m.penalty_paid_fen - m.penalty_waived_fen)
+                   .label("penalty_outstanding_fen"),
                    func.sum(m.fee_recognized_fen - m.fee_paid_fen).label("fee_outstanding_fen"),
                    func.sum(m.amount_due_fen).label("amount_due_fen"))
             .group_by(m.status).order_by(m.status)
