@@ -11,7 +11,7 @@ from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import BigInteger, literal, select
+from sqlalchemy import BigInteger, literal, select, update
 
 from helpers import store_contents
 from loanbook.rules.forward import penalty_recognised_fen, rate_fraction
@@ -21,6 +21,7 @@ from loanbook.service.ledger_check import check_ledger
 from loanbook.service.setup import init_database
 from loanbook.store.nights import _rounded_penalty
 from loanbook.store.scratch import scratch_engine
+from loanbook.store.tables import LoanMarkRow
 from loanbook.store.unit_of_work import UnitOfWork
 from words import A, D
 
@@ -107,13 +108,13 @@ def test_an_unpaid_instalment_goes_overdue_and_gains_penalty_in_bulk(engine):
     assert (grace_ends.borrowers_closed, grace_ends.loans_in_bulk) == (0, 1)
     with UnitOfWork(engine) as uow:
         (mark,) = uow.marks.of_borrowers([borrower_id]).values()
-        assert (mark.status, mark.dpd, mark.penalty_recognized_fen, mark.amount_due_fen) == ("OVERDUE", 4, 39, 13039)
+        assert (mark.status, mark.dpd, mark.figures.penalty_recognized_fen, mark.amount_due_fen) == ("OVERDUE", 4, 39, 13039)
         assert (mark.penalty_base_fen, mark.penalty_fen_days) == (13000, 52000)
     penalty_day = close_day(engine)
     assert (penalty_day.borrowers_closed, penalty_day.loans_in_bulk) == (0, 1)
     with UnitOfWork(engine) as uow:
         (mark,) = uow.marks.of_borrowers([borrower_id]).values()
-        assert (mark.dpd, mark.penalty_recognized_fen, mark.penalty_fen_days) == (5, 49, 65000)
+        assert (mark.dpd, mark.figures.penalty_recognized_fen, mark.penalty_fen_days) == (5, 49, 65000)
     close_until(engine, D("2026-03-09"))  # the next due date is near: replayed again from here
     report = check_ledger(engine)
     assert report.ok, report.problems
@@ -139,8 +140,9 @@ def test_ledger_check_catches_a_wrong_penalty_state(engine):
     (borrower_id,) = _book_loans(engine, [("FLEX6", 10000, 6)])
     close_until(engine, D("2026-02-15"))
     with UnitOfWork(engine) as uow:
-        (mark,) = uow.marks.of_borrowers([borrower_id]).values()
-        mark.penalty_fen_days += 1
+        (mark,) = uow.marks.of_borrowers([borrower_id]).values()  # a value: the row is changed by SQL
+        uow.session.execute(update(LoanMarkRow).where(LoanMarkRow.loan_id == mark.loan_id)
+                            .values(penalty_fen_days=mark.penalty_fen_days + 1))
         uow.commit()
     report = check_ledger(engine)
     assert not report.ok and "stored penalty state" in " ".join(report.problems)
