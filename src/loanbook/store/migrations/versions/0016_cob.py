@@ -1,0 +1,21 @@
+"""cob (placeholder: filled by the branch that needs it, issue 10)
+
+Revision ID: 0016
+Revises: 0015
+"""
+
+from alembic import op  # noqa: F401 - used once this revision has content
+import sqlalchemy as sa  # noqa: F401
+
+revision = '0016'
+down_revision = '0015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

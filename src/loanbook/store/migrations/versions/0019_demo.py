@@ -1,0 +1,21 @@
+"""demo (placeholder: filled by the branch that needs it, issue 10)
+
+Revision ID: 0019
+Revises: 0018
+"""
+
+from alembic import op  # noqa: F401 - used once this revision has content
+import sqlalchemy as sa  # noqa: F401
+
+revision = '0019'
+down_revision = '0018'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
