@@ -23,6 +23,7 @@ from loanbook.rules.accrual import OpenInstalment
 from loanbook.rules.book import Loan
 from loanbook.rules.calendar import days_between
 from loanbook.rules.position import AllocationLine, PayoffQuote
+from loanbook.rules.products import Product
 from loanbook.rules.schedule import Instalment
 
 NO_GRACE = timedelta(0)  # the settlement instalment is paid the day it falls due
@@ -30,7 +31,12 @@ NO_GRACE = timedelta(0)  # the settlement instalment is paid the day it falls du
 
 def earliest_payoff_date(loan: Loan) -> date:
     """R8: early settlement is allowed from the day after disbursement (by default)."""
-    return loan.disbursed_on + timedelta(days=loan.product.settlement_after_days)
+    return earliest_payoff_day(loan.disbursed_on, loan.product)
+
+
+def earliest_payoff_day(disbursed_on: date, product: Product) -> date:
+    """R8: :func:`earliest_payoff_date` of a loan disbursed on ``disbursed_on``."""
+    return disbursed_on + timedelta(days=product.settlement_after_days)
 
 
 def check_payoff_allowed(loan: Loan, on: date, settled_on: date | None) -> None:
@@ -82,25 +88,25 @@ class Owed:
             self.carried_penalty += instalment.carried_penalty_left
 
 
-def payoff_quote(loan: Loan, on: date, owed: Owed) -> PayoffQuote:
+def payoff_quote(loan_id: str, product: Product, on: date, owed: Owed) -> PayoffQuote:
     """R8: everything due with its penalty, the principal not yet due, its interest from
     the start of the current period to ``on`` (not counted), and the fee on it."""
     interest_accrued = ZERO
     if owed.period_start is not None:
         days = days_between(owed.period_start, on)
-        interest_accrued = round_fen(owed.principal_not_due * loan.product.daily_rate * days)
+        interest_accrued = round_fen(owed.principal_not_due * product.daily_rate * days)
     interest = owed.interest_due + interest_accrued
     penalty = owed.penalty_due
     if owed.carried_interest or owed.carried_penalty:  # R11: payable with the first new instalment
         interest += owed.carried_interest
         penalty += owed.carried_penalty
     return PayoffQuote(
-        loan_id=loan.loan_id,
+        loan_id=loan_id,
         on=on,
         principal=owed.principal_due + owed.principal_not_due,
         interest=interest,
         penalty=penalty,
-        fee=round_fen(owed.principal_not_due * loan.product.early_settlement_fee_rate),
+        fee=round_fen(owed.principal_not_due * product.early_settlement_fee_rate),
         principal_not_due=owed.principal_not_due,
         interest_accrued=interest_accrued,
     )
@@ -128,7 +134,7 @@ def settle(
             owed.add_not_due(instalment)
             if first_not_due is None:
                 first_not_due = instalment
-    quote = payoff_quote(loan, on, owed)
+    quote = payoff_quote(loan.loan_id, loan.product, on, owed)
     waive_left = ZERO
     if coupon_amount:
         waive_left = coupon_amount if coupon_amount < quote.interest else quote.interest

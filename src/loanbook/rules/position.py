@@ -45,6 +45,12 @@ class InstalmentPosition:
     carried_interest: Decimal | None = None
     carried_penalty: Decimal | None = None
     start_date: date | None = None  # the period's first day (R2: counted for interest)
+    # R7: the exact integral, from the due date through the day before the position's
+    # day, of the unpaid principal + interest after each day's repayments (yuan x days),
+    # kept whether or not the instalment bears penalty (grace decides that when it ends):
+    # what moves a stored position forward without a replay (rules/moved.py). ZERO for
+    # an instalment not yet due.
+    unpaid_yuan_days: Decimal = ZERO
 
     @property
     def principal_unpaid(self) -> Decimal:

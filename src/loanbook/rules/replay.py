@@ -387,7 +387,7 @@ def _loan_position(open_loan: _OpenLoan, on: date) -> LoanPosition:
         status, dpd = LoanStatus.ACTIVE, 0
     payoff = None
     if not settled and on >= earliest_payoff_date(loan):
-        payoff = payoff_quote(loan, on, owed)
+        payoff = payoff_quote(loan.loan_id, loan.product, on, owed)
     principal_paid, interest_paid, penalty_paid, fee_paid, coupon_waived = paid
     if open_loan.closed_plan_paid is not None:  # R11: what was paid on the plan a negotiation closed
         old = open_loan.closed_plan_paid
@@ -493,12 +493,15 @@ def _instalment_position(
     instalment: OpenInstalment, on: date, penalty_rate: Decimal, negotiated: bool = False
 ) -> InstalmentPosition:
     accrued, penalty_due = instalment.penalty(on, penalty_rate)
+    unpaid_yuan_days = ZERO
+    if instalment.due_date <= on:  # R7: the integral penalty() runs on, whether grace ended unpaid or not
+        unpaid_yuan_days = instalment.yuan_days + instalment.penalty_base * (on - instalment.level_since).days
     if instalment.plain and not negotiated:
         return InstalmentPosition(
             instalment.period, instalment.due_date, instalment.principal, instalment.interest, instalment.fee,
             instalment.paid_principal, instalment.paid_interest, instalment.paid_penalty, instalment.paid_fee,
             accrued, penalty_due, on > instalment.grace_end and (instalment.penalty_base + penalty_due) > 0,
-            ZERO, None, None, instalment.start_date,
+            ZERO, None, None, instalment.start_date, unpaid_yuan_days,
         )
     interest, paid_interest, paid_penalty = instalment.interest, instalment.paid_interest, instalment.paid_penalty
     carried_interest = carried_penalty = None
@@ -527,4 +530,5 @@ def _instalment_position(
         carried_interest=carried_interest,
         carried_penalty=carried_penalty,
         start_date=instalment.start_date,
+        unpaid_yuan_days=unpaid_yuan_days,
     )

@@ -1,0 +1,127 @@
+"""A stored position moved forward is the replayed position (issue 10, rules/moved.py).
+
+For random stories, the book as it stood at the end of day P (its facts value-dated on or
+before P, loans disbursed by then) is replayed to P (the stored position a posting on P
+writes) and to a later day T; ``moved`` from the first must give the second, equal field
+for field and in every digit (``repr`` shows each Decimal's exponent), or None where the
+module says it replays (a credit balance meeting a due date, R6; a negotiated plan or a
+coupon, R11, R13).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+import test_r11_r13_properties as hardship
+from test_properties import SETTINGS, START, build, loan_specs, repayments
+from loanbook.money import ZERO
+from loanbook.rules.book import Book
+from loanbook.rules.moved import moved
+from loanbook.rules.position import LoanStatus
+from loanbook.rules.replay import position
+
+since_offsets = st.integers(min_value=0, max_value=420)
+forward_days = st.integers(min_value=1, max_value=120)
+
+
+def as_of_end_of(book: Book, day: date) -> Book:
+    """The book as it stood after ``day``: nothing value-dated later (a posting on a later
+    day would have stored a newer position)."""
+    return replace(
+        book,
+        loans=tuple(loan for loan in book.loans if loan.disbursed_on <= day),
+        transactions=tuple(tx for tx in book.transactions if tx.value_date <= day),
+        plan_changes=tuple(change for change in book.plan_changes if change.value_date <= day),
+    )
+
+
+def moves(book: Book, since: date, on: date):
+    """(stored, moved, replayed, credit meets a due date) for each loan of ``book``."""
+    book = as_of_end_of(book, since)
+    stored = position(book, since, include_day=True)
+    replayed = position(book, on)
+    results = []
+    for loan, expected in zip(stored.loans, replayed.loans, strict=True):
+        product = book.loan(loan.loan_id).product
+        others = [i.due_date for other in stored.loans if other.loan_id != loan.loan_id for i in other.schedule]
+        got = moved(loan, product, since, on, credit_balance=stored.credit_balance, other_due_dates=others)
+        credit_meets_due_date = bool(stored.credit_balance) and any(
+            since < i.due_date <= on for other in stored.loans for i in other.schedule
+        )
+        event("replayed" if got is None else f"moved {loan.status.value} to {expected.status.value}")
+        results.append((loan, got, expected, credit_meets_due_date))
+    return results
+
+
+def assert_exact(got, expected) -> None:
+    assert got == expected
+    assert repr(got) == repr(expected)  # the same digits: Decimal's repr shows the exponent
+
+
+@SETTINGS
+@given(loan_specs, repayments, since_offsets, forward_days)
+def test_a_plain_position_moved_forward_is_the_replayed_one_and_is_refused_only_for_credit(
+    loans, payments, since_offset, days
+):
+    since = START + timedelta(days=since_offset)
+    on = since + timedelta(days=days)
+    for stored, got, expected, credit_meets_due_date in moves(build(loans, payments), since, on):
+        if got is None:
+            # R6: the only reason a plain loan (no R11 plan, no R13 coupon) is replayed
+            assert credit_meets_due_date and stored.status is not LoanStatus.SETTLED
+        else:
+            assert_exact(got, expected)
+
+
+@SETTINGS
+@given(loan_specs, repayments, st.integers(min_value=1, max_value=6), st.integers(min_value=-4, max_value=5),
+       st.integers(min_value=1, max_value=9))
+def test_a_plain_position_moved_across_a_due_date_and_its_grace_is_the_replayed_one(
+    loans, payments, period, before_due, days
+):
+    """R4, R5, R7 where they change: ``since`` a few days around a due date (partial
+    payments in grace leave an integral the position must carry), ``on`` through grace."""
+    book = build(loans, payments)
+    schedule = book.loans[0].schedule
+    since = schedule[min(period, len(schedule)) - 1].due_date + timedelta(days=before_due)
+    on = since + timedelta(days=days)
+    for stored, got, expected, credit_meets_due_date in moves(book, since, on):
+        if got is None:
+            assert credit_meets_due_date and stored.status is not LoanStatus.SETTLED
+        else:
+            assert_exact(got, expected)
+
+
+@SETTINGS
+@given(hardship.stories, st.integers(min_value=0, max_value=330), forward_days)
+def test_a_position_after_plan_changes_and_coupons_moved_forward_is_the_replayed_one(story, since_offset, days):
+    loans, actions = story
+    since = hardship.START + timedelta(days=since_offset)
+    on = since + timedelta(days=days)
+    for stored, got, expected, credit_meets_due_date in moves(hardship.build(loans, actions), since, on):
+        if got is None:
+            assert stored.status is not LoanStatus.SETTLED
+            assert credit_meets_due_date or stored.negotiated or stored.coupon_waived or stored.penalty_waived
+        else:
+            assert_exact(got, expected)
+
+
+def test_w2_moved_through_grace_into_overdue_gives_the_retroactive_penalty():
+    """R7, W2: W1's loan, nothing paid in February, moved from 12 to 14 February."""
+    from loanbook.rules import operations
+    from loanbook.rules.products import FLEX6
+    from decimal import Decimal
+
+    book, _ = operations.disburse(Book(Decimal("50000.00")), loan_id="L0", product=FLEX6,
+                                  principal=Decimal("10000.00"), terms=6, on=date(2026, 1, 15),
+                                  business_date=date(2026, 1, 15))
+    stored = position(book, date(2026, 2, 12), include_day=True).loans[0]
+    in_grace = moved(stored, FLEX6, date(2026, 2, 12), date(2026, 2, 13))
+    assert (in_grace.status, in_grace.dpd, in_grace.penalty_due) == (LoanStatus.GRACE, 0, ZERO)
+    overdue = moved(stored, FLEX6, date(2026, 2, 12), date(2026, 2, 14))
+    assert (overdue.status, overdue.dpd, overdue.penalty_due) == (LoanStatus.OVERDUE, 4, Decimal("0.39"))
+    assert_exact(overdue, position(book, date(2026, 2, 14)).loans[0])
