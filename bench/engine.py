@@ -17,6 +17,14 @@ What is measured:
    (no ``operations`` validation, which itself replays the book), and the plans with
    ``build_schedule``. Generation is timed apart from the measurement.
 
+3. ``moved(stored, product, since, on)`` (rules/moved.py): the path reads and close of
+   business use (issue 10). Each book's stored position is the one its last posting
+   wrote: ``position(book, P, include_day=True)`` with P its last value date (built
+   untimed); it is moved forward to a business date 1 to 40 days later. Where ``moved``
+   returns None (a credit balance meeting a due date, R6) the book is replayed with
+   ``position()``, timed too: that is the path's figure. A sample is checked against
+   ``position(book, on)`` (untimed).
+
 The issue's aim is 50,000 loan states per second on one core; it is printed beside the
 measured figure. Everything runs in one process on one thread.
 """
@@ -48,7 +56,9 @@ except ImportError:  # run without an installed package: use the src layout
 
 from loanbook.money import ZERO
 from loanbook.rules.book import Book, Loan, Repayment
+from loanbook.rules.moved import moved
 from loanbook.rules.products import FLEX6, RepaymentMethod
+from loanbook.rules.position import LoanPosition
 from loanbook.rules.replay import loan_states, position
 from loanbook.rules.schedule import build_schedule
 
@@ -56,6 +66,8 @@ AIM_STATES_PER_SECOND = 50_000  # the issue's aim, on one core
 QUICK_LOANS = 10_000
 DEFAULT_LOANS = 100_000
 DEFAULT_SCHEDULES = 20_000  # per repayment method
+MOVE_DAYS = (1, 40)  # from the last posting to the business date a read or a night needs
+MOVE_CHECKED = 2_000  # moves checked against a fresh replay (untimed)
 FIRST_DISBURSEMENT = date(2025, 1, 1)
 DISBURSEMENT_SPAN_DAYS = 181  # loans are disbursed from 1 January to 30 June 2025
 HISTORY_DAYS = 365  # value dates fall within the year after disbursement
@@ -293,6 +305,49 @@ def bench_lean(books: list[Book], as_of: date) -> tuple[float, float, Counter]:
     return time.perf_counter() - start, time.process_time() - cpu_start, statuses
 
 
+def stored_positions(books: list[Book], seed: int) -> list[tuple[Book, LoanPosition, date, date, object]]:
+    """Untimed: (book, the position its last posting stored, that day P, the business date
+    1 to 40 days later, the borrower's credit balance at P) for each book."""
+    rng = random.Random(f"{seed}:moves")
+    stored = []
+    for book in books:
+        since = book.transactions[-1].value_date if book.transactions else book.loans[0].disbursed_on
+        at_posting = position(book, since, include_day=True)
+        on = since + timedelta(days=rng.randint(*MOVE_DAYS))
+        stored.append((book, at_posting.loans[0], since, on, at_posting.credit_balance))
+    return stored
+
+
+def bench_moved(stored: list) -> tuple[float, float, float, float, int, Counter]:
+    """(seconds and cpu seconds of the moves alone, of the path with its replays, the
+    number replayed, the statuses): ``moved`` for every book, then ``position()`` for the
+    books it refused, as a read would."""
+    statuses: Counter = Counter()
+    refused = []
+    gc.collect()
+    start = time.perf_counter()
+    cpu_start = time.process_time()
+    for book, loan, since, on, credit in stored:
+        result = moved(loan, book.loans[0].product, since, on, credit_balance=credit)
+        if result is None:
+            refused.append((book, on))
+        else:
+            statuses[result.status] += 1
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    for book, on in refused:
+        statuses[position(book, on, include_day=True).loans[0].status] += 1
+    return (seconds, cpu_seconds, time.perf_counter() - start, time.process_time() - cpu_start, len(refused),
+            statuses)
+
+
+def check_moves(stored: list, sample: int) -> None:
+    """Untimed: a sample of moves equals a fresh replay, digit for digit."""
+    for book, loan, since, on, credit in stored[:sample]:
+        result = moved(loan, book.loans[0].product, since, on, credit_balance=credit)
+        if result is not None and repr(result) != repr(position(book, on).loans[0]):
+            raise SystemExit(f"moved forward disagrees with the replay for {loan.loan_id} from {since} to {on}")
+
+
 def profile_positions(books: list[Book], as_of: date, top: int, lean: bool = False) -> None:
     replay = loan_states if lean else position
     profiler = cProfile.Profile()
@@ -400,14 +455,47 @@ def main(argv: list[str] | None = None) -> None:
           f"   (aim {1e6 / AIM_STATES_PER_SECOND:.1f})")
     at_aim = len(books) / AIM_STATES_PER_SECOND
     print(f"   {'total seconds':<26}{seconds:>12.2f}{lean_seconds:>15.2f}   (at the aim: {at_aim:.2f})")
+    load_replays = os.getloadavg()[0]
+    print(f"   load average             {load_replays:>10.2f}")
+    print()
+
+    start = time.perf_counter()
+    stored = stored_positions(books, args.seed)
+    print(f"3. moved(): the stored position of each book's last posting, moved {MOVE_DAYS[0]} to {MOVE_DAYS[1]} days "
+          f"forward\n   (stored positions built in {time.perf_counter() - start:.2f} s, not measured)")
+    check_moves(stored, min(MOVE_CHECKED, len(stored)))
+    move_seconds, move_cpu, path_seconds, path_cpu, replayed, move_statuses = bench_moved(stored)
+    moved_count = len(books) - replayed
+    move_rate = moved_count / move_seconds if moved_count else 0.0
+    path_rate = len(books) / path_seconds
+    print("   states: " + ", ".join(f"{status.value} {count:,}" for status, count in sorted(move_statuses.items())))
+    print(f"   refused (replayed with position()): {replayed:,} of {len(books):,} ({replayed / len(books):.1%}): "
+          f"a credit balance meeting a due date (R6)")
+    print(f"   {'':<26}{'moves':>12}{'path':>15}   (path: moves, and position() where refused)")
+    print(f"   {'loan states per second':<26}{move_rate:>12,.0f}{path_rate:>15,.0f}   (aim {AIM_STATES_PER_SECOND:,}/s: "
+          f"{path_rate / AIM_STATES_PER_SECOND:.0%} of it on the path)")
+    print(f"   {'cpu loan states per second':<26}{moved_count / move_cpu if moved_count else 0:>12,.0f}"
+          f"{len(books) / path_cpu:>15,.0f}")
+    print(f"   {'total seconds':<26}{move_seconds:>12.2f}{path_seconds:>15.2f}")
+    load_moves = os.getloadavg()[0]
+    print(f"   load average             {load_moves:>10.2f}")
     print(f"   peak memory (max RSS)    {peak_rss_mib():>10,.0f} MiB")
     if args.json:
-        print(json.dumps({"loan_states_per_s": round(rate), "cpu_loan_states_per_s": round(len(books) / cpu_seconds),
+        print(json.dumps({"loan_states_per_s": round(path_rate),
+                          "loan_states_path": "moved forward from the stored position (rules/moved.py), position() "
+                                              "where refused: what reads and close of business use",
+                          "cpu_loan_states_per_s": round(len(books) / path_cpu),
+                          "moved_loan_states_per_s": round(move_rate),
+                          "moved_cpu_loan_states_per_s": round(moved_count / move_cpu) if moved_count else 0,
+                          "moved_refused": replayed, "moved_refused_share": round(replayed / len(books), 4),
+                          "moved_seconds": round(move_seconds, 3), "moved_path_seconds": round(path_seconds, 3),
+                          "position_loan_states_per_s": round(rate),
+                          "position_cpu_loan_states_per_s": round(len(books) / cpu_seconds),
                           "lean_loan_states_per_s": round(lean_rate),
                           "lean_cpu_loan_states_per_s": round(len(books) / lean_cpu_seconds),
                           "loans": len(books), "seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds, 3),
                           "lean_seconds": round(lean_seconds, 3), "lean_cpu_seconds": round(lean_cpu_seconds, 3),
-                          "load_average": round(os.getloadavg()[0], 2)}))
+                          "load_average": round(load_moves, 2), "load_average_replays": round(load_replays, 2)}))
 
 if __name__ == "__main__":
     main()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -19,9 +20,11 @@ from hypothesis import strategies as st
 import test_r11_r13_properties as hardship
 from test_properties import SETTINGS, START, build, loan_specs, repayments
 from loanbook.money import ZERO
-from loanbook.rules.book import Book
+from loanbook.rules.book import Book, Repayment
+from loanbook.rules import operations
 from loanbook.rules.moved import moved
 from loanbook.rules.position import LoanStatus
+from loanbook.rules.products import FLEX6
 from loanbook.rules.replay import position
 
 since_offsets = st.integers(min_value=0, max_value=420)
@@ -47,12 +50,13 @@ def moves(book: Book, since: date, on: date):
     results = []
     for loan, expected in zip(stored.loans, replayed.loans, strict=True):
         product = book.loan(loan.loan_id).product
-        others = [i.due_date for other in stored.loans if other.loan_id != loan.loan_id for i in other.schedule]
-        got = moved(loan, product, since, on, credit_balance=stored.credit_balance, other_due_dates=others)
-        credit_meets_due_date = bool(stored.credit_balance) and any(
-            since < i.due_date <= on for other in stored.loans for i in other.schedule
-        )
-        event("replayed" if got is None else f"moved {loan.status.value} to {expected.status.value}")
+        got = moved(loan, product, since, on, credit_balance=stored.credit_balance,
+                    other_loans=len(stored.loans) - 1)
+        # R6: the credit would meet a due date of this loan, with other loans to share it
+        credit_meets_due_date = bool(stored.credit_balance) and len(stored.loans) > 1 and any(
+            since < i.due_date <= on for i in loan.schedule)
+        credit = " with credit" if stored.credit_balance and any(since < i.due_date <= on for i in loan.schedule) else ""
+        event("replayed" if got is None else f"moved {loan.status.value} to {expected.status.value}{credit}")
         results.append((loan, got, expected, credit_meets_due_date))
     return results
 
@@ -97,6 +101,24 @@ def test_a_plain_position_moved_across_a_due_date_and_its_grace_is_the_replayed_
 
 
 @SETTINGS
+@given(loan_specs.map(lambda specs: specs[:1]), repayments, st.integers(min_value=0, max_value=200),
+       st.integers(min_value=1, max_value=2_000_000), st.integers(min_value=1, max_value=200))
+def test_a_credit_balance_applied_on_the_due_dates_moved_over_is_the_replayed_one(
+    loans, payments, since_offset, extra_fen, days
+):
+    """R6: one loan, a repayment on ``since`` that leaves a credit balance (before the
+    first due date or beyond what is due): moved over due dates, the credit pays what
+    falls due at the start of each, through the core's allocation."""
+    book = build(loans, payments)
+    since = book.loans[0].disbursed_on + timedelta(days=since_offset)
+    book = book.with_transaction(Repayment(book.next_tx_id(), since, Decimal(extra_fen) / 100, since))
+    on = since + timedelta(days=days)
+    for stored, got, expected, _ in moves(book, since, on):
+        assert got is not None  # one plain loan: never replayed
+        assert_exact(got, expected)
+
+
+@SETTINGS
 @given(hardship.stories, st.integers(min_value=0, max_value=330), forward_days)
 def test_a_position_after_plan_changes_and_coupons_moved_forward_is_the_replayed_one(story, since_offset, days):
     loans, actions = story
@@ -112,10 +134,6 @@ def test_a_position_after_plan_changes_and_coupons_moved_forward_is_the_replayed
 
 def test_w2_moved_through_grace_into_overdue_gives_the_retroactive_penalty():
     """R7, W2: W1's loan, nothing paid in February, moved from 12 to 14 February."""
-    from loanbook.rules import operations
-    from loanbook.rules.products import FLEX6
-    from decimal import Decimal
-
     book, _ = operations.disburse(Book(Decimal("50000.00")), loan_id="L0", product=FLEX6,
                                   principal=Decimal("10000.00"), terms=6, on=date(2026, 1, 15),
                                   business_date=date(2026, 1, 15))

@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from loanbook.errors import InvariantBroken
 from loanbook.money import ZERO, round_fen
+from loanbook.rules.position import InstalmentPosition
 from loanbook.rules.schedule import Instalment
 
 
@@ -88,6 +89,39 @@ class OpenInstalment:
         # Nothing left to pay, now or ever: principal, interest and fee paid, and with them
         # every fen of penalty, which is paid first (R6) and stops accruing (R7).
         self.closed = self.penalty_base == 0 and self.fee == 0 and not self.carried_penalty_left
+
+    @classmethod
+    def resumed(cls, position: InstalmentPosition, since: date, grace: timedelta, penalty_rate: Decimal) -> OpenInstalment:
+        """The replay's state of a plain instalment (no R11 carried amounts, no R13 waiver)
+        taken up from its position as of ``since`` (rules/moved.py), to carry forward
+        with nothing value-dated after ``since`` but what the caller applies.
+
+        The penalty integral is ``unpaid_yuan_days`` through ``since`` - 1, levelled at
+        ``since`` (or nothing, levelled at the due date, for one not yet due): penalty()
+        gives from it what the replay gives. An instalment paid off by ``since`` was paid
+        within grace (R7) if no penalty accrued on it: one paid later accrued some, having
+        been unpaid from its due date to the end of its grace (a positive rate: the
+        caller's to check)."""
+        self = cls.__new__(cls)
+        self.period, self.start_date, self.due_date = position.period, position.start_date, position.due_date
+        self.grace_end = position.due_date + grace
+        self.penalty_rate = penalty_rate
+        self.principal, self.interest, self.fee = position.principal, position.interest, position.fee
+        self.paid_principal, self.paid_interest = position.paid_principal, position.paid_interest
+        self.paid_penalty, self.paid_fee = position.paid_penalty, position.paid_fee
+        self.coupon_waived = ZERO
+        self.plain = True
+        self.carried_interest = self.carried_penalty = self.carried_penalty_left = ZERO
+        self.penalty_base = self.principal - self.paid_principal + self.interest - self.paid_interest
+        if position.due_date <= since:
+            self.yuan_days, self.level_since = position.unpaid_yuan_days, since
+        else:
+            self.yuan_days, self.level_since = ZERO, position.due_date
+        paid_off = self.penalty_base == 0 and bool(self.principal or self.interest)
+        self.paid_off_on = since if paid_off else None  # by ``since``; the day itself is not needed again
+        self.paid_in_grace = paid_off and position.penalty_accrued == 0
+        self.closed = self.penalty_base == 0 and self.paid_fee == self.fee
+        return self
 
     def penalty(self, on: date, penalty_rate: Decimal) -> tuple[Decimal, Decimal]:
         """R7, R3: the exact penalty accrued from the due date to ``on`` - 1, and what is

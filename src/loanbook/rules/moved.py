@@ -18,9 +18,16 @@ replay's ``yuan_days + penalty_base x days`` (OpenInstalment.penalty), in value 
 its digits. Whether the instalment bears penalty is R7's test at the end of grace: it
 bears if something is unpaid then, and what is unpaid at P is unpaid until T.
 
+A credit balance meeting a due date in (P, T] is applied at the start of that day (R6)
+by the core's own allocation (rules/allocation.py), on the replay's state of each
+instalment taken up from the position (``OpenInstalment.resumed``), and the position is
+then built by the replay's own code (``replay.resumed_position``).
+
 Returned as None (the caller replays) where the position alone cannot be exact:
-- the borrower has a credit balance and a due date falls in (P, T] (R6 applies the
-  credit at the start of that day, in the order of all the borrower's loans);
+- a credit balance and other loans of the borrower (R6 allocates across them, and
+  applies the credit on their due dates too, which a settled loan's position no
+  longer shows), or a zero penalty rate with it (paid within grace or not, R7, is then
+  not in the position);
 - a negotiated plan or a coupon (R11, R13): carried interest and penalty, waived
   interest and the closing test of a waived instalment are not in the plain fields;
 - a bureau status string (R15), which needs the history.
@@ -29,14 +36,17 @@ A settled loan does not change (R5): nothing is due, no penalty runs (R7).
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
+from loanbook.errors import InvariantBroken
 from loanbook.money import ZERO, round_fen
+from loanbook.rules.accrual import OpenInstalment
+from loanbook.rules.allocation import AllocationOrder, allocate
 from loanbook.rules.payoff import Owed, earliest_payoff_day, payoff_quote
 from loanbook.rules.position import InstalmentPosition, LoanPosition, LoanStatus
 from loanbook.rules.products import Product
+from loanbook.rules.replay import instalment_position
 
 EXACT_DIGITS = 60  # as the replay's (rules/replay.py): the penalty integral never loses a digit
 
@@ -48,69 +58,136 @@ def moved(
     on: date,
     *,
     credit_balance: Decimal = ZERO,
-    other_due_dates: Collection[date] = (),
+    other_loans: int = 0,
 ) -> LoanPosition | None:
     """``loan``'s position as of ``on``, from its position as of ``since`` (after that
     day's facts), when nothing of the borrower is value-dated in (``since``, ``on``].
 
-    ``credit_balance`` is the borrower's as of ``since`` and ``other_due_dates`` the due
-    dates of the borrower's other loans: a credit balance is applied on each of them too
-    (R6), and then the move is refused. None where the move cannot be exact (see the
-    module); the caller replays the book then."""
+    ``credit_balance`` is the borrower's as of ``since`` (R6) and ``other_loans`` how
+    many other loans the borrower has (settled or not). None where the move cannot be
+    exact (see the module); the caller replays the book then."""
     if on < since:
-        raise ValueError(f"a position of {since} cannot be moved back to {on}")
+        raise InvariantBroken(f"a position of {since} cannot be moved back to {on}")
     if on == since or loan.status is LoanStatus.SETTLED:
         return loan  # R5: a settled loan stays as it was; nothing is due or accrues (R7)
     if loan.negotiated or loan.coupon_waived or loan.penalty_waived or loan.bureau_status is not None:
         return None  # R11, R13, R15: not in the plain fields; replayed
-    if credit_balance and (
-        any(since < i.due_date <= on for i in loan.schedule) or any(since < d <= on for d in other_due_dates)
-    ):
-        return None  # R6: the credit pays what falls due, across the borrower's loans; replayed
+    rate = product.penalty_daily_rate
+    credited: dict[int, OpenInstalment] = {}
+    settled_on = None
     with localcontext() as ctx:
         ctx.prec = EXACT_DIGITS
-        return _moved(loan, product, since, on)
+        if credit_balance:
+            credit_days = sorted({i.due_date for i in loan.schedule if since < i.due_date <= on})
+            if credit_days:
+                if other_loans or rate <= 0:
+                    return None  # R6 across loans, or R7's grace test not in the position: replayed
+                credited, settled_on = _credit_applied(loan, product, since, credit_balance, credit_days)
+        return _moved(loan, product, since, on, credited, settled_on)
 
 
-def _moved(loan: LoanPosition, product: Product, since: date, on: date) -> LoanPosition:
+def _credit_applied(
+    loan: LoanPosition, product: Product, since: date, credit: Decimal, credit_days: list[date]
+) -> tuple[dict[int, OpenInstalment], date | None]:
+    """R6: the credit balance applied at the start of each due date in (since, on], as
+    the replay applies it (replay._Replay.apply_credit, through the core's allocation),
+    on the replay's state of the instalments due by the last of those days (the only
+    ones that can take money). Returns those states by their place in the plan, and the
+    day the loan was settled, if the credit paid it all."""
+    grace = timedelta(days=product.grace_days)
+    rate = product.penalty_daily_rate
+    last = credit_days[-1]
+    # The closed instalments at the front take nothing: the walk passes over them, which
+    # only gives its amounts the digits of their zeros (AllocationOrder.skip_closed).
+    first = 0
+    passed = None
+    for instalment in loan.schedule:
+        base = instalment.principal - instalment.paid_principal + instalment.interest - instalment.paid_interest
+        if base or instalment.paid_fee != instalment.fee or instalment.due_date > last:
+            break  # not closed (OpenInstalment.closed), or beyond the credit's reach
+        zeros = base + (instalment.paid_penalty - instalment.paid_penalty)
+        passed = zeros if passed is None else passed + zeros
+        first += 1
+    instalments = [OpenInstalment.resumed(i, since, grace, rate)
+                   for i in loan.schedule[first:] if i.due_date <= last]
+    settled_on = None
+    for day in credit_days:
+        if not credit:
+            break
+        lines, left = allocate(credit, AllocationOrder([(loan.loan_id, rate, instalments)], passed), day)
+        if lines:
+            credit = left
+            if first + len(instalments) == len(loan.schedule) and all(i.closed for i in instalments):
+                settled_on = day  # R5: paid in full; a settled loan takes no more money
+                break
+    return {first + n: instalment for n, instalment in enumerate(instalments)}, settled_on
+
+
+def _moved(
+    loan: LoanPosition, product: Product, since: date, on: date, credited: dict[int, OpenInstalment],
+    settled_on: date | None,
+) -> LoanPosition:
+    """The move itself: each instalment due by ``on`` moved (or built from its state
+    after the credit, as the replay builds it), then what is owed, status and DPD (R5),
+    the payoff quote (R8) and the totals paid, summed as the replay sums them."""
     grace = timedelta(days=product.grace_days)
     rate = product.penalty_daily_rate
     owed = Owed()
+    principal_due = interest_due = penalty_due = principal_not_due = ZERO
     first_overdue: date | None = None
     in_grace = False
     schedule = []
-    for instalment in loan.schedule:
+    for place, instalment in enumerate(loan.schedule):
         due_date = instalment.due_date
         if due_date > on:  # not due at ``on``, nor at ``since``: unchanged (R4)
             schedule.append(instalment)
             if owed.period_start is None:
                 owed.period_start = instalment.start_date
-            owed.principal_not_due += instalment.principal - instalment.paid_principal
+            principal_not_due += instalment.principal - instalment.paid_principal
             continue
-        instalment = _instalment_moved(instalment, since, on, due_date + grace, rate)
+        state = credited.get(place) if credited else None
+        if state is not None:
+            instalment = instalment_position(state, on, rate)
+        else:
+            instalment = _instalment_moved(instalment, since, on, due_date + grace, rate)
         schedule.append(instalment)
-        owed.principal_due += instalment.principal - instalment.paid_principal
-        owed.interest_due += instalment.interest - instalment.paid_interest
-        owed.penalty_due += instalment.penalty_due
-        if instalment.overdue and first_overdue is None:  # the plan is in due-date order
-            first_overdue = due_date
-        elif (not in_grace and due_date < on <= due_date + grace
+        principal_due += instalment.principal - instalment.paid_principal
+        interest_due += instalment.interest - instalment.paid_interest
+        penalty_due += instalment.penalty_due
+        if instalment.overdue:
+            if first_overdue is None:  # the plan is in due-date order
+                first_overdue = due_date
+        elif (not in_grace and on <= due_date + grace and due_date < on
               and instalment.principal - instalment.paid_principal + instalment.interest - instalment.paid_interest > 0):
             in_grace = True  # R5: due, unpaid, within its grace (OpenInstalment.in_grace)
-    if first_overdue is not None:
-        status, dpd = LoanStatus.OVERDUE, (on - first_overdue).days
-    elif in_grace:
-        status, dpd = LoanStatus.GRACE, 0
-    else:
-        status, dpd = LoanStatus.ACTIVE, 0
+    principal_paid, interest_paid, penalty_paid, fee_paid = (
+        loan.principal_paid, loan.interest_paid, loan.penalty_paid, loan.fee_paid)
+    if credited:  # the credit may have paid some: the totals are summed again, in the replay's order
+        principal_paid = interest_paid = penalty_paid = fee_paid = ZERO
+        for instalment in schedule:
+            principal_paid += instalment.paid_principal
+            interest_paid += instalment.paid_interest
+            penalty_paid += instalment.paid_penalty
+            fee_paid += instalment.paid_fee
     payoff = None
-    if on >= earliest_payoff_day(loan.disbursed_on, product):
-        payoff = payoff_quote(loan.loan_id, product, on, owed)  # R8
+    if settled_on is not None:
+        status, dpd = LoanStatus.SETTLED, 0
+    else:
+        if first_overdue is not None:
+            status, dpd = LoanStatus.OVERDUE, (on - first_overdue).days
+        elif in_grace:
+            status, dpd = LoanStatus.GRACE, 0
+        else:
+            status, dpd = LoanStatus.ACTIVE, 0
+        if on >= earliest_payoff_day(loan.disbursed_on, product):
+            owed.principal_due, owed.interest_due, owed.penalty_due = principal_due, interest_due, penalty_due
+            owed.principal_not_due = principal_not_due
+            payoff = payoff_quote(loan.loan_id, product, on, owed)  # R8
     return LoanPosition(
         loan.loan_id, loan.product_code, loan.disbursed_on, status, dpd,
-        owed.principal_due + owed.principal_not_due, owed.principal_due, owed.interest_due, owed.penalty_due,
-        payoff, loan.principal_paid, loan.interest_paid, loan.penalty_paid, loan.fee_paid, loan.coupon_waived,
-        None, tuple(schedule), loan.maturity_date, loan.extension_months, loan.penalty_waived, loan.negotiated, None,
+        principal_due + principal_not_due, principal_due, interest_due, penalty_due,
+        payoff, principal_paid, interest_paid, penalty_paid, fee_paid, loan.coupon_waived,
+        settled_on, tuple(schedule), loan.maturity_date, loan.extension_months, loan.penalty_waived, False, None,
     )
 
 

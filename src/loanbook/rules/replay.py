@@ -36,7 +36,7 @@ from loanbook.rules.book import (
     intraday_key,
 )
 from loanbook.rules import plan_change
-from loanbook.rules.payoff import Owed, earliest_payoff_date, payoff_quote, settle
+from loanbook.rules.payoff import Owed, earliest_payoff_day, payoff_quote, settle
 from loanbook.rules.position import (
     Allocation,
     AllocationLine,
@@ -54,12 +54,13 @@ EXACT_DIGITS = 60  # penalty integrals stay exact: amounts x days x rate never n
 
 class _OpenLoan:
     __slots__ = (
-        "loan", "instalments", "settled_on", "penalty_rate", "first_open", "method", "maturity",
-        "extension_months", "negotiated", "penalty_waived", "closed_plan_paid",
+        "loan", "loan_id", "product", "disbursed_on", "instalments", "settled_on", "penalty_rate", "first_open",
+        "method", "maturity", "extension_months", "negotiated", "penalty_waived", "closed_plan_paid",
     )
 
     def __init__(self, loan: Loan) -> None:
         self.loan = loan
+        self.loan_id, self.product, self.disbursed_on = loan.loan_id, loan.product, loan.disbursed_on
         self.penalty_rate = loan.product.penalty_daily_rate
         grace = timedelta(days=loan.product.grace_days)
         rate = self.penalty_rate
@@ -271,7 +272,7 @@ class _Replay:
                 loan_id=loan.loan_id,
                 kind=kind,
                 value_date=a,
-                schedule=tuple(_instalment_position(i, a, open_loan.penalty_rate, open_loan.negotiated)
+                schedule=tuple(instalment_position(i, a, open_loan.penalty_rate, open_loan.negotiated)
                                for i in open_loan.instalments),
                 maturity_date=open_loan.maturity,
                 extension_months=new.extension_months,
@@ -374,7 +375,7 @@ def _in_day_order(item: tuple[int, int, Fact]) -> tuple:
 
 
 def _loan_position(open_loan: _OpenLoan, on: date) -> LoanPosition:
-    loan = open_loan.loan
+    product = open_loan.product
     schedule, owed, paid, first_overdue = _plan_on(open_loan, on)
     settled = open_loan.settled_on is not None and open_loan.settled_on <= on
     if settled:
@@ -386,17 +387,17 @@ def _loan_position(open_loan: _OpenLoan, on: date) -> LoanPosition:
     else:
         status, dpd = LoanStatus.ACTIVE, 0
     payoff = None
-    if not settled and on >= earliest_payoff_date(loan):
-        payoff = payoff_quote(loan.loan_id, loan.product, on, owed)
+    if not settled and on >= earliest_payoff_day(open_loan.disbursed_on, product):
+        payoff = payoff_quote(open_loan.loan_id, product, on, owed)
     principal_paid, interest_paid, penalty_paid, fee_paid, coupon_waived = paid
     if open_loan.closed_plan_paid is not None:  # R11: what was paid on the plan a negotiation closed
         old = open_loan.closed_plan_paid
         principal_paid, interest_paid, penalty_paid = principal_paid + old[0], interest_paid + old[1], penalty_paid + old[2]
         fee_paid, coupon_waived = fee_paid + old[3], coupon_waived + old[4]
     return LoanPosition(
-        loan_id=loan.loan_id,
-        product_code=loan.product.code,
-        disbursed_on=loan.disbursed_on,
+        loan_id=open_loan.loan_id,
+        product_code=product.code,
+        disbursed_on=open_loan.disbursed_on,
         status=status,
         dpd=dpd,
         principal_outstanding=owed.principal_due + owed.principal_not_due,  # the whole plan's, exactly
@@ -472,7 +473,7 @@ def _plan_on(
     schedule = []
     negotiated = open_loan.negotiated
     for instalment in open_loan.instalments:
-        state = _instalment_position(instalment, on, open_loan.penalty_rate, negotiated)
+        state = instalment_position(instalment, on, open_loan.penalty_rate, negotiated)
         schedule.append(state)
         if instalment.due_date <= on:
             owed.add_due(instalment, state.penalty_due)
@@ -489,9 +490,11 @@ def _plan_on(
     return tuple(schedule), owed, (principal_paid, interest_paid, penalty_paid, fee_paid, coupon_waived), first_overdue
 
 
-def _instalment_position(
+def instalment_position(
     instalment: OpenInstalment, on: date, penalty_rate: Decimal, negotiated: bool = False
 ) -> InstalmentPosition:
+    """An instalment's position as of ``on`` from the replay's state of it (also what
+    rules/moved.py builds an instalment a credit balance paid with)."""
     accrued, penalty_due = instalment.penalty(on, penalty_rate)
     unpaid_yuan_days = ZERO
     if instalment.due_date <= on:  # R7: the integral penalty() runs on, whether grace ended unpaid or not
