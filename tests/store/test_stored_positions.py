@@ -80,33 +80,44 @@ def test_reads_use_the_stored_position_which_equals_a_fresh_replay(engine):
     assert check_ledger(engine).ok
 
 
-def test_a_position_of_an_earlier_day_is_not_used(engine):
+def test_a_position_of_an_earlier_day_is_moved_forward_without_a_replay(engine):
+    """Issue 10: after nights in bulk the stored position is older than the business
+    date; a read moves it forward (rules/moved.py) instead of replaying the book."""
     b = borrower(engine)
     loan_id = loan(engine, b)
     close_until(engine, D("2026-01-20"))  # quiet nights: nothing replayed, the stored position stays of 01-15
     with replays_counted() as replays:
         state = read(engine, loan_id)
-    assert replays[0] == 1
+    assert replays[0] == 0
     assert state == fresh(engine, loan_id)
     with UnitOfWork(engine) as uow:
         assert uow.marks.of_borrowers([b])[loan_id].position_on == D("2026-01-15")
+    for day in ("2026-02-10", "2026-02-12", "2026-02-14", "2026-03-20"):  # due, grace, overdue (R5, R7)
+        close_until(engine, D(day))
+        with replays_counted() as replays:
+            state = read(engine, loan_id)
+        assert replays[0] == 0
+        assert repr(state) == repr(fresh(engine, loan_id))  # every digit, the exact penalty too (R3)
+    assert state.status.value == "OVERDUE" and state.penalty_due > 0
 
 
-def test_replays_per_use_case(engine):
+def test_a_credit_balance_shared_by_two_loans_is_read_as_applied_without_a_replay(engine):
+    """R6: a credit balance meeting a due date goes to the borrower's loans in order; the
+    night replays such a borrower (store/nights.py leaves borrowers with credit out of
+    its bulk steps), so the reads of the days after move that night's position."""
     b = borrower(engine)
-    loan_ids = [loan(engine, b), loan(engine, b, principal="2000.00")]
-    close_until(engine, D("2026-02-10"))
-    with UnitOfWork(engine) as uow, replays_counted() as replays:
-        servicing.repay(uow, borrower_id=b, amount=A("12.34"), channel="test")
-    assert replays[0] == 1
+    first, second = loan(engine, b), loan(engine, b, principal="3000.00", terms=3)
+    close_until(engine, D("2026-01-20"))
     with UnitOfWork(engine) as uow:
-        quotes = [servicing.payoff_quote(uow, loan_id)[1] for loan_id in loan_ids]
-    with UnitOfWork(engine) as uow, replays_counted() as replays:
-        paid = servicing.pay_off(uow, borrower_id=b, loan_ids=loan_ids, total=sum((q.total for q in quotes), A("0")))
-    assert replays[0] == 2  # the quotes of both loans in one, then the posting
-    assert [a.amount for a in paid.allocations] == [q.total for q in quotes]
-    assert all(read(engine, loan_id).status.value == "SETTLED" for loan_id in loan_ids)
-    assert check_ledger(engine).ok
+        servicing.repay(uow, borrower_id=b, amount=A("140.00"), channel="test")  # nothing due: credit
+    for day in ("2026-02-11", "2026-02-16"):
+        close_until(engine, D(day))
+        for loan_id in (first, second):
+            with replays_counted() as replays:
+                state = read(engine, loan_id)
+            assert replays[0] == 0
+            assert repr(state) == repr(fresh(engine, loan_id))
+    assert read(engine, first).interest_paid > 0  # the credit paid the first loan's interest (R6)
 
 
 @pytest.mark.parametrize("field", ["dpd", "shape"])

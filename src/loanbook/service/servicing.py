@@ -10,12 +10,13 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 
 from loanbook.errors import BadInput, Conflict, NotFound
-from loanbook.money import to_fen
+from loanbook.money import from_fen, to_fen
 from loanbook.partners.posting import post_partner_split
 from loanbook.rules import operations
 from loanbook.rules.bill import Bill, bill
 from loanbook.rules.book import Book, Loan
 from loanbook.rules.disclosure import AnnualRates, annual_rates
+from loanbook.rules.moved import moved
 from loanbook.rules.position import Allocation, LoanPosition, PayoffQuote
 from loanbook.rules.replay import position
 from loanbook.ledger.revaluation import Revaluation, revalue
@@ -159,15 +160,21 @@ def disburse_loan(
 
 def loan_state(uow: UnitOfWork, loan_id: int) -> tuple[int, LoanPosition, date]:
     """(borrower id, the loan as of the business date, the business date): the position
-    stored by the last posting if it is of the business date, else replayed."""
-    found = uow.marks.stored_position(loan_id)
+    stored by the last posting, moved forward to the business date where it is older
+    (rules/moved.py: every posting rewrites it, so nothing is value-dated since), else
+    replayed (a position of another shape, or one the move refuses: R6, R11, R13)."""
+    found = uow.marks.position_to_move(loan_id)
     if found is None:
         raise NotFound(f"no loan {loan_id}")
-    borrower_id, today, stored = found
-    if stored is not None:
-        return borrower_id, stored, today
-    book = uow.borrowers.book(borrower_id)
-    return borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
+    today = found.business_date
+    # a night that replays writes positions of the next day before the date moves on: those are replayed
+    if found.position is not None and found.position_on is not None and found.position_on <= today:
+        state = moved(found.position, found.product, found.position_on, today,
+                      credit_balance=from_fen(found.credit_balance_fen), other_loans=found.other_loans)
+        if state is not None:
+            return found.borrower_id, state, today
+    book = uow.borrowers.book(found.borrower_id)
+    return found.borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
 
 
 def _received_at(reported: datetime | None, value_date: date, today: date, book: Book) -> datetime | None:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Row, Select, delete, func, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from loanbook.errors import BadInput
 from loanbook.ledger.accounts import Account
@@ -60,6 +60,18 @@ class _PlanRow(NamedTuple):
 def _columns(table: type) -> Select:
     """SELECT every column of a mapped table, as rows with attribute access."""
     return select(*table.__table__.columns)
+
+
+class StoredPosition(NamedTuple):
+    """A loan's stored position with what moving it forward needs (rules/moved.py)."""
+
+    borrower_id: int
+    business_date: date
+    position_on: date | None  # None: no position stored, or one of another shape (older code)
+    position: LoanPosition | None
+    product: Product
+    credit_balance_fen: int  # the borrower's, as the last posting left it (R6)
+    other_loans: int  # the borrower's other loans, settled or not
 
 
 class BusinessDates:
@@ -314,6 +326,31 @@ class Marks:
         if row.position_on == row.business_date and row.position_json is not None:
             stored = codec.position_from_json(row.position_json)
         return row.borrower_id, row.business_date, stored
+
+    def position_to_move(self, loan_id: int) -> StoredPosition | None:
+        """What a read needs to move the loan's stored position forward to the business
+        date (rules/moved.py), in one round trip; None if there is no such loan.
+        Read-only (issue 10)."""
+        borrowers_loans = aliased(LoanRow)
+        other_loans = (select(func.count(borrowers_loans.id)).where(borrowers_loans.borrower_id == LoanRow.borrower_id)
+                       .scalar_subquery())
+        row = self.session.execute(
+            select(LoanRow.borrower_id, BusinessDateRow.business_date, LoanMarkRow.position_on,
+                   LoanMarkRow.position_json, ProductRow.definition, BorrowerMarkRow.credit_balance_fen,
+                   other_loans.label("loans"))
+            .select_from(LoanRow)
+            .join(BusinessDateRow, BusinessDateRow.id == 1)
+            .join(ProductRow, ProductRow.code == LoanRow.product_code)
+            .outerjoin(LoanMarkRow, LoanMarkRow.loan_id == LoanRow.id)
+            .outerjoin(BorrowerMarkRow, BorrowerMarkRow.borrower_id == LoanRow.borrower_id)
+            .where(LoanRow.id == loan_id)
+        ).first()
+        if row is None:
+            return None
+        stored = codec.position_from_json(row.position_json) if row.position_json is not None else None
+        return StoredPosition(row.borrower_id, row.business_date, row.position_on if stored is not None else None,
+                              stored, codec.product_from_json(row.definition), row.credit_balance_fen or 0,
+                              max((row.loans or 1) - 1, 0))
 
     def credit_balances(self, borrower_ids: Sequence[int]) -> dict[int, int]:
         rows = self.session.scalars(select(BorrowerMarkRow).where(BorrowerMarkRow.borrower_id.in_(borrower_ids)))
