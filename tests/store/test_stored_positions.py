@@ -98,6 +98,9 @@ def test_a_position_of_an_earlier_day_is_moved_forward_without_a_replay(engine):
             state = read(engine, loan_id)
         assert replays[0] == 0
         assert repr(state) == repr(fresh(engine, loan_id))  # every digit, the exact penalty too (R3)
+        with UnitOfWork(engine) as uow, replays_counted() as replays:
+            _, quote = servicing.payoff_quote(uow, loan_id)  # today's quote: the moved position's (R8)
+        assert replays[0] == 0 and quote == state.payoff
     assert state.status.value == "OVERDUE" and state.penalty_due > 0
 
 

@@ -163,18 +163,26 @@ def loan_state(uow: UnitOfWork, loan_id: int) -> tuple[int, LoanPosition, date]:
     stored by the last posting, moved forward to the business date where it is older
     (rules/moved.py: every posting rewrites it, so nothing is value-dated since), else
     replayed (a position of another shape, or one the move refuses: R6, R11, R13)."""
+    borrower_id, today, state = _stored_position_today(uow, loan_id)
+    if state is not None:
+        return borrower_id, state, today
+    book = uow.borrowers.book(borrower_id)
+    return borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
+
+
+def _stored_position_today(uow: UnitOfWork, loan_id: int) -> tuple[int, date, LoanPosition | None]:
+    """(borrower id, business date, the loan's stored position moved forward to the
+    business date, or None where it must be replayed); NotFound if there is no loan."""
     found = uow.marks.position_to_move(loan_id)
     if found is None:
         raise NotFound(f"no loan {loan_id}")
     today = found.business_date
+    state = None
     # a night that replays writes positions of the next day before the date moves on: those are replayed
     if found.position is not None and found.position_on is not None and found.position_on <= today:
         state = moved(found.position, found.product, found.position_on, today,
                       credit_balance=from_fen(found.credit_balance_fen), other_loans=found.other_loans)
-        if state is not None:
-            return found.borrower_id, state, today
-    book = uow.borrowers.book(found.borrower_id)
-    return found.borrower_id, position(book, today, include_day=True).loan(str(loan_id)), today
+    return found.borrower_id, today, state
 
 
 def _received_at(reported: datetime | None, value_date: date, today: date, book: Book) -> datetime | None:
@@ -208,10 +216,7 @@ def payoff_quote(
 ) -> tuple[int, PayoffQuote]:
     """(borrower id, the payoff quote of ``on``, default the business date) (R8), for a
     payoff at ``received_at`` (default: after everything known of that day)."""
-    found = uow.marks.stored_position(loan_id)
-    if found is None:
-        raise NotFound(f"no loan {loan_id}")
-    borrower_id, today, stored = found
+    borrower_id, today, stored = _stored_position_today(uow, loan_id)
     if on is not None and on > today:
         raise BadInput(f"a quote is for today ({today}) or a day before, not {on}")
     if (coupon_id is None and (on is None or on == today) and received_at is None and stored is not None
