@@ -137,29 +137,41 @@ def _moved(
     first_overdue: date | None = None
     in_grace = False
     schedule = []
-    for place, instalment in enumerate(loan.schedule):
+    plan = loan.schedule
+    place = 0
+    for place, instalment in enumerate(plan):
         due_date = instalment.due_date
-        if due_date > on:  # not due at ``on``, nor at ``since``: unchanged (R4)
-            schedule.append(instalment)
-            if owed.period_start is None:
-                owed.period_start = instalment.start_date
-            principal_not_due += instalment.principal - instalment.paid_principal
-            continue
+        if due_date > on:
+            break  # the plan is in due-date order: this one and the rest are not due yet
+        grace_end = due_date + grace
         state = credited.get(place) if credited else None
         if state is not None:
             instalment = instalment_position(state, on, rate)
-        else:
-            instalment = _instalment_moved(instalment, since, on, due_date + grace, rate)
+        principal_unpaid = instalment.principal - instalment.paid_principal
+        interest_unpaid = instalment.interest - instalment.paid_interest
+        # Unpaid: it moves (R5, R7). Paid off by ``since``: its penalty accrues no more,
+        # and paid within grace it never bears any (R7). Only an instalment of nothing at
+        # all was never "paid off" (OpenInstalment.paid_off_on stays None): not exempt.
+        if state is None and (principal_unpaid or interest_unpaid or (
+                since <= grace_end < on and not instalment.principal and not instalment.interest)):
+            # OpenInstalment.penalty_base, with the same digits (R7: no penalty on penalty)
+            instalment = _instalment_moved(instalment, since, on, grace_end, rate, principal_unpaid + interest_unpaid)
         schedule.append(instalment)
-        principal_due += instalment.principal - instalment.paid_principal
-        interest_due += instalment.interest - instalment.paid_interest
+        principal_due += principal_unpaid
+        interest_due += interest_unpaid
         penalty_due += instalment.penalty_due
         if instalment.overdue:
             if first_overdue is None:  # the plan is in due-date order
                 first_overdue = due_date
-        elif (not in_grace and on <= due_date + grace and due_date < on
-              and instalment.principal - instalment.paid_principal + instalment.interest - instalment.paid_interest > 0):
+        elif not in_grace and due_date < on <= grace_end and (principal_unpaid or interest_unpaid):
             in_grace = True  # R5: due, unpaid, within its grace (OpenInstalment.in_grace)
+    else:
+        place = len(plan)
+    for instalment in plan[place:]:  # not due at ``on``, nor at ``since``: unchanged (R4)
+        schedule.append(instalment)
+        if owed.period_start is None:
+            owed.period_start = instalment.start_date
+        principal_not_due += instalment.principal - instalment.paid_principal
     principal_paid, interest_paid, penalty_paid, fee_paid = (
         loan.principal_paid, loan.interest_paid, loan.penalty_paid, loan.fee_paid)
     if credited:  # the credit may have paid some: the totals are summed again, in the replay's order
@@ -192,19 +204,12 @@ def _moved(
 
 
 def _instalment_moved(
-    instalment: InstalmentPosition, since: date, on: date, grace_end: date, rate: Decimal
+    instalment: InstalmentPosition, since: date, on: date, grace_end: date, rate: Decimal, base: Decimal
 ) -> InstalmentPosition:
-    """One due instalment of a plain plan moved from ``since`` to ``on`` (R5, R7, R3),
-    as OpenInstalment.penalty and replay._instalment_position compute it."""
+    """One due instalment of a plain plan, unpaid by ``base`` (principal + interest),
+    moved from ``since`` to ``on`` (R5, R7, R3), as OpenInstalment.penalty and
+    replay.instalment_position compute it."""
     due_date = instalment.due_date
-    # OpenInstalment.penalty_base: unpaid principal + interest (R7: no penalty on penalty)
-    base = instalment.principal - instalment.paid_principal + instalment.interest - instalment.paid_interest
-    if base == 0:
-        # Paid off by ``since``: its penalty accrues no more (R7); paid within grace, it
-        # never bears any. Only an instalment of nothing at all was never "paid off"
-        # (OpenInstalment.paid_off_on stays None) and so is not exempt once grace ends.
-        if since > grace_end or on <= grace_end or instalment.principal or instalment.interest:
-            return instalment
     # the integral through ``on`` - 1: from ``since`` on, or from the due date if later
     level_since = since if due_date <= since else due_date
     unpaid_yuan_days = instalment.unpaid_yuan_days + base * (on - level_since).days
