@@ -20,14 +20,14 @@ bears if something is unpaid then, and what is unpaid at P is unpaid until T.
 
 A credit balance meeting a due date in (P, T] is applied at the start of that day (R6)
 by the core's own allocation (rules/allocation.py), on the replay's state of each
-instalment taken up from the position (``OpenInstalment.resumed``), and the position is
-then built by the replay's own code (``replay.resumed_position``).
+instalment taken up from the position (``OpenInstalment.resumed``); the instalments it
+reached are then built by the replay's own ``replay.instalment_position``.
 
 Returned as None (the caller replays) where the position alone cannot be exact:
-- a credit balance and other loans of the borrower (R6 allocates across them, and
-  applies the credit on their due dates too, which a settled loan's position no
-  longer shows), or a zero penalty rate with it (paid within grace or not, R7, is then
-  not in the position);
+- a credit balance meeting one of the loan's due dates in (P, T] when the borrower has
+  other loans (R6 allocates across them), or with a zero penalty rate (paid within grace
+  or not, R7, is then not in the position). A credit balance means that nothing due was
+  left unpaid (R6), so until the loan's own next due date it takes none of it;
 - a negotiated plan or a coupon (R11, R13): carried interest and penalty, waived
   interest and the closing test of a waived instalment are not in the plain fields;
 - a bureau status string (R15), which needs the history.
