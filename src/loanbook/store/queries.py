@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import Row, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -28,8 +29,10 @@ from loanbook.store.tables import (
     TransactionRow,
     UserRow,
 )
+from loanbook.store.values import values_of
 
 
+V = TypeVar("V")
 PHONE_DIGITS_MIN = 5  # api.schemas.PHONE_DIGITS: no phone has fewer
 
 
@@ -53,6 +56,59 @@ class LoanFilter:
     disbursed_to: date | None = None
     due_on: date | None = None
     borrower_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedBorrower:
+    """A borrower as the borrower list shows it (no ORM row leaves store/, issue 10 item 4)."""
+
+    id: int
+    name: str
+    phone: str
+    created_on: date
+    credit_limit_fen: int
+    credit_balance_fen: int | None  # None: no borrower mark yet
+
+
+@dataclass(frozen=True, slots=True)
+class ListedLoan:
+    """A loan with its cached figures (``loan_marks`` as of ``as_of``) and its borrower's
+    name and phone, as the loan list shows it."""
+
+    id: int
+    borrower_id: int
+    product_code: str
+    principal_fen: int
+    terms: int
+    disbursed_on: date
+    status: str
+    dpd: int
+    as_of: date
+    amount_due_fen: int
+    settled_on: date | None
+    grace_ends_on: date | None
+    principal_outstanding_fen: int
+    name: str  # the borrower's
+    phone: str  # the borrower's, in full: the edge masks it by role (privacy.py)
+
+
+@dataclass(frozen=True, slots=True)
+class ListedTransaction:
+    """A booked transaction and the name of the user who booked it (None: loanbook itself,
+    or a user no longer there)."""
+
+    id: int
+    kind: str
+    loan_id: int | None
+    value_date: date
+    booked_on: date
+    amount_fen: int
+    credit_used_fen: int
+    channel: str
+    booked_by_user_id: int | None
+    coupon_id: int | None
+    request_id: int | None
+    booked_by_name: str | None
 
 
 def _digits_only(text: str) -> str | None:
@@ -87,7 +143,8 @@ class Lists:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def borrowers(self, *, after_id: int, limit: int, search: Search, only_borrower_id: int | None) -> list[Row]:
+    def borrowers(self, *, after_id: int, limit: int, search: Search,
+                  only_borrower_id: int | None) -> list[ListedBorrower]:
         query = (
             select(BorrowerRow.id, BorrowerRow.name, BorrowerRow.phone, BorrowerRow.created_on,
                    BorrowerRow.credit_limit_fen, BorrowerMarkRow.credit_balance_fen)
@@ -98,7 +155,7 @@ class Lists:
         )
         if only_borrower_id is not None:
             query = query.where(BorrowerRow.id == only_borrower_id)
-        return list(self.session.execute(query))
+        return values_of(ListedBorrower, self.session.execute(query))
 
     def loan_totals(self, borrower_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
         """Per borrower: (loans, open loans, principal outstanding in fen), from the marks."""
@@ -114,7 +171,7 @@ class Lists:
         return {int(b): (int(n), int(open_ or 0), int(out or 0)) for b, n, open_, out in rows}
 
     def loans(self, *, after_id: int, limit: int, search: Search, where: LoanFilter,
-              only_borrower_id: int | None) -> list[Row]:
+              only_borrower_id: int | None) -> list[ListedLoan]:
         query = (
             select(LoanRow.id, LoanRow.borrower_id, LoanRow.product_code, LoanRow.principal_fen, LoanRow.terms,
                    LoanRow.disbursed_on, LoanMarkRow.status, LoanMarkRow.dpd, LoanMarkRow.as_of,
@@ -129,10 +186,10 @@ class Lists:
         )
         if only_borrower_id is not None:
             query = query.where(LoanRow.borrower_id == only_borrower_id)
-        return list(self.session.execute(query))
+        return values_of(ListedLoan, self.session.execute(query))
 
     def transactions(self, borrower_id: int, *, after_id: int, limit: int | None,
-                     value_from: date | None = None, value_to: date | None = None) -> list[Row]:
+                     value_from: date | None = None, value_to: date | None = None) -> list[ListedTransaction]:
         query = (
             select(TransactionRow.id, TransactionRow.kind, TransactionRow.loan_id, TransactionRow.value_date,
                    TransactionRow.booked_on, TransactionRow.amount_fen, TransactionRow.credit_used_fen,
@@ -148,7 +205,7 @@ class Lists:
             query = query.where(TransactionRow.value_date <= value_to)
         if limit is not None:
             query = query.limit(limit)
-        return list(self.session.execute(query))
+        return values_of(ListedTransaction, self.session.execute(query))
 
 
 def _loan_conditions(where: LoanFilter) -> list:
@@ -246,23 +303,88 @@ class Reports:
         ))
 
 
+@dataclass(frozen=True, slots=True)
+class ExportedLoan:
+    """A line of the loans export: the loan and its cached figures (None: no mark yet)."""
+
+    loan_id: int
+    borrower_id: int
+    product_code: str
+    principal_fen: int
+    terms: int
+    disbursed_on: date
+    partner_share: str  # an exact ratio (R17), not money
+    as_of: date | None
+    status: str | None
+    dpd: int | None
+    amount_due_fen: int | None
+    settled_on: date | None
+    principal_paid_fen: int | None
+    interest_recognized_fen: int | None
+    interest_paid_fen: int | None
+    penalty_recognized_fen: int | None
+    penalty_paid_fen: int | None
+    fee_recognized_fen: int | None
+    fee_paid_fen: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedTransaction:
+    """A line of the transactions export."""
+
+    transaction_id: int
+    borrower_id: int
+    kind: str
+    loan_id: int | None
+    value_date: date
+    booked_on: date
+    amount_fen: int
+    credit_used_fen: int
+    channel: str
+    booked_by_user_id: int | None
+    coupon_id: int | None
+    request_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedJournalLine:
+    """A line of the journal export: a journal line with its entry (R14)."""
+
+    line_id: int
+    entry_id: int
+    booked_on: date
+    kind: str
+    product_code: str | None
+    transaction_id: int | None
+    account: str
+    loan_id: int | None
+    borrower_id: int | None
+    debit_fen: int
+    credit_fen: int
+
+
 class Exports:
-    """Rows for the exports, streamed in batches (``yield_per``): constant memory."""
+    """Lines for the exports, streamed in batches (``yield_per``): constant memory. Each
+    query selects its value's fields in their order, so a line is made from its row by
+    position (one call per row, no lookups by name: a million lines stay cheap)."""
 
     BATCH = 5000
+    TABLES: dict[str, type] = {"loans": LoanRow, "transactions": TransactionRow, "journal": JournalLineRow}
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _stream(self, query) -> Iterator[Row]:  # noqa: ANN001 - a Select
-        return iter(self.session.execute(query.execution_options(yield_per=self.BATCH, stream_results=True)))
+    def _stream(self, kind: type[V], query) -> Iterator[V]:  # noqa: ANN001 - a Select
+        rows = self.session.execute(query.execution_options(yield_per=self.BATCH, stream_results=True))
+        return (kind(*row) for row in rows)
 
-    def count(self, table: type) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(table)) or 0)
+    def count(self, what: str) -> int:
+        """How many lines the export ``what`` (one of ``TABLES``) has."""
+        return int(self.session.scalar(select(func.count()).select_from(self.TABLES[what])) or 0)
 
-    def loans(self) -> Iterator[Row]:
+    def loans(self) -> Iterator[ExportedLoan]:
         m = LoanMarkRow
-        return self._stream(
+        return self._stream(ExportedLoan,
             select(LoanRow.id.label("loan_id"), LoanRow.borrower_id, LoanRow.product_code, LoanRow.principal_fen,
                    LoanRow.terms, LoanRow.disbursed_on, LoanRow.partner_share, m.as_of, m.status, m.dpd,
                    m.amount_due_fen, m.settled_on, m.principal_paid_fen, m.interest_recognized_fen, m.interest_paid_fen,
@@ -270,17 +392,17 @@ class Exports:
             .outerjoin(m, m.loan_id == LoanRow.id).order_by(LoanRow.id)
         )
 
-    def transactions(self) -> Iterator[Row]:
+    def transactions(self) -> Iterator[ExportedTransaction]:
         t = TransactionRow
-        return self._stream(
+        return self._stream(ExportedTransaction,
             select(t.id.label("transaction_id"), t.borrower_id, t.kind, t.loan_id, t.value_date, t.booked_on,
                    t.amount_fen, t.credit_used_fen, t.channel, t.booked_by_user_id, t.coupon_id, t.request_id)
             .order_by(t.id)
         )
 
-    def journal(self) -> Iterator[Row]:
+    def journal(self) -> Iterator[ExportedJournalLine]:
         e, line = JournalEntryRow, JournalLineRow
-        return self._stream(
+        return self._stream(ExportedJournalLine,
             select(line.id.label("line_id"), e.id.label("entry_id"), e.booked_on, e.kind, e.product_code,
                    e.transaction_id, line.account, line.loan_id, line.borrower_id, line.debit_fen, line.credit_fen)
             .join(e, e.id == line.entry_id).order_by(line.id)
