@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from loanbook.errors import BadInput
-from loanbook.store.queries import ExportedJournalLine, ExportedLoan, ExportedTransaction, Exports
+from loanbook.store.queries import ExportedJournalLine, ExportedLoan, Exports, StoredTransaction
 from loanbook.store.unit_of_work import UnitOfWork
 
 FORMATS = ("csv", "parquet")
@@ -31,7 +31,7 @@ BATCH_ROWS = Exports.BATCH
 # Per export: the value each line is (store/queries.py: its fields are the columns, in
 # order) and the Parquet type of each column, read off the field's type.
 INT, TEXT, DAY = "int64", "string", "date32"
-LINES: dict[str, type] = {"loans": ExportedLoan, "transactions": ExportedTransaction, "journal": ExportedJournalLine}
+LINES: dict[str, type] = {"loans": ExportedLoan, "transactions": StoredTransaction, "journal": ExportedJournalLine}
 _TYPES = {"int": INT, "str": TEXT, "date": DAY}
 
 

@@ -93,11 +93,12 @@ class ListedLoan:
 
 
 @dataclass(frozen=True, slots=True)
-class ListedTransaction:
-    """A booked transaction and the name of the user who booked it (None: loanbook itself,
-    or a user no longer there)."""
+class StoredTransaction:
+    """A booked transaction as stored (R6): a line of the transactions export, in its
+    columns' order."""
 
-    id: int
+    transaction_id: int
+    borrower_id: int
     kind: str
     loan_id: int | None
     value_date: date
@@ -108,7 +109,18 @@ class ListedTransaction:
     booked_by_user_id: int | None
     coupon_id: int | None
     request_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedTransaction(StoredTransaction):
+    """A booked transaction and the name of the user who booked it (None: loanbook itself,
+    or a user no longer there), as a borrower's history shows it."""
+
     booked_by_name: str | None
+
+    @property
+    def id(self) -> int:  # a page's key (service/lists.py)
+        return self.transaction_id
 
 
 def _digits_only(text: str) -> str | None:
@@ -137,6 +149,12 @@ def _borrower_matches(search: Search, *, id_column) -> list:  # noqa: ANN001 - a
                 either.append(id_column == int(digits))
             conditions.append(or_(*either))
     return conditions
+
+
+_T = TransactionRow
+# StoredTransaction's fields, in order
+_TRANSACTION_COLUMNS = (_T.id.label("transaction_id"), _T.borrower_id, _T.kind, _T.loan_id, _T.value_date, _T.booked_on,
+                        _T.amount_fen, _T.credit_used_fen, _T.channel, _T.booked_by_user_id, _T.coupon_id, _T.request_id)
 
 
 class Lists:
@@ -191,10 +209,7 @@ class Lists:
     def transactions(self, borrower_id: int, *, after_id: int, limit: int | None,
                      value_from: date | None = None, value_to: date | None = None) -> list[ListedTransaction]:
         query = (
-            select(TransactionRow.id, TransactionRow.kind, TransactionRow.loan_id, TransactionRow.value_date,
-                   TransactionRow.booked_on, TransactionRow.amount_fen, TransactionRow.credit_used_fen,
-                   TransactionRow.channel, TransactionRow.booked_by_user_id, TransactionRow.coupon_id,
-                   TransactionRow.request_id, UserRow.name.label("booked_by_name"))
+            select(*_TRANSACTION_COLUMNS, UserRow.name.label("booked_by_name"))
             .outerjoin(UserRow, UserRow.id == TransactionRow.booked_by_user_id)
             .where(TransactionRow.borrower_id == borrower_id, TransactionRow.id > after_id)
             .order_by(TransactionRow.id)
@@ -329,24 +344,6 @@ class ExportedLoan:
 
 
 @dataclass(frozen=True, slots=True)
-class ExportedTransaction:
-    """A line of the transactions export."""
-
-    transaction_id: int
-    borrower_id: int
-    kind: str
-    loan_id: int | None
-    value_date: date
-    booked_on: date
-    amount_fen: int
-    credit_used_fen: int
-    channel: str
-    booked_by_user_id: int | None
-    coupon_id: int | None
-    request_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
 class ExportedJournalLine:
     """A line of the journal export: a journal line with its entry (R14)."""
 
@@ -392,13 +389,8 @@ class Exports:
             .outerjoin(m, m.loan_id == LoanRow.id).order_by(LoanRow.id)
         )
 
-    def transactions(self) -> Iterator[ExportedTransaction]:
-        t = TransactionRow
-        return self._stream(ExportedTransaction,
-            select(t.id.label("transaction_id"), t.borrower_id, t.kind, t.loan_id, t.value_date, t.booked_on,
-                   t.amount_fen, t.credit_used_fen, t.channel, t.booked_by_user_id, t.coupon_id, t.request_id)
-            .order_by(t.id)
-        )
+    def transactions(self) -> Iterator[StoredTransaction]:
+        return self._stream(StoredTransaction, select(*_TRANSACTION_COLUMNS).order_by(TransactionRow.id))
 
     def journal(self) -> Iterator[ExportedJournalLine]:
         e, line = JournalEntryRow, JournalLineRow
