@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -66,3 +67,19 @@ def initialised_database(url: str, business_date: date) -> Iterator[Engine]:
     with scratch_engine(url) as fresh:
         init_database(fresh, business_date=business_date)
         yield fresh
+
+
+@contextmanager
+def sqlite_file(folder: Path, business_date: date, name: str = "loanbook.sqlite3") -> Iterator[tuple[str, Engine]]:
+    """A SQLite file in ``folder`` (a test's tmp_path), ``loanbook init``-ed on
+    ``business_date``: its URL, for the command line, and an engine on it."""
+    from loanbook.service.setup import init_database
+    from loanbook.store.database import make_engine
+
+    url = f"sqlite:///{folder / name}"
+    engine = make_engine(url)
+    try:
+        init_database(engine, business_date=business_date)
+        yield url, engine
+    finally:
+        engine.dispose()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import Row, and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from loanbook.store.repositories import phone_key
@@ -252,70 +252,108 @@ def dpd_bucket_sql(dpd_column, bounds: Sequence[int]):  # noqa: ANN001, ANN201 -
     return case(*whens, else_=len(bounds) + 1)
 
 
+@dataclass(frozen=True, slots=True)
+class StatusTotals:
+    """Loans of one status and their cached balances, in fen (R5, R14)."""
+
+    status: str
+    loans: int
+    principal_disbursed_fen: int
+    principal_outstanding_fen: int
+    interest_outstanding_fen: int  # recognised - paid - waived (ledger/figures.py)
+    penalty_outstanding_fen: int
+    fee_outstanding_fen: int
+    amount_due_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class BucketTotals:
+    """Open loans of one R15 DPD bucket (0: not overdue) and their balances, in fen."""
+
+    bucket: int
+    loans: int
+    principal_outstanding_fen: int
+    amount_due_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoanEvent:
+    """What happened to a loan on a day (R15, R16)."""
+
+    id: int
+    loan_id: int
+    borrower_id: int
+    on_date: date
+    kind: str
+    detail: str
+
+
+def _whole(value: object) -> int:
+    """A SUM or COUNT as an int (PostgreSQL sums BIGINTs as NUMERIC; no row: NULL)."""
+    return int(value or 0)  # type: ignore[call-overload]
+
+
 class Reports:
     """Aggregates of the cached figures and events."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def by_status(self) -> list[Row]:
+    def by_status(self) -> list[StatusTotals]:
         m = LoanMarkRow
-        return list(self.session.execute(
-            select(m.status, func.count().label("loans"),
-                   func.sum(m.principal_disbursed_fen).label("principal_disbursed_fen"),
-                   func.sum(m.principal_disbursed_fen - m.principal_paid_fen).label("principal_outstanding_fen"),
+        rows = self.session.execute(
+            select(m.status, func.count(), func.sum(m.principal_disbursed_fen),
+                   func.sum(m.principal_disbursed_fen - m.principal_paid_fen),
                    # receivable = recognised - paid - waived (ledger/figures.py): a coupon's
                    # waiver (R13) or a negotiation's (R11) is not owed
-                   func.sum(m.interest_recognized_fen - m.interest_paid_fen - m.interest_waived_fen)
-                   .label("interest_outstanding_fen"),
-                   func.sum(m.penalty_recognized_fen - m.penalty_paid_fen - m.penalty_waived_fen)
-                   .label("penalty_outstanding_fen"),
-                   func.sum(m.fee_recognized_fen - m.fee_paid_fen).label("fee_outstanding_fen"),
-                   func.sum(m.amount_due_fen).label("amount_due_fen"))
+                   func.sum(m.interest_recognized_fen - m.interest_paid_fen - m.interest_waived_fen),
+                   func.sum(m.penalty_recognized_fen - m.penalty_paid_fen - m.penalty_waived_fen),
+                   func.sum(m.fee_recognized_fen - m.fee_paid_fen), func.sum(m.amount_due_fen))
             .group_by(m.status).order_by(m.status)
-        ))
+        )
+        return [StatusTotals(status, *(_whole(v) for v in sums)) for status, *sums in rows]
 
     def credit_balances_fen(self) -> int:
         return int(self.session.scalar(select(func.coalesce(func.sum(BorrowerMarkRow.credit_balance_fen), 0))) or 0)
 
-    def overdue_by_bucket(self, bounds: Sequence[int]) -> list[Row]:
+    def overdue_by_bucket(self, bounds: Sequence[int]) -> list[BucketTotals]:
         m = LoanMarkRow
         bucket = dpd_bucket_sql(m.dpd, bounds).label("bucket")
-        return list(self.session.execute(
-            select(bucket, func.count().label("loans"),
-                   func.sum(m.principal_disbursed_fen - m.principal_paid_fen).label("principal_outstanding_fen"),
-                   func.sum(m.amount_due_fen).label("amount_due_fen"))
+        rows = self.session.execute(
+            select(bucket, func.count(), func.sum(m.principal_disbursed_fen - m.principal_paid_fen),
+                   func.sum(m.amount_due_fen))
             .where(m.status == "OVERDUE", m.dpd > 0)
             .group_by(bucket).order_by(bucket)
-        ))
+        )
+        return [BucketTotals(*(_whole(v) for v in row)) for row in rows]
 
-    def not_overdue(self) -> Row:
+    def not_overdue(self) -> BucketTotals:
+        """Loans active or in grace, as bucket 0."""
         m = LoanMarkRow
-        return self.session.execute(
-            select(func.count().label("loans"),
-                   func.coalesce(func.sum(m.principal_disbursed_fen - m.principal_paid_fen), 0).label("principal_outstanding_fen"),
-                   func.coalesce(func.sum(m.amount_due_fen), 0).label("amount_due_fen"))
+        row = self.session.execute(
+            select(func.count(), func.sum(m.principal_disbursed_fen - m.principal_paid_fen), func.sum(m.amount_due_fen))
             .where(m.status.in_(("ACTIVE", "GRACE")))
         ).one()
+        return BucketTotals(0, *(_whole(v) for v in row))
 
-    def events_on(self, day: date) -> list[Row]:
-        return list(self.session.execute(
-            select(LoanEventRow.id, LoanEventRow.loan_id, LoanEventRow.borrower_id, LoanEventRow.kind, LoanEventRow.detail)
-            .where(LoanEventRow.on_date == day).order_by(LoanEventRow.id)
-        ))
+    def events_on(self, day: date) -> list[LoanEvent]:
+        return values_of(LoanEvent, self.session.scalars(
+            select(LoanEventRow).where(LoanEventRow.on_date == day).order_by(LoanEventRow.id)))
 
     def first_event_day(self) -> date | None:
         return self.session.scalar(select(func.min(LoanEventRow.on_date)))
 
-    def status_events(self, until: date) -> Iterator[Row]:
-        """Every loan's events to ``until``, loan by loan in order: the history the roll
-        rates are read from."""
-        return iter(self.session.execute(
-            select(LoanEventRow.loan_id, LoanEventRow.on_date, LoanEventRow.kind, LoanEventRow.detail)
-            .where(LoanEventRow.on_date <= until)
-            .order_by(LoanEventRow.loan_id, LoanEventRow.on_date, LoanEventRow.id)
+    def status_events(self, until: date) -> Iterator[LoanEvent]:
+        """Every loan's events to ``until``, loan by loan in order, streamed: the history
+        the roll rates are read from."""
+        e = LoanEventRow
+        rows = self.session.execute(
+            select(e.id, e.loan_id, e.borrower_id, e.on_date, e.kind, e.detail)
+            .where(e.on_date <= until)
+            .order_by(e.loan_id, e.on_date, e.id)
             .execution_options(yield_per=5000)
-        ))
+        )
+        return (LoanEvent(*row) for row in rows)
 
 
 @dataclass(frozen=True, slots=True)
