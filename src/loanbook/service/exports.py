@@ -14,9 +14,8 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
-from operator import attrgetter
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -36,8 +35,10 @@ _TYPES = {"int": INT, "str": TEXT, "date": DAY}
 
 
 def _columns(line: type) -> tuple[tuple[str, str], ...]:
-    """(name, Parquet type) of each field of ``line``; ``int | None`` is an int64 column."""
-    return tuple((f.name, _TYPES[str(f.type).split(" | ")[0]]) for f in fields(line))
+    """(name, Parquet type) of each field of ``line`` (a NamedTuple, whose annotations are
+    strings or forward references to them); ``int | None`` is an int64 column."""
+    return tuple((name, _TYPES[str(getattr(kind, "__forward_arg__", kind)).split(" | ")[0]])
+                 for name, kind in line.__annotations__.items())
 
 
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {what: _columns(line) for what, line in LINES.items()}
@@ -90,12 +91,11 @@ def export(engine: Engine, what: str, fmt: str, out: Path, *, force: bool = Fals
     return Exported(what, fmt, out, written)
 
 
-def _batches(lines: Iterator[object], columns: tuple[tuple[str, str], ...]) -> Iterator[list[tuple]]:
-    """The lines' column values, in batches of ``BATCH_ROWS``."""
-    values = attrgetter(*(name for name, _ in columns))
+def _batches(lines: Iterator[tuple]) -> Iterator[list[tuple]]:
+    """The lines (NamedTuples: their values in the columns' order), in batches of ``BATCH_ROWS``."""
     batch: list[tuple] = []
     for line in lines:
-        batch.append(values(line))
+        batch.append(line)
         if len(batch) >= BATCH_ROWS:
             yield batch
             batch = []
@@ -111,23 +111,23 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def _write_csv(lines: Iterator[object], columns: tuple[tuple[str, str], ...], path: Path) -> Iterator[int]:
+def _write_csv(lines: Iterator[tuple], columns: tuple[tuple[str, str], ...], path: Path) -> Iterator[int]:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow([name for name, _ in columns])
-        for batch in _batches(lines, columns):
+        for batch in _batches(lines):
             writer.writerows([_csv_value(v) for v in row] for row in batch)
             yield len(batch)
 
 
-def _write_parquet(lines: Iterator[object], columns: tuple[tuple[str, str], ...], path: Path) -> Iterator[int]:
+def _write_parquet(lines: Iterator[tuple], columns: tuple[tuple[str, str], ...], path: Path) -> Iterator[int]:
     import pyarrow as pa  # only an export to Parquet needs it
     import pyarrow.parquet as pq
 
     types = {INT: pa.int64(), TEXT: pa.string(), DAY: pa.date32()}
     schema = pa.schema([(name, types[kind]) for name, kind in columns])
     with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
-        for batch in _batches(lines, columns):
+        for batch in _batches(lines):
             arrays = [pa.array([row[i] for row in batch], type=schema.field(i).type) for i in range(len(columns))]
             writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
             yield len(batch)

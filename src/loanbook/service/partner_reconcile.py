@@ -120,10 +120,9 @@ def reconcile(engine: Engine, *, partner_code: str, file_date: date, lines: list
         result.breaks_found = len(new_breaks)
         partners.set_breaks_found(file_id, len(new_breaks))
         agreeing = {loan_id for loan_id in already_open if platform.get(loan_id) == bank.get(loan_id)}
-        for open_break in (b for b in partners.breaks(partner_code, state="open") if b.loan_id in agreeing):
-            partners.close_break(open_break.id, resolution="matched", resolved_on=today,
-                                 note=f"the file for {file_date} agrees")
-            result.breaks_matched += 1
+        matched = [b.id for b in partners.breaks(partner_code, state="open") if b.loan_id in agreeing]
+        partners.close_breaks(matched, resolution="matched", resolved_on=today, note=f"the file for {file_date} agrees")
+        result.breaks_matched = len(matched)
         refresh_holds(uow, {b["loan_id"] for b in new_breaks if b["cause"] != "unknown_loan"} | agreeing | _held_by_us(uow))
         uow.commit()
         return result
@@ -206,7 +205,7 @@ def resolve_break(engine: Engine, *, break_id: int, resolution: str, note: str =
             note = note or f"{count} message(s) of loan {row.loan_id} queued again"
         elif resolution == "adjust":
             _post_adjustment(uow, row, today)
-        partners.close_break(break_id, resolution=resolution, resolved_on=today, note=note)
+        partners.close_breaks([break_id], resolution=resolution, resolved_on=today, note=note)
         refresh_holds(uow, {row.loan_id})
         resolved = partners.get_break(break_id)  # as resolved, read before the commit
         uow.commit()

@@ -52,6 +52,11 @@ class ReconBreak:
     note: str
 
 
+# Breaks are read as plain rows of the table's columns, not mapped objects: a resolution
+# is an UPDATE statement, and no stale object can be left in the session to read later.
+_BREAK_COLUMNS = ReconBreakRow.__table__
+
+
 class Partners:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -215,26 +220,30 @@ class Partners:
             self.session.execute(insert(ReconBreakRow), rows[start:start + 50_000])
 
     def breaks(self, partner_code: str | None = None, *, state: str | None = None, loan_id: int | None = None) -> list[ReconBreak]:
-        query = select(ReconBreakRow)
+        query = select(_BREAK_COLUMNS)
         if partner_code is not None:
             query = query.where(ReconBreakRow.partner_code == partner_code)
         if state is not None:
             query = query.where(ReconBreakRow.state == state)
         if loan_id is not None:
             query = query.where(ReconBreakRow.loan_id == loan_id)
-        return values_of(ReconBreak, self.session.scalars(query.order_by(ReconBreakRow.id)))
+        return values_of(ReconBreak, self.session.execute(query.order_by(ReconBreakRow.id)))
 
     def get_break(self, break_id: int, *, for_update: bool = False) -> ReconBreak | None:
-        query = select(ReconBreakRow).where(ReconBreakRow.id == break_id)
+        query = select(_BREAK_COLUMNS).where(ReconBreakRow.id == break_id)
         if for_update:
             query = query.with_for_update()
-        row = self.session.scalars(query.execution_options(populate_existing=True)).first()
+        row = self.session.execute(query).first()
         return None if row is None else value_of(ReconBreak, row)
 
-    def close_break(self, break_id: int, *, resolution: str, resolved_on: date, note: str) -> None:
-        """Resolve a break (R17: resolved, never deleted); the note is cut to its column."""
-        self.session.execute(update(ReconBreakRow).where(ReconBreakRow.id == break_id).values(
-            state="resolved", resolution=resolution, resolved_on=resolved_on, note=note[:NOTE_MAX]))
+    def close_breaks(self, break_ids: Sequence[int], *, resolution: str, resolved_on: date, note: str) -> None:
+        """Resolve breaks, in one statement (R17: resolved, never deleted); the note is cut
+        to its column."""
+        for start in range(0, len(break_ids), 50_000):
+            self.session.execute(
+                update(ReconBreakRow).where(ReconBreakRow.id.in_(list(break_ids[start:start + 50_000])))
+                .values(state="resolved", resolution=resolution, resolved_on=resolved_on, note=note[:NOTE_MAX])
+                .execution_options(synchronize_session=False))
 
     def open_break_loans(self, partner_code: str | None = None) -> set[int]:
         query = select(ReconBreakRow.loan_id).where(ReconBreakRow.state == "open")
