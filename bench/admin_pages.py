@@ -15,28 +15,18 @@ is within the target.
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import re
-import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 
-try:
-    import loanbook  # noqa: F401
-except ImportError:  # run from a checkout without installing
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from timing import run, timed  # bench/timing.py: the command line, the timing loop, the table
 
 from sqlalchemy import text  # noqa: E402
 
 from loanbook.api.app import create_app  # noqa: E402
-from loanbook.demo.portfolio import run_portfolio  # noqa: E402
 from loanbook.service.users import add_user  # noqa: E402
-from loanbook.store.database import make_engine, open_database  # noqa: E402
 from loanbook.store.unit_of_work import UnitOfWork  # noqa: E402
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
@@ -44,39 +34,6 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 TARGET_P95_MS = 100.0
 PASSWORD = "bench back office 1"
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", help="An existing loanbook database (default: build the demo's portfolio).")
-    parser.add_argument("--borrowers", type=int, default=1000, help="Borrowers of the portfolio built (default 1000).")
-    parser.add_argument("--requests", type=int, default=100, help="Requests per page (default 100).")
-    parser.add_argument("--json", action="store_true", help="Print one JSON object as the last line.")
-    args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as scratch:
-        if args.database:
-            engine = open_database(args.database)
-        else:
-            engine = make_engine(f"sqlite:///{Path(scratch) / 'admin_pages.sqlite3'}")
-            started = time.perf_counter()
-            print(f"building the demo's portfolio of {args.borrowers:,} borrowers...", flush=True)
-            run_portfolio(engine, borrowers=args.borrowers)
-            print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
-        results = measure(engine, args.requests)
-        engine.dispose()
-    print(f"{'page':<36} {'p50 ms':>8} {'p95 ms':>8}  target p95 <= {TARGET_P95_MS:.0f} ms")
-    for name, figures in results["pages"].items():
-        verdict = "met" if figures["p95_ms"] <= TARGET_P95_MS else "MISSED"
-        print(f"{name:<36} {figures['p50_ms']:>8.1f} {figures['p95_ms']:>8.1f}  {verdict}")
-    if args.json:
-        print(json.dumps(results))
-    return 0
 
 
 def _signed_in(client: TestClient, name: str) -> None:
@@ -116,23 +73,10 @@ def measure(engine, requests: int) -> dict[str, object]:  # noqa: ANN001 - an En
         "bureau": lambda: "/admin/bureau",
         "business date": lambda: "/admin/business-date",
     }
-    results: dict[str, dict[str, float]] = {}
-    for label, next_path in pages.items():
-        client.get(next_path())  # warm: templates compiled, caches filled
-        timings = []
-        for _ in range(requests):
-            path = next_path()
-            started = time.perf_counter()
-            answer = client.get(path)
-            timings.append((time.perf_counter() - started) * 1000)
-            if answer.status_code != 200:
-                raise SystemExit(f"{path} answered {answer.status_code}: {answer.text[:300]}")
-        results[label] = {"p50_ms": round(_percentile(timings, 0.50), 1),
-                          "p95_ms": round(_percentile(timings, 0.95), 1), "requests": requests}
-    return {"borrowers": len(borrower_ids), "loans": len(loan_ids), "snapshot_days": snapshot_days,
-            "target_p95_ms": TARGET_P95_MS, "pages": results,
-            "all_met": all(r["p95_ms"] <= TARGET_P95_MS for r in results.values())}
+    results = {label: timed(client.get, lambda: (next_path(), {}), requests, what=label)
+               for label, next_path in pages.items()}
+    return {"borrowers": len(borrower_ids), "loans": len(loan_ids), "snapshot_days": snapshot_days, "pages": results}
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run(__doc__, measure=measure, what="pages", default_requests=100, target_p95_ms=TARGET_P95_MS))

@@ -26,7 +26,7 @@ import pytest
 import typer
 from sqlalchemy import create_engine, text
 
-from databases import POSTGRES_URL, postgres_missing, psycopg_url
+from databases import POSTGRES_URL, backend_url, psycopg_url
 from paths import EXAMPLES_DIR
 from loanbook.cli.main import app
 
@@ -177,25 +177,11 @@ def test_an_uninitialised_sqlite_database_says_run_init_first(command, tmp_path)
     run_case(command, "sqlite:///empty.sqlite3", tmp_path, "run loanbook init first")
 
 
-def _postgres_missing() -> str | None:
-    """None when the test server answers, else why not."""
-    try:
-        engine = create_engine(psycopg_url(POSTGRES_URL), connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(text("select 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means: not reachable
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-
-
 @contextmanager
 def fresh_schema() -> Iterator[str]:
     """A URL (with a password, which trust authentication ignores) whose search path is a
     fresh, empty schema named per run; dropped after."""
-    why_not = _postgres_missing()
-    if why_not is not None:
-        postgres_missing(why_not, what="CLI database")
+    backend_url("postgresql", what="CLI database")  # skips (or fails, in CI) without the server
     schema = f"loanbook_cli_{secrets.token_hex(6)}"
     admin = create_engine(psycopg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

@@ -11,11 +11,10 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from databases import sqlite_file
 from loanbook.cli.main import app
 from loanbook.errors import AccessDenied
-from loanbook.service.setup import init_database
 from loanbook.service.users import authenticate
-from loanbook.store.database import make_engine
 from loanbook.store.unit_of_work import UnitOfWork
 
 runner = CliRunner()
@@ -23,11 +22,8 @@ runner = CliRunner()
 
 @pytest.fixture
 def database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'users.sqlite3'}"
-    engine = make_engine(url)
-    init_database(engine, business_date=date(2026, 1, 15))
-    yield url, engine
-    engine.dispose()
+    with sqlite_file(tmp_path, date(2026, 1, 15), "users.sqlite3") as url_and_engine:
+        yield url_and_engine
 
 
 def run(*args: str):

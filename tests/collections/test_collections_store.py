@@ -69,7 +69,7 @@ def test_r16_the_nightly_worklist_follows_the_ladder_and_equals_the_pure_ladder(
         with UnitOfWork(engine) as uow:
             day = uow.business_dates.get()
             expected = {loan_id: step.action for loan_id, step in ladder.worklist(_situations(uow), day).items()}
-            made = {row.loan_id: row.action for row, _ in Collections(uow.session).worklist(day)}
+            made = {named.action.loan_id: named.action.action for named in Collections(uow.session).worklist(day)}
         assert made == expected, day
         checked_days += 1
 

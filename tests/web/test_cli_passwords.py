@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from databases import sqlite_file
 from loanbook.cli.main import app
-from loanbook.service.setup import init_database
 from loanbook.service.sign_in import sign_in
-from loanbook.store.database import make_engine
 from loanbook.store.tables import UserRow
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -23,11 +22,8 @@ NOW = datetime(2026, 1, 15, 9)
 
 @pytest.fixture
 def database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'users.sqlite3'}"
-    engine = make_engine(url)
-    init_database(engine, business_date=date(2026, 1, 15))
-    yield url, engine
-    engine.dispose()
+    with sqlite_file(tmp_path, date(2026, 1, 15), "users.sqlite3") as url_and_engine:
+        yield url_and_engine
 
 
 def stored_hash(engine, name: str) -> str | None:

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Row
-
 from loanbook.api.schemas import AllocationPublic
 from loanbook.money import format_amount, from_fen
 from loanbook.privacy import phone_for
 from loanbook.rules.position import Allocation
 from loanbook.service.lists import Balances, BorrowerItem, Page, Statement, TransactionItem
+from loanbook.store.queries import ListedLoan, ListedTransaction
 
 NEXT_CURSOR = Field(description="Pass it as `cursor` for the next page; null on the last page.")
 
@@ -72,7 +71,7 @@ class LoanListItem(BaseModel):
     as_of: date = Field(description="The day these figures were last posted (close of business keeps it current).")
 
     @classmethod
-    def of(cls, row: Row, role: str) -> LoanListItem:
+    def of(cls, row: ListedLoan, role: str) -> LoanListItem:
         return cls(id=row.id, borrower=LoanBorrower(id=row.borrower_id, name=row.name, phone=phone_for(role, row.phone)),
                    product=row.product_code, principal=_yuan(row.principal_fen), terms=row.terms,
                    disbursed_on=row.disbursed_on, status=row.status, dpd=row.dpd,
@@ -85,7 +84,7 @@ class LoanList(BaseModel):
     next_cursor: str | None = NEXT_CURSOR
 
     @classmethod
-    def of(cls, page: Page[Row], role: str) -> LoanList:
+    def of(cls, page: Page[ListedLoan], role: str) -> LoanList:
         return cls(items=[LoanListItem.of(row, role) for row in page.items], next_cursor=page.next_cursor)
 
 
@@ -110,7 +109,7 @@ class TransactionPublic(BaseModel):
     allocation: AllocationPublic | None = Field(description="Where the money went, as the books stand today (R6).")
 
     @classmethod
-    def of(cls, row: Row, allocation: Allocation | None) -> TransactionPublic:
+    def of(cls, row: ListedTransaction, allocation: Allocation | None) -> TransactionPublic:
         booked_by = None if row.booked_by_user_id is None else BookedBy(user_id=row.booked_by_user_id,
                                                                            name=row.booked_by_name)
         return cls(id=row.id, kind=row.kind, loan_id=row.loan_id, value_date=row.value_date, booked_on=row.booked_on,

@@ -19,10 +19,9 @@ from loanbook.rules.replay import position
 from loanbook.service import bureau, collections, history, reports, requests
 from loanbook.service.ledger_check import trial_balance
 from loanbook.service.users import User
-from loanbook.store.back_office import BackOffice
-from loanbook.store.collections import Collections
+from loanbook.store.back_office import BackOffice, BureauBatchSummary, BureauCorrection, CobDay
+from loanbook.store.collections import ContactAttempt, PromiseToPay
 from loanbook.store.unit_of_work import UnitOfWork
-from loanbook.store.tables import CobDayRow
 
 TREND_DAYS_MAX = 400  # a trend of more business dates than this shows the latest ones
 LEDGER_LINES_MAX = 500
@@ -91,23 +90,23 @@ class LoanPage:
     ledger_truncated: bool
     bureau_records: tuple[bureau.HistoryLine, ...]
     requests: tuple[requests.RequestView, ...]
-    contact_attempts: tuple  # ContactAttemptRow, refused ones with the guard's reason (R16)
-    promises: tuple  # PromiseToPayRow
+    contact_attempts: tuple[ContactAttempt, ...]  # refused ones with the guard's reason (R16)
+    promises: tuple[PromiseToPay, ...]
 
 
 def loan_page(uow: UnitOfWork, *, actor: User, loan_id: int) -> LoanPage:
     """A loan as staff see it: its schedule and figures (R5), its history with the money
     that went to it (R6, R11), its ledger lines (R14), bureau records (R15), requests and
     collections (R16). Raises NotFound ("no loan N") as the API does."""
-    row = uow.borrowers.loan_row(loan_id)
-    if row is None:
+    borrower_id = uow.borrowers.borrower_of_loan(loan_id)
+    if borrower_id is None:
         raise NotFound(f"no loan {loan_id}")
     today = uow.business_dates.get()
-    current = position(uow.borrowers.book(row.borrower_id), today, include_day=True)  # once for the whole page
-    loan, borrower_id = current.loan(str(loan_id)), row.borrower_id
+    current = position(uow.borrowers.book(borrower_id), today, include_day=True)  # once for the whole page
+    loan = current.loan(str(loan_id))
     borrower = uow.borrowers.get(borrower_id)
     rows = BackOffice(uow.session).loan_journal(loan_id, LEDGER_LINES_MAX + 1)
-    contacts = Collections(uow.session)
+    contacts = uow.collections
     ledger = tuple(LedgerLine(r.entry_id, r.booked_on, r.kind, r.memo, r.account, from_fen(r.debit_fen),
                               from_fen(r.credit_fen)) for r in rows[:LEDGER_LINES_MAX])
     return LoanPage(
@@ -124,15 +123,14 @@ def loan_page(uow: UnitOfWork, *, actor: User, loan_id: int) -> LoanPage:
 @dataclass(frozen=True, slots=True)
 class BusinessDatePage:
     business_date: date
-    closing: CobDayRow | None  # a close of business of the business date started and not done
-    recent: tuple[CobDayRow, ...]  # the latest closes, newest first
+    closing: CobDay | None  # a close of business of the business date started and not done
+    recent: tuple[CobDay, ...]  # the latest closes, newest first
 
 
 def business_date_page(uow: UnitOfWork) -> BusinessDatePage:
     today = uow.business_dates.get()
     recent = tuple(BackOffice(uow.session).cob_days(COB_DAYS_SHOWN))
     closing = next((day for day in recent if day.business_date == today and day.status != "done"), None)
-    uow.session.expunge_all()  # the rows are read, and outlive the unit of work's rollback
     return BusinessDatePage(today, closing, recent)
 
 
@@ -140,8 +138,8 @@ def business_date_page(uow: UnitOfWork) -> BusinessDatePage:
 class BureauPage:
     business_date: date
     summary: bureau.BureauSummary
-    batches: tuple  # rows: batch_date, line_count, corrections
-    corrections: tuple  # rows of store.back_office.BackOffice.bureau_corrections
+    batches: tuple[BureauBatchSummary, ...]
+    corrections: tuple[BureauCorrection, ...]
     disputes: tuple
 
 
@@ -158,14 +156,13 @@ class CollectionsPage:
     attempts_logged: int
     refusals: dict[str, int]  # refused attempts by the guard's reason (R16)
     promises: dict[str, int]  # by status: open, kept, broken
-    refused: tuple  # ContactAttemptRow, the newest first
+    refused: tuple[ContactAttempt, ...]  # the newest first
 
 
 def collections_page(uow: UnitOfWork, *, action: str | None, limit: int) -> CollectionsPage:
     """The day's worklist and the desk's figures; the same counts as collections.summary
     without its every-day totals, which the page does not show (a scan of every worklist)."""
-    store = Collections(uow.session)
+    store = uow.collections
     counts = (store.attempt_count(), store.refusal_counts(), store.promise_counts())
     refused = tuple(BackOffice(uow.session).refused_attempts(REFUSALS_SHOWN))
-    uow.session.expunge_all()
     return CollectionsPage(collections.worklist(uow, action=action, limit=limit), *counts, refused)

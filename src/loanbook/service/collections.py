@@ -15,8 +15,7 @@ from loanbook.collections.ladder import CHANNELS
 from loanbook.errors import BadInput, ContactRefused, NotFound, RuleRefusal
 from loanbook.money import format_amount, from_fen, to_fen
 from loanbook.rules.position import LoanStatus
-from loanbook.store.collections import utc_naive
-from loanbook.store.tables import CollectionActionRow, ContactAttemptRow, LoanRow, PromiseToPayRow
+from loanbook.store.collections import CollectionAction, ContactAttempt, PromiseToPay, utc_naive
 from loanbook.store.unit_of_work import UnitOfWork
 
 PROMISE_DAYS_MAX = 30  # a promise is for the coming weeks, not a new plan (R11 is for that)
@@ -27,7 +26,7 @@ CONTACT_YEARS = (2000, 2999)  # a contact's time, in UTC: anything else is a typ
 
 @dataclass(frozen=True, slots=True)
 class WorkItem:
-    action: CollectionActionRow
+    action: CollectionAction
     borrower_name: str
     message: str
 
@@ -44,16 +43,16 @@ class LoanCollections:
     loan_id: int
     borrower_id: int
     business_date: date
-    attempts: list[ContactAttemptRow]
-    promises: list[PromiseToPayRow]
-    actions: list[CollectionActionRow]
+    attempts: list[ContactAttempt]
+    promises: list[PromiseToPay]
+    actions: list[CollectionAction]
 
 
-def _loan(uow: UnitOfWork, loan_id: int) -> LoanRow:
-    row = uow.borrowers.loan_row(loan_id)
-    if row is None:
+def _borrower_of(uow: UnitOfWork, loan_id: int) -> int:
+    borrower_id = uow.borrowers.borrower_of_loan(loan_id)
+    if borrower_id is None:
         raise NotFound(f"no loan {loan_id}")
-    return row
+    return borrower_id
 
 
 def worklist(uow: UnitOfWork, *, action: str | None = None, after_loan_id: int = 0, limit: int = 1000,
@@ -68,22 +67,21 @@ def worklist(uow: UnitOfWork, *, action: str | None = None, after_loan_id: int =
     today = uow.business_dates.get()
     store = uow.collections
     rows = store.worklist(today, action=action, after_loan_id=after_loan_id, limit=limit)
-    next_due = store.next_due_dates([row.loan_id for row, _ in rows], today)
+    next_due = store.next_due_dates([named.action.loan_id for named in rows], today)
     items = []
-    for row, name in rows:
+    for named in rows:
+        row, name = named.action, named.borrower_name
         template = config.templates.get(row.template)  # None: a template renamed since the night
         message = "" if template is None else template.render(
             name=name, loan_id=row.loan_id, amount_due=format_amount(from_fen(row.amount_due_fen)),
             owed=format_amount(from_fen(row.owed_fen)), dpd=row.dpd, due_date=next_due.get(row.loan_id, ""))
         items.append(WorkItem(row, name, message))
-    counts = store.action_counts(today)
-    uow.session.expunge_all()  # the rows are read, and outlive the unit of work's rollback
-    return Worklist(today, counts, items)
+    return Worklist(today, store.action_counts(today), items)
 
 
 def log_contact_attempt(uow: UnitOfWork, *, loan_id: int, channel: str, to: str, at: datetime, outcome: str,
                         note: str = "", user_id: int | None = None,
-                        config: CollectionsConfig | None = None) -> ContactAttemptRow:
+                        config: CollectionsConfig | None = None) -> ContactAttempt:
     """Log an attempt to reach the loan's borrower, once the guards of R16 let it through.
     A refused attempt is logged too, with the guard's reason, and then refused
     (:class:`ContactRefused`): the refusal is committed before it is raised."""
@@ -98,10 +96,10 @@ def log_contact_attempt(uow: UnitOfWork, *, loan_id: int, channel: str, to: str,
                        f"{CONTACT_YEARS[1]}, like 2026-02-14T10:30:00+08:00")
     if len(note) > NOTE_MAX:
         raise BadInput(f"note must be at most {NOTE_MAX} characters")
-    loan = _loan(uow, loan_id)
-    borrower = uow.borrowers.get(loan.borrower_id, for_update=True)  # one borrower's calls counted one at a time
+    borrower_id = _borrower_of(uow, loan_id)
+    borrower = uow.borrowers.get(borrower_id, for_update=True)  # one borrower's calls counted one at a time
     if borrower is None:
-        raise NotFound(f"no borrower {loan.borrower_id}")
+        raise NotFound(f"no borrower {borrower_id}")
     today = uow.business_dates.get()
     guards = config.guards
     store = uow.collections
@@ -120,33 +118,31 @@ def log_contact_attempt(uow: UnitOfWork, *, loan_id: int, channel: str, to: str,
 
 
 def make_promise(uow: UnitOfWork, *, loan_id: int, amount: Decimal, by: date, user_id: int | None = None
-                 ) -> PromiseToPayRow:
+                 ) -> PromiseToPay:
     """A promise to pay ``amount`` by ``by`` (R16), checked by close of business once
     ``by`` has closed: kept if the borrower's payments from today to ``by`` reach it."""
-    loan = _loan(uow, loan_id)
+    borrower_id = _borrower_of(uow, loan_id)
     today = uow.business_dates.get()
     if amount <= 0:
         raise BadInput("amount must be more than 0.00")
     if not today <= by <= today + timedelta(days=PROMISE_DAYS_MAX):
         raise BadInput(f"by {by} must be from the business date {today} to {PROMISE_DAYS_MAX} days after it "
                        f"({today + timedelta(days=PROMISE_DAYS_MAX)})")
-    mark = uow.marks.of_borrowers([loan.borrower_id]).get(loan_id)
+    mark = uow.marks.of_borrowers([borrower_id]).get(loan_id)
     if mark is not None and mark.status == LoanStatus.SETTLED:
         raise RuleRefusal(f"loan {loan_id} is settled: there is nothing left to promise (R16)")
-    row = uow.collections.add_promise(loan_id=loan_id, borrower_id=loan.borrower_id, amount_fen=to_fen(amount),
-                                               made_on=today, by_date=by, made_by_user_id=user_id)
+    row = uow.collections.add_promise(loan_id=loan_id, borrower_id=borrower_id, amount_fen=to_fen(amount),
+                                      made_on=today, by_date=by, made_by_user_id=user_id)
     uow.commit()
     return row
 
 
 def loan_collections(uow: UnitOfWork, loan_id: int) -> LoanCollections:
     """A loan's contact attempts (refused ones with their reason), promises and actions."""
-    loan = _loan(uow, loan_id)
+    borrower_id = _borrower_of(uow, loan_id)
     store = uow.collections
-    history = LoanCollections(loan_id, loan.borrower_id, uow.business_dates.get(), store.attempts_of_loan(loan_id),
-                              store.promises_of_loan(loan_id), store.actions_of_loan(loan_id))
-    uow.session.expunge_all()  # the rows are read, and outlive the unit of work's rollback
-    return history
+    return LoanCollections(loan_id, borrower_id, uow.business_dates.get(), store.attempts_of_loan(loan_id),
+                           store.promises_of_loan(loan_id), store.actions_of_loan(loan_id))
 
 
 @dataclass(frozen=True, slots=True)

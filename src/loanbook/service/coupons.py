@@ -18,7 +18,7 @@ from loanbook.errors import BadInput, NotFound
 from loanbook.money import from_fen, to_fen
 from loanbook.rules import operations
 from loanbook.service.users import Role, User
-from loanbook.store.tables import CouponRow
+from loanbook.store.coupons import Coupon, CouponUse
 from loanbook.store.unit_of_work import UnitOfWork
 
 REASON_MAX = 200
@@ -74,12 +74,12 @@ def grant_coupon(
     return _view(row, actor.name, None, today)
 
 
-def _view(row: CouponRow, granted_by: str | None, used, today: date) -> CouponView:  # noqa: ANN001
+def _view(row: Coupon, granted_by: str | None, used: CouponUse | None, today: date) -> CouponView:
     status = "used" if used is not None else "expired" if row.expires_on < today else "open"
     return CouponView(
         coupon_id=row.id, borrower_id=row.borrower_id, amount=from_fen(row.amount_fen), granted_on=row.granted_on,
         expires_on=row.expires_on, granted_by=granted_by, reason=row.reason, status=status,
-        used_on=used.value_date if used is not None else None, used_by_transaction=used.id if used is not None else None,
+        used_on=used.value_date if used is not None else None, used_by_transaction=used.transaction_id if used is not None else None,
     )
 
 

@@ -18,34 +18,30 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, Row
+from sqlalchemy import Engine
 
 from loanbook.errors import BadInput
-from loanbook.store.queries import Exports
-from loanbook.store.tables import JournalLineRow, LoanRow, TransactionRow
+from loanbook.store.queries import ExportedJournalLine, ExportedLoan, Exports, StoredTransaction
 from loanbook.store.unit_of_work import UnitOfWork
 
 FORMATS = ("csv", "parquet")
 BATCH_ROWS = Exports.BATCH
 
-# Per export: its rows' counting table, and its columns with their Parquet type.
+# Per export: the value each line is (store/queries.py: its fields are the columns, in
+# order) and the Parquet type of each column, read off the field's type.
 INT, TEXT, DAY = "int64", "string", "date32"
-COLUMNS: dict[str, tuple[type, tuple[tuple[str, str], ...]]] = {
-    "loans": (LoanRow, (
-        ("loan_id", INT), ("borrower_id", INT), ("product_code", TEXT), ("principal_fen", INT), ("terms", INT),
-        ("disbursed_on", DAY), ("partner_share", TEXT), ("as_of", DAY), ("status", TEXT), ("dpd", INT),
-        ("amount_due_fen", INT), ("settled_on", DAY), ("principal_paid_fen", INT), ("interest_recognized_fen", INT),
-        ("interest_paid_fen", INT), ("penalty_recognized_fen", INT), ("penalty_paid_fen", INT),
-        ("fee_recognized_fen", INT), ("fee_paid_fen", INT))),
-    "transactions": (TransactionRow, (
-        ("transaction_id", INT), ("borrower_id", INT), ("kind", TEXT), ("loan_id", INT), ("value_date", DAY),
-        ("booked_on", DAY), ("amount_fen", INT), ("credit_used_fen", INT), ("channel", TEXT),
-        ("booked_by_user_id", INT), ("coupon_id", INT), ("request_id", INT))),
-    "journal": (JournalLineRow, (
-        ("line_id", INT), ("entry_id", INT), ("booked_on", DAY), ("kind", TEXT), ("product_code", TEXT),
-        ("transaction_id", INT), ("account", TEXT), ("loan_id", INT), ("borrower_id", INT), ("debit_fen", INT),
-        ("credit_fen", INT))),
-}
+LINES: dict[str, type] = {"loans": ExportedLoan, "transactions": StoredTransaction, "journal": ExportedJournalLine}
+_TYPES = {"int": INT, "str": TEXT, "date": DAY}
+
+
+def _columns(line: type) -> tuple[tuple[str, str], ...]:
+    """(name, Parquet type) of each field of ``line`` (a NamedTuple, whose annotations are
+    strings or forward references to them); ``int | None`` is an int64 column."""
+    return tuple((name, _TYPES[str(getattr(kind, "__forward_arg__", kind)).split(" | ")[0]])
+                 for name, kind in line.__annotations__.items())
+
+
+COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {what: _columns(line) for what, line in LINES.items()}
 EXPORTS = tuple(COLUMNS)
 
 
@@ -72,7 +68,7 @@ def check_request(what: str, fmt: str, out: Path, *, force: bool) -> None:
 
 def count_rows(engine: Engine, what: str) -> int:
     with UnitOfWork(engine) as uow:
-        return uow.exports.count(COLUMNS[what][0])
+        return uow.exports.count(what)
 
 
 def export(engine: Engine, what: str, fmt: str, out: Path, *, force: bool = False,
@@ -83,9 +79,9 @@ def export(engine: Engine, what: str, fmt: str, out: Path, *, force: bool = Fals
     written = 0
     try:
         with UnitOfWork(engine) as uow:
-            rows = getattr(uow.exports, what)()
+            lines = getattr(uow.exports, what)()
             writer = _write_csv if fmt == "csv" else _write_parquet
-            for batch in writer(rows, COLUMNS[what][1], partial):
+            for batch in writer(lines, COLUMNS[what], partial):
                 written += batch
                 if on_rows is not None:
                     on_rows(batch)
@@ -95,10 +91,11 @@ def export(engine: Engine, what: str, fmt: str, out: Path, *, force: bool = Fals
     return Exported(what, fmt, out, written)
 
 
-def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
-    batch: list[Row] = []
-    for row in rows:
-        batch.append(row)
+def _batches(lines: Iterator[tuple]) -> Iterator[list[tuple]]:
+    """The lines (NamedTuples: their values in the columns' order), in batches of ``BATCH_ROWS``."""
+    batch: list[tuple] = []
+    for line in lines:
+        batch.append(line)
         if len(batch) >= BATCH_ROWS:
             yield batch
             batch = []
@@ -114,23 +111,23 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def _write_csv(rows: Iterator[Row], columns: tuple[tuple[str, str], ...], path: Path) -> Iterator[int]:
+def _write_csv(lines: Iterator[tuple], columns: tuple[tuple[str, str], ...], path: Path) -> Iterator[int]:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow([name for name, _ in columns])
-        for batch in _batches(rows):
+        for batch in _batches(lines):
             writer.writerows([_csv_value(v) for v in row] for row in batch)
             yield len(batch)
 
 
-def _write_parquet(rows: Iterator[Row], columns: tuple[tuple[str, str], ...], path: Path) -> Iterator[int]:
+def _write_parquet(lines: Iterator[tuple], columns: tuple[tuple[str, str], ...], path: Path) -> Iterator[int]:
     import pyarrow as pa  # only an export to Parquet needs it
     import pyarrow.parquet as pq
 
     types = {INT: pa.int64(), TEXT: pa.string(), DAY: pa.date32()}
     schema = pa.schema([(name, types[kind]) for name, kind in columns])
     with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
-        for batch in _batches(rows):
+        for batch in _batches(lines):
             arrays = [pa.array([row[i] for row in batch], type=schema.field(i).type) for i in range(len(columns))]
             writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
             yield len(batch)

@@ -14,14 +14,12 @@ import binascii
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Generic, TypeVar
-
-from sqlalchemy import Row
+from typing import Generic, Protocol, TypeVar
 
 from loanbook.errors import BadInput, NotFound
 from loanbook.rules.position import Allocation, LoanStatus, Position
 from loanbook.rules.replay import position
-from loanbook.store.queries import LoanFilter, Search
+from loanbook.store.queries import ListedLoan, ListedTransaction, LoanFilter, Search
 from loanbook.store.unit_of_work import UnitOfWork
 
 PAGE_DEFAULT = 50
@@ -30,6 +28,13 @@ CURSOR_PREFIX = "after:"
 STATUSES = tuple(status.value for status in LoanStatus)
 
 T = TypeVar("T")
+
+
+class _Keyed(Protocol):
+    id: int
+
+
+K = TypeVar("K", bound=_Keyed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +60,7 @@ def decode_cursor(cursor: str | None) -> int:
     return int(text[len(CURSOR_PREFIX):])
 
 
-def _page(rows: list[Row], limit: int) -> tuple[list[Row], str | None]:
+def _page(rows: list[K], limit: int) -> tuple[list[K], str | None]:
     """``rows`` were fetched with ``limit + 1``: one more says a next page exists."""
     if len(rows) > limit:
         rows = rows[:limit]
@@ -106,7 +111,7 @@ def check_loan_filter(where: LoanFilter) -> None:
 
 
 def loan_page(uow: UnitOfWork, *, cursor: str | None, limit: int, search: Search, where: LoanFilter,
-              only_borrower_id: int | None = None) -> Page[Row]:
+              only_borrower_id: int | None = None) -> Page[ListedLoan]:
     """Loans with their cached figures (status, DPD, amount due as of ``as_of``) and
     their borrower's name and phone."""
     _check_limit(limit)
@@ -121,7 +126,7 @@ def loan_page(uow: UnitOfWork, *, cursor: str | None, limit: int, search: Search
 class TransactionItem:
     """A booked transaction, who booked it, and where its money went today (R6)."""
 
-    row: Row
+    row: ListedTransaction
     allocation: Allocation | None
 
 
@@ -156,7 +161,7 @@ class StatementLine:
     a due date (R6, ``row`` None)."""
 
     allocation: Allocation
-    row: Row | None
+    row: ListedTransaction | None
 
 
 @dataclass(frozen=True, slots=True)

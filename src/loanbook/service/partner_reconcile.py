@@ -28,8 +28,7 @@ from loanbook.bureau.holds import is_held, place_hold, release_hold
 from loanbook.errors import BadInput, Conflict, NotFound
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, signed
-from loanbook.store.partners import Partners
-from loanbook.store.tables import ReconBreakRow
+from loanbook.store.partners import Partners, ReconBreak
 from loanbook.store.unit_of_work import UnitOfWork
 
 HOLD_SOURCE = "partner"
@@ -99,8 +98,8 @@ def reconcile(engine: Engine, *, partner_code: str, file_date: date, lines: list
         bank = {loan_id: (p, i) for loan_id, p, i in lines}
         undelivered = partners.undelivered_loans(partner_code, file_date)
         already_open = partners.open_break_loans(partner_code)
-        row = partners.add_file(partner_code=partner_code, file_date=file_date, imported_on=today, lines=lines)
-        result = Reconciliation(partner_code, file_date, row.id, len(bank), len(platform))
+        file_id = partners.add_file(partner_code=partner_code, file_date=file_date, imported_on=today, lines=lines)
+        result = Reconciliation(partner_code, file_date, file_id, len(bank), len(platform))
         new_breaks = []
         for loan_id in platform.keys() | bank.keys():
             ours, theirs = platform.get(loan_id), bank.get(loan_id)
@@ -112,26 +111,21 @@ def reconcile(engine: Engine, *, partner_code: str, file_date: date, lines: list
             if loan_id in already_open:
                 continue  # still open: its age keeps growing, no second break
             new_breaks.append({
-                "partner_code": partner_code, "file_id": row.id, "loan_id": loan_id, "file_date": file_date,
+                "partner_code": partner_code, "file_id": file_id, "loan_id": loan_id, "file_date": file_date,
                 "cause": cause, "owner": OWNERS[cause], "opened_on": today, "state": "open",
                 "platform_principal_fen": (ours or (0, 0))[0], "platform_income_fen": (ours or (0, 0))[1],
                 "bank_principal_fen": (theirs or (0, 0))[0], "bank_income_fen": (theirs or (0, 0))[1], "note": "",
             })
         partners.add_breaks(new_breaks)
         result.breaks_found = len(new_breaks)
-        row.breaks_found = len(new_breaks)
+        partners.set_breaks_found(file_id, len(new_breaks))
         agreeing = {loan_id for loan_id in already_open if platform.get(loan_id) == bank.get(loan_id)}
-        for open_break in (b for b in partners.breaks(partner_code, state="open") if b.loan_id in agreeing):
-            _close(open_break, "matched", today, f"the file for {file_date} agrees")
-            result.breaks_matched += 1
-        uow.session.flush()
+        matched = [b.id for b in partners.breaks(partner_code, state="open") if b.loan_id in agreeing]
+        partners.close_breaks(matched, resolution="matched", resolved_on=today, note=f"the file for {file_date} agrees")
+        result.breaks_matched = len(matched)
         refresh_holds(uow, {b["loan_id"] for b in new_breaks if b["cause"] != "unknown_loan"} | agreeing | _held_by_us(uow))
         uow.commit()
         return result
-
-
-def _close(row: ReconBreakRow, resolution: str, today: date, note: str) -> None:
-    row.state, row.resolution, row.resolved_on, row.note = "resolved", resolution, today, note[:300]
 
 
 def hold_reasons(uow: UnitOfWork, loan_ids: set[int]) -> dict[int, str]:
@@ -192,7 +186,7 @@ def _held_by_us(uow: UnitOfWork) -> set[int]:
 
 
 def resolve_break(engine: Engine, *, break_id: int, resolution: str, note: str = "",
-                  partner_code: str | None = None) -> ReconBreakRow:
+                  partner_code: str | None = None) -> ReconBreak:
     """Work a break: resend, adjust (a reversing entry) or accept; never edited away."""
     if resolution not in RESOLUTIONS:
         raise BadInput(f"resolution must be one of {', '.join(RESOLUTIONS)}, not {resolution!r}")
@@ -211,14 +205,14 @@ def resolve_break(engine: Engine, *, break_id: int, resolution: str, note: str =
             note = note or f"{count} message(s) of loan {row.loan_id} queued again"
         elif resolution == "adjust":
             _post_adjustment(uow, row, today)
-        _close(row, resolution, today, note)
-        uow.session.flush()
+        partners.close_breaks([break_id], resolution=resolution, resolved_on=today, note=note)
         refresh_holds(uow, {row.loan_id})
+        resolved = partners.get_break(break_id)  # as resolved, read before the commit
         uow.commit()
-        return row
+        return resolved
 
 
-def _post_adjustment(uow: UnitOfWork, row: ReconBreakRow, today: date) -> None:
+def _post_adjustment(uow: UnitOfWork, row: ReconBreak, today: date) -> None:
     """What is due to the partner follows the bank's figures: the difference moves from
     cash due to the partner into the reconciliation suspense, as its own entry (the split
     entries stay as they were: the ledger check still proves the split)."""

@@ -76,7 +76,7 @@ def portfolio(uow: UnitOfWork, on: date | None = None) -> Report:
     rows, totals = [], [0] * (len(columns) - 1)
     for status in [*STATUS_ORDER, *sorted(set(found) - set(STATUS_ORDER))]:
         row = found.get(status)
-        values = [0] * (len(columns) - 1) if row is None else [int(getattr(row, c if c == "loans" else f"{c}_fen") or 0)
+        values = [0] * (len(columns) - 1) if row is None else [getattr(row, c if c == "loans" else f"{c}_fen")
                                                                  for c in columns[1:]]
         totals = [a + b for a, b in zip(totals, values)]
         rows.append((status, values[0], *(_yuan(v) for v in values[1:])))
@@ -90,7 +90,7 @@ def dpd(uow: UnitOfWork, on: date | None = None) -> Report:
     today = _business_date(uow, on, "dpd")
     reports = uow.reports
     current = reports.not_overdue()
-    overdue = {int(row.bucket): row for row in reports.overdue_by_bucket(DPD_BUCKET_BOUNDS)}
+    overdue = {row.bucket: row for row in reports.overdue_by_bucket(DPD_BUCKET_BOUNDS)}
     open_loans = current.loans + sum(row.loans for row in overdue.values())
     rows = [(CURRENT, current.loans, _share(current.loans, open_loans), _yuan(current.principal_outstanding_fen),
              _yuan(current.amount_due_fen))]

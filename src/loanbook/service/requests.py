@@ -24,7 +24,7 @@ from loanbook.rules.position import PlanChangeEffect
 from loanbook.rules.replay import position
 from loanbook.service.servicing import open_day, post_change, received_at_of
 from loanbook.service.users import Role, User
-from loanbook.store.tables import PlanRequestRow
+from loanbook.store.plan_requests import PlanRequest
 from loanbook.store.unit_of_work import UnitOfWork
 
 EXTENSION, NEGOTIATION = TransactionKind.EXTENSION, TransactionKind.NEGOTIATION  # what a request asks for
@@ -40,7 +40,7 @@ LAPSE_REASON = "lapsed at close of business: undecided at the loan's maturity da
 
 @dataclass(frozen=True, slots=True)
 class RequestView:
-    row: PlanRequestRow
+    row: PlanRequest  # the request as stored (a value: no ORM row leaves store/)
     made_by_name: str
     decided_by_name: str | None
     preview: PlanChangeEffect | None = None  # what approving it today would do
@@ -52,10 +52,10 @@ class RequestView:
 
 def _loan_borrower(uow: UnitOfWork, actor: User, loan_id: int) -> int:
     """The loan's borrower; a borrower's token sees no loan but its own (404, R11)."""
-    row = uow.borrowers.loan_row(loan_id)
-    if row is None or (actor.role == Role.BORROWER and row.borrower_id != actor.borrower_id):
+    borrower_id = uow.borrowers.borrower_of_loan(loan_id)
+    if borrower_id is None or (actor.role == Role.BORROWER and borrower_id != actor.borrower_id):
         raise NotFound(f"no loan {loan_id}")
-    return row.borrower_id
+    return borrower_id
 
 
 def _check_maker(actor: User) -> None:
@@ -63,7 +63,7 @@ def _check_maker(actor: User) -> None:
         raise AccessDenied(f"a {actor.role} token may not record a request; an operator, an admin or the borrower may")
 
 
-def _check_checker(actor: User, row: PlanRequestRow) -> None:
+def _check_checker(actor: User, row: PlanRequest) -> None:
     if actor.role not in CHECKERS:
         raise AccessDenied(f"a {actor.role} token may not decide a request; a reviewer or an admin who did not make it may")
     if actor.user_id == row.made_by:
@@ -98,7 +98,7 @@ def waiver_of(text: str | None) -> Decimal | str:
 # --- the core, dry-run or for real -----------------------------------------------------
 
 
-def _preview(book: Book, row: PlanRequestRow, today: date) -> PlanChangeEffect:
+def _preview(book: Book, row: PlanRequest, today: date) -> PlanChangeEffect:
     """What the request would do if approved today; raises the rule's refusal (R11)."""
     loan_id = str(row.loan_id)
     if row.kind == EXTENSION:
@@ -107,7 +107,7 @@ def _preview(book: Book, row: PlanRequestRow, today: date) -> PlanChangeEffect:
                                           waive_penalty=waiver_of(row.waive_penalty), on=today)
 
 
-def _apply(book: Book, row: PlanRequestRow, today: date, fact_id: str, received_at: datetime | None) -> Book:
+def _apply(book: Book, row: PlanRequest, today: date, fact_id: str, received_at: datetime | None) -> Book:
     """The plan change of ``row`` applied by the core during ``today``, at ``received_at``
     in the day's order (R11); raises if a rule refuses it."""
     loan_id = str(row.loan_id)
@@ -137,7 +137,7 @@ def _approval_time(reported: datetime | None, today: date, book: Book) -> dateti
 # --- use cases -------------------------------------------------------------------------
 
 
-def _view(uow: UnitOfWork, row: PlanRequestRow, preview: PlanChangeEffect | None = None) -> RequestView:
+def _view(uow: UnitOfWork, row: PlanRequest, preview: PlanChangeEffect | None = None) -> RequestView:
     names = uow.requests.user_names([row.made_by, row.decided_by])
     decided = names.get(row.decided_by) if row.decided_by is not None else None
     if row.status == LAPSED:
@@ -211,8 +211,7 @@ def decide(
     if not uow.requests.decide(request_id, status=APPROVED if approve else REJECTED, decided_by=actor.user_id,
                                decided_on=today, reason=reason):
         raise Conflict(f"request {request_id} was decided meanwhile; a request is decided once")
-    uow.session.refresh(row)
-    view = _view(uow, row)  # read before the commit: the unit of work ends with it
+    view = _view(uow, uow.requests.get(request_id))  # as decided, read before the commit
     uow.commit()
     return view
 

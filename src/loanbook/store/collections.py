@@ -6,6 +6,7 @@ whatever the size of the book (tests/collections prove it gives what the ladder 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, insert, literal, not_, or_, select, true, update
@@ -22,6 +23,7 @@ from loanbook.store.tables import (
     PromiseToPayRow,
     TransactionRow,
 )
+from loanbook.store.values import value_of, values_of
 
 M = LoanMarkRow
 # R16: what the borrower owes on the loan: principal not yet repaid, and the interest,
@@ -37,6 +39,73 @@ PAYMENT_KINDS = ("repayment", "payoff")
 # get no due-date reminders here (their other steps, by status and DPD, still apply).
 REPLANNED = select(TransactionRow.loan_id).where(TransactionRow.request_id.is_not(None),
                                                  TransactionRow.loan_id.is_not(None))
+
+
+# --- the values handed out (no ORM row leaves store/, issue 10 item 4) -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionAction:
+    """One loan's action of a business day's worklist (R16); ``bureau_pre_notice``: the
+    overdue notice that tells the borrower before the first negative record (R15)."""
+
+    id: int
+    business_date: date
+    loan_id: int
+    borrower_id: int
+    action: str
+    channel: str
+    template: str
+    status: str  # the loan's at the start of the day (R5)
+    dpd: int
+    amount_due_fen: int
+    owed_fen: int
+    bureau_pre_notice: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ContactAttempt:
+    """A collector's attempt to reach a borrower; ``refused_reason``: the guard that
+    stopped it (R16), None when it was let through."""
+
+    id: int
+    loan_id: int
+    borrower_id: int
+    channel: str  # call, sms, app
+    to_phone: str
+    at_utc: datetime  # naive, in UTC
+    local_date: date  # the day in the lender's time zone
+    outcome: str  # connected, no_answer, wrong_number, refused
+    note: str
+    refused_reason: str | None
+    logged_on: date  # the business date
+    logged_by_user_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseToPay:
+    """A promise to pay ``amount_fen`` by ``by_date`` (R16): open, then kept or broken."""
+
+    id: int
+    loan_id: int
+    borrower_id: int
+    amount_fen: int
+    made_on: date
+    by_date: date
+    status: str  # open, kept, broken
+    paid_fen: int | None  # what was paid by by_date, once checked
+    checked_on: date | None
+    made_by_user_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NamedAction:
+    """A worklist action with its borrower's name."""
+
+    action: CollectionAction
+    borrower_name: str
+
+
 _ACTION_COLUMNS = ["business_date", "loan_id", "borrower_id", "action", "channel", "template", "status", "dpd",
                    "amount_due_fen", "owed_fen", "bureau_pre_notice"]
 
@@ -96,7 +165,7 @@ class Collections:
             ).order_by(CollectionActionRow.loan_id))]
 
     def worklist(self, day: date, *, action: str | None = None, after_loan_id: int = 0,
-                 limit: int | None = None) -> list[tuple[CollectionActionRow, str]]:
+                 limit: int | None = None) -> list[NamedAction]:
         """The day's actions with each borrower's name, by loan id."""
         query = (select(CollectionActionRow, BorrowerRow.name)
                  .join(BorrowerRow, BorrowerRow.id == CollectionActionRow.borrower_id)
@@ -106,7 +175,7 @@ class Collections:
             query = query.where(CollectionActionRow.action == action)
         if limit is not None:
             query = query.limit(limit)
-        return [(row, name) for row, name in self.session.execute(query)]
+        return [NamedAction(value_of(CollectionAction, row), name) for row, name in self.session.execute(query)]
 
     def next_due_dates(self, loan_ids: list[int], today: date) -> dict[int, date]:
         """Each loan's next due date from ``today`` on (for the templates' {due_date})."""
@@ -126,8 +195,8 @@ class Collections:
                                     .group_by(CollectionActionRow.action))
         return {action: count for action, count in rows}
 
-    def actions_of_loan(self, loan_id: int) -> list[CollectionActionRow]:
-        return list(self.session.scalars(select(CollectionActionRow).where(CollectionActionRow.loan_id == loan_id)
+    def actions_of_loan(self, loan_id: int) -> list[CollectionAction]:
+        return values_of(CollectionAction, self.session.scalars(select(CollectionActionRow).where(CollectionActionRow.loan_id == loan_id)
                                          .order_by(CollectionActionRow.business_date)))
 
     # --- contact attempts ------------------------------------------------------------
@@ -139,14 +208,14 @@ class Collections:
             ContactAttemptRow.refused_reason.is_(None),
         )) or 0
 
-    def add_attempt(self, **values: object) -> ContactAttemptRow:
+    def add_attempt(self, **values: object) -> ContactAttempt:
         row = ContactAttemptRow(**values)
         self.session.add(row)
         self.session.flush()
-        return row
+        return value_of(ContactAttempt, row)
 
-    def attempts_of_loan(self, loan_id: int) -> list[ContactAttemptRow]:
-        return list(self.session.scalars(select(ContactAttemptRow).where(ContactAttemptRow.loan_id == loan_id)
+    def attempts_of_loan(self, loan_id: int) -> list[ContactAttempt]:
+        return values_of(ContactAttempt, self.session.scalars(select(ContactAttemptRow).where(ContactAttemptRow.loan_id == loan_id)
                                          .order_by(ContactAttemptRow.at_utc, ContactAttemptRow.id)))
 
     def refusal_counts(self) -> dict[str, int]:
@@ -160,14 +229,14 @@ class Collections:
 
     # --- promises to pay -------------------------------------------------------------
 
-    def add_promise(self, **values: object) -> PromiseToPayRow:
+    def add_promise(self, **values: object) -> PromiseToPay:
         row = PromiseToPayRow(status="open", **values)
         self.session.add(row)
         self.session.flush()
-        return row
+        return value_of(PromiseToPay, row)
 
-    def promises_of_loan(self, loan_id: int) -> list[PromiseToPayRow]:
-        return list(self.session.scalars(select(PromiseToPayRow).where(PromiseToPayRow.loan_id == loan_id)
+    def promises_of_loan(self, loan_id: int) -> list[PromiseToPay]:
+        return values_of(PromiseToPay, self.session.scalars(select(PromiseToPayRow).where(PromiseToPayRow.loan_id == loan_id)
                                          .order_by(PromiseToPayRow.made_on, PromiseToPayRow.id)))
 
     def check_promises(self, closed: date) -> int:

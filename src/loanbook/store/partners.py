@@ -4,6 +4,7 @@ reconciliation breaks. The only place that reads and writes them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -22,8 +23,38 @@ from loanbook.store.tables import (
     PartnerRow,
     ReconBreakRow,
 )
+from loanbook.store.values import value_of, values_of
 
 SPLIT_KINDS = ("partner_split",)
+NOTE_MAX = 300  # recon_breaks.note
+
+
+@dataclass(frozen=True, slots=True)
+class ReconBreak:
+    """A difference between a partner's file and the ledger (R17); worked, never deleted
+    (no ORM row leaves store/, issue 10 item 4)."""
+
+    id: int
+    partner_code: str
+    file_id: int
+    loan_id: int
+    file_date: date
+    cause: str  # undelivered_message, amount_mismatch, unknown_loan, missing_at_bank
+    owner: str  # platform_ops, partner_bank
+    platform_principal_fen: int
+    platform_income_fen: int
+    bank_principal_fen: int
+    bank_income_fen: int
+    opened_on: date
+    state: str  # open, resolved
+    resolution: str | None  # resend, adjust, accept, matched
+    resolved_on: date | None
+    note: str
+
+
+# Breaks are read as plain rows of the table's columns, not mapped objects: a resolution
+# is an UPDATE statement, and no stale object can be left in the session to read later.
+_BREAK_COLUMNS = ReconBreakRow.__table__
 
 
 class Partners:
@@ -159,7 +190,8 @@ class Partners:
         return {loan_id: (int(c or 0) - int(i or 0), int(i or 0)) for loan_id, c, i in rows}
 
     # files and breaks -----------------------------------------------------------------
-    def add_file(self, *, partner_code: str, file_date: date, imported_on: date, lines: list[tuple[int, int, int]]) -> PartnerFileRow:
+    def add_file(self, *, partner_code: str, file_date: date, imported_on: date, lines: list[tuple[int, int, int]]) -> int:
+        """Keep the bank's file and its lines; the file's id."""
         row = PartnerFileRow(partner_code=partner_code, file_date=file_date, imported_on=imported_on, rows=len(lines))
         self.session.add(row)
         self.session.flush()
@@ -168,7 +200,10 @@ class Partners:
                 {"file_id": row.id, "loan_id": loan_id, "principal_fen": p, "income_fen": i}
                 for loan_id, p, i in lines[start:start + 50_000]
             ])
-        return row
+        return row.id
+
+    def set_breaks_found(self, file_id: int, breaks_found: int) -> None:
+        self.session.execute(update(PartnerFileRow).where(PartnerFileRow.id == file_id).values(breaks_found=breaks_found))
 
     def file_lines(self, file_id: int) -> dict[int, tuple[int, int]]:
         rows = self.session.execute(
@@ -184,18 +219,31 @@ class Partners:
         for start in range(0, len(rows), 50_000):
             self.session.execute(insert(ReconBreakRow), rows[start:start + 50_000])
 
-    def breaks(self, partner_code: str | None = None, *, state: str | None = None, loan_id: int | None = None) -> list[ReconBreakRow]:
-        query = select(ReconBreakRow)
+    def breaks(self, partner_code: str | None = None, *, state: str | None = None, loan_id: int | None = None) -> list[ReconBreak]:
+        query = select(_BREAK_COLUMNS)
         if partner_code is not None:
             query = query.where(ReconBreakRow.partner_code == partner_code)
         if state is not None:
             query = query.where(ReconBreakRow.state == state)
         if loan_id is not None:
             query = query.where(ReconBreakRow.loan_id == loan_id)
-        return list(self.session.scalars(query.order_by(ReconBreakRow.id)))
+        return values_of(ReconBreak, self.session.execute(query.order_by(ReconBreakRow.id)))
 
-    def get_break(self, break_id: int, *, for_update: bool = False) -> ReconBreakRow | None:
-        return self.session.get(ReconBreakRow, break_id, with_for_update=for_update or None)
+    def get_break(self, break_id: int, *, for_update: bool = False) -> ReconBreak | None:
+        query = select(_BREAK_COLUMNS).where(ReconBreakRow.id == break_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        return None if row is None else value_of(ReconBreak, row)
+
+    def close_breaks(self, break_ids: Sequence[int], *, resolution: str, resolved_on: date, note: str) -> None:
+        """Resolve breaks, in one statement (R17: resolved, never deleted); the note is cut
+        to its column."""
+        for start in range(0, len(break_ids), 50_000):
+            self.session.execute(
+                update(ReconBreakRow).where(ReconBreakRow.id.in_(list(break_ids[start:start + 50_000])))
+                .values(state="resolved", resolution=resolution, resolved_on=resolved_on, note=note[:NOTE_MAX])
+                .execution_options(synchronize_session=False))
 
     def open_break_loans(self, partner_code: str | None = None) -> set[int]:
         query = select(ReconBreakRow.loan_id).where(ReconBreakRow.state == "open")

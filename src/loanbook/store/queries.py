@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple, TypeVar
 
-from sqlalchemy import Row, and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from loanbook.store.repositories import phone_key
@@ -28,8 +29,10 @@ from loanbook.store.tables import (
     TransactionRow,
     UserRow,
 )
+from loanbook.store.values import values_of
 
 
+V = TypeVar("V")
 PHONE_DIGITS_MIN = 5  # api.schemas.PHONE_DIGITS: no phone has fewer
 
 
@@ -53,6 +56,73 @@ class LoanFilter:
     disbursed_to: date | None = None
     due_on: date | None = None
     borrower_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedBorrower:
+    """A borrower as the borrower list shows it (no ORM row leaves store/, issue 10 item 4)."""
+
+    id: int
+    name: str
+    phone: str
+    created_on: date
+    credit_limit_fen: int
+    credit_balance_fen: int | None  # None: no borrower mark yet
+
+
+@dataclass(frozen=True, slots=True)
+class ListedLoan:
+    """A loan with its cached figures (``loan_marks`` as of ``as_of``) and its borrower's
+    name and phone, as the loan list shows it."""
+
+    id: int
+    borrower_id: int
+    product_code: str
+    principal_fen: int
+    terms: int
+    disbursed_on: date
+    status: str
+    dpd: int
+    as_of: date
+    amount_due_fen: int
+    settled_on: date | None
+    grace_ends_on: date | None
+    principal_outstanding_fen: int
+    name: str  # the borrower's
+    phone: str  # the borrower's, in full: the edge masks it by role (privacy.py)
+
+
+class StoredTransaction(NamedTuple):
+    """A booked transaction as stored (R6): a line of the transactions export, in its
+    columns' order. The export lines are NamedTuples, immutable values like the frozen
+    dataclasses elsewhere, because an export makes one per row of the book: a NamedTuple
+    costs a tuple's making, a frozen dataclass a guarded attribute set per field (about
+    7x the time per line, measured)."""
+
+    transaction_id: int
+    borrower_id: int
+    kind: str
+    loan_id: int | None
+    value_date: date
+    booked_on: date
+    amount_fen: int
+    credit_used_fen: int
+    channel: str
+    booked_by_user_id: int | None
+    coupon_id: int | None
+    request_id: int | None
+
+
+class ListedTransaction(NamedTuple("ListedTransaction", [*StoredTransaction.__annotations__.items(),
+                                                         ("booked_by_name", "str | None")])):
+    """A booked transaction and the name of the user who booked it (None: loanbook itself,
+    or a user no longer there), as a borrower's history shows it."""
+
+    __slots__ = ()
+
+    @property
+    def id(self) -> int:  # a page's key (service/lists.py)
+        return self.transaction_id
 
 
 def _digits_only(text: str) -> str | None:
@@ -83,11 +153,18 @@ def _borrower_matches(search: Search, *, id_column) -> list:  # noqa: ANN001 - a
     return conditions
 
 
+_T = TransactionRow
+# StoredTransaction's fields, in order
+_TRANSACTION_COLUMNS = (_T.id.label("transaction_id"), _T.borrower_id, _T.kind, _T.loan_id, _T.value_date, _T.booked_on,
+                        _T.amount_fen, _T.credit_used_fen, _T.channel, _T.booked_by_user_id, _T.coupon_id, _T.request_id)
+
+
 class Lists:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def borrowers(self, *, after_id: int, limit: int, search: Search, only_borrower_id: int | None) -> list[Row]:
+    def borrowers(self, *, after_id: int, limit: int, search: Search,
+                  only_borrower_id: int | None) -> list[ListedBorrower]:
         query = (
             select(BorrowerRow.id, BorrowerRow.name, BorrowerRow.phone, BorrowerRow.created_on,
                    BorrowerRow.credit_limit_fen, BorrowerMarkRow.credit_balance_fen)
@@ -98,7 +175,7 @@ class Lists:
         )
         if only_borrower_id is not None:
             query = query.where(BorrowerRow.id == only_borrower_id)
-        return list(self.session.execute(query))
+        return values_of(ListedBorrower, self.session.execute(query))
 
     def loan_totals(self, borrower_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
         """Per borrower: (loans, open loans, principal outstanding in fen), from the marks."""
@@ -114,7 +191,7 @@ class Lists:
         return {int(b): (int(n), int(open_ or 0), int(out or 0)) for b, n, open_, out in rows}
 
     def loans(self, *, after_id: int, limit: int, search: Search, where: LoanFilter,
-              only_borrower_id: int | None) -> list[Row]:
+              only_borrower_id: int | None) -> list[ListedLoan]:
         query = (
             select(LoanRow.id, LoanRow.borrower_id, LoanRow.product_code, LoanRow.principal_fen, LoanRow.terms,
                    LoanRow.disbursed_on, LoanMarkRow.status, LoanMarkRow.dpd, LoanMarkRow.as_of,
@@ -129,15 +206,12 @@ class Lists:
         )
         if only_borrower_id is not None:
             query = query.where(LoanRow.borrower_id == only_borrower_id)
-        return list(self.session.execute(query))
+        return values_of(ListedLoan, self.session.execute(query))
 
     def transactions(self, borrower_id: int, *, after_id: int, limit: int | None,
-                     value_from: date | None = None, value_to: date | None = None) -> list[Row]:
+                     value_from: date | None = None, value_to: date | None = None) -> list[ListedTransaction]:
         query = (
-            select(TransactionRow.id, TransactionRow.kind, TransactionRow.loan_id, TransactionRow.value_date,
-                   TransactionRow.booked_on, TransactionRow.amount_fen, TransactionRow.credit_used_fen,
-                   TransactionRow.channel, TransactionRow.booked_by_user_id, TransactionRow.coupon_id,
-                   TransactionRow.request_id, UserRow.name.label("booked_by_name"))
+            select(*_TRANSACTION_COLUMNS, UserRow.name.label("booked_by_name"))
             .outerjoin(UserRow, UserRow.id == TransactionRow.booked_by_user_id)
             .where(TransactionRow.borrower_id == borrower_id, TransactionRow.id > after_id)
             .order_by(TransactionRow.id)
@@ -148,7 +222,7 @@ class Lists:
             query = query.where(TransactionRow.value_date <= value_to)
         if limit is not None:
             query = query.limit(limit)
-        return list(self.session.execute(query))
+        return values_of(ListedTransaction, self.session.execute(query))
 
 
 def _loan_conditions(where: LoanFilter) -> list:
@@ -180,89 +254,174 @@ def dpd_bucket_sql(dpd_column, bounds: Sequence[int]):  # noqa: ANN001, ANN201 -
     return case(*whens, else_=len(bounds) + 1)
 
 
+@dataclass(frozen=True, slots=True)
+class StatusTotals:
+    """Loans of one status and their cached balances, in fen (R5, R14)."""
+
+    status: str
+    loans: int
+    principal_disbursed_fen: int
+    principal_outstanding_fen: int
+    interest_outstanding_fen: int  # recognised - paid - waived (ledger/figures.py)
+    penalty_outstanding_fen: int
+    fee_outstanding_fen: int
+    amount_due_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class BucketTotals:
+    """Open loans of one R15 DPD bucket (0: not overdue) and their balances, in fen."""
+
+    bucket: int
+    loans: int
+    principal_outstanding_fen: int
+    amount_due_fen: int
+
+
+class LoanEvent(NamedTuple):
+    """What happened to a loan on a day (R15, R16); a NamedTuple, since the roll rates
+    stream every event of the book (``StoredTransaction`` says why)."""
+
+    id: int
+    loan_id: int
+    borrower_id: int
+    on_date: date
+    kind: str
+    detail: str
+
+
+def _whole(value: object) -> int:
+    """A SUM or COUNT as an int (PostgreSQL sums BIGINTs as NUMERIC; no row: NULL)."""
+    return int(value or 0)  # type: ignore[call-overload]
+
+
 class Reports:
     """Aggregates of the cached figures and events."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def by_status(self) -> list[Row]:
+    def by_status(self) -> list[StatusTotals]:
         m = LoanMarkRow
-        return list(self.session.execute(
-            select(m.status, func.count().label("loans"),
-                   func.sum(m.principal_disbursed_fen).label("principal_disbursed_fen"),
-                   func.sum(m.principal_disbursed_fen - m.principal_paid_fen).label("principal_outstanding_fen"),
+        rows = self.session.execute(
+            select(m.status, func.count(), func.sum(m.principal_disbursed_fen),
+                   func.sum(m.principal_disbursed_fen - m.principal_paid_fen),
                    # receivable = recognised - paid - waived (ledger/figures.py): a coupon's
                    # waiver (R13) or a negotiation's (R11) is not owed
-                   func.sum(m.interest_recognized_fen - m.interest_paid_fen - m.interest_waived_fen)
-                   .label("interest_outstanding_fen"),
-                   func.sum(m.penalty_recognized_fen - m.penalty_paid_fen - m.penalty_waived_fen)
-                   .label("penalty_outstanding_fen"),
-                   func.sum(m.fee_recognized_fen - m.fee_paid_fen).label("fee_outstanding_fen"),
-                   func.sum(m.amount_due_fen).label("amount_due_fen"))
+                   func.sum(m.interest_recognized_fen - m.interest_paid_fen - m.interest_waived_fen),
+                   func.sum(m.penalty_recognized_fen - m.penalty_paid_fen - m.penalty_waived_fen),
+                   func.sum(m.fee_recognized_fen - m.fee_paid_fen), func.sum(m.amount_due_fen))
             .group_by(m.status).order_by(m.status)
-        ))
+        )
+        return [StatusTotals(status, *(_whole(v) for v in sums)) for status, *sums in rows]
 
     def credit_balances_fen(self) -> int:
         return int(self.session.scalar(select(func.coalesce(func.sum(BorrowerMarkRow.credit_balance_fen), 0))) or 0)
 
-    def overdue_by_bucket(self, bounds: Sequence[int]) -> list[Row]:
+    def overdue_by_bucket(self, bounds: Sequence[int]) -> list[BucketTotals]:
         m = LoanMarkRow
         bucket = dpd_bucket_sql(m.dpd, bounds).label("bucket")
-        return list(self.session.execute(
-            select(bucket, func.count().label("loans"),
-                   func.sum(m.principal_disbursed_fen - m.principal_paid_fen).label("principal_outstanding_fen"),
-                   func.sum(m.amount_due_fen).label("amount_due_fen"))
+        rows = self.session.execute(
+            select(bucket, func.count(), func.sum(m.principal_disbursed_fen - m.principal_paid_fen),
+                   func.sum(m.amount_due_fen))
             .where(m.status == "OVERDUE", m.dpd > 0)
             .group_by(bucket).order_by(bucket)
-        ))
+        )
+        return [BucketTotals(*(_whole(v) for v in row)) for row in rows]
 
-    def not_overdue(self) -> Row:
+    def not_overdue(self) -> BucketTotals:
+        """Loans active or in grace, as bucket 0."""
         m = LoanMarkRow
-        return self.session.execute(
-            select(func.count().label("loans"),
-                   func.coalesce(func.sum(m.principal_disbursed_fen - m.principal_paid_fen), 0).label("principal_outstanding_fen"),
-                   func.coalesce(func.sum(m.amount_due_fen), 0).label("amount_due_fen"))
+        row = self.session.execute(
+            select(func.count(), func.sum(m.principal_disbursed_fen - m.principal_paid_fen), func.sum(m.amount_due_fen))
             .where(m.status.in_(("ACTIVE", "GRACE")))
         ).one()
+        return BucketTotals(0, *(_whole(v) for v in row))
 
-    def events_on(self, day: date) -> list[Row]:
-        return list(self.session.execute(
-            select(LoanEventRow.id, LoanEventRow.loan_id, LoanEventRow.borrower_id, LoanEventRow.kind, LoanEventRow.detail)
-            .where(LoanEventRow.on_date == day).order_by(LoanEventRow.id)
-        ))
+    def events_on(self, day: date) -> list[LoanEvent]:
+        return values_of(LoanEvent, self.session.scalars(
+            select(LoanEventRow).where(LoanEventRow.on_date == day).order_by(LoanEventRow.id)))
 
     def first_event_day(self) -> date | None:
         return self.session.scalar(select(func.min(LoanEventRow.on_date)))
 
-    def status_events(self, until: date) -> Iterator[Row]:
-        """Every loan's events to ``until``, loan by loan in order: the history the roll
-        rates are read from."""
-        return iter(self.session.execute(
-            select(LoanEventRow.loan_id, LoanEventRow.on_date, LoanEventRow.kind, LoanEventRow.detail)
-            .where(LoanEventRow.on_date <= until)
-            .order_by(LoanEventRow.loan_id, LoanEventRow.on_date, LoanEventRow.id)
+    def status_events(self, until: date) -> Iterator[LoanEvent]:
+        """Every loan's events to ``until``, loan by loan in order, streamed: the history
+        the roll rates are read from."""
+        e = LoanEventRow
+        rows = self.session.execute(
+            select(e.id, e.loan_id, e.borrower_id, e.on_date, e.kind, e.detail)
+            .where(e.on_date <= until)
+            .order_by(e.loan_id, e.on_date, e.id)
             .execution_options(yield_per=5000)
-        ))
+        )
+        return (LoanEvent._make(row) for row in rows)
+
+
+class ExportedLoan(NamedTuple):
+    """A line of the loans export: the loan and its cached figures (None: no mark yet);
+    a NamedTuple, as ``StoredTransaction`` says why."""
+
+    loan_id: int
+    borrower_id: int
+    product_code: str
+    principal_fen: int
+    terms: int
+    disbursed_on: date
+    partner_share: str  # an exact ratio (R17), not money
+    as_of: date | None
+    status: str | None
+    dpd: int | None
+    amount_due_fen: int | None
+    settled_on: date | None
+    principal_paid_fen: int | None
+    interest_recognized_fen: int | None
+    interest_paid_fen: int | None
+    penalty_recognized_fen: int | None
+    penalty_paid_fen: int | None
+    fee_recognized_fen: int | None
+    fee_paid_fen: int | None
+
+
+class ExportedJournalLine(NamedTuple):
+    """A line of the journal export: a journal line with its entry (R14)."""
+
+    line_id: int
+    entry_id: int
+    booked_on: date
+    kind: str
+    product_code: str | None
+    transaction_id: int | None
+    account: str
+    loan_id: int | None
+    borrower_id: int | None
+    debit_fen: int
+    credit_fen: int
 
 
 class Exports:
-    """Rows for the exports, streamed in batches (``yield_per``): constant memory."""
+    """Lines for the exports, streamed in batches (``yield_per``): constant memory. Each
+    query selects its line's fields in their order, so a line is made from its row by
+    position (a tuple's making per row: a million lines stay cheap)."""
 
     BATCH = 5000
+    TABLES: dict[str, type] = {"loans": LoanRow, "transactions": TransactionRow, "journal": JournalLineRow}
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _stream(self, query) -> Iterator[Row]:  # noqa: ANN001 - a Select
-        return iter(self.session.execute(query.execution_options(yield_per=self.BATCH, stream_results=True)))
+    def _stream(self, kind: type[V], query) -> Iterator[V]:  # noqa: ANN001 - a Select
+        rows = self.session.execute(query.execution_options(yield_per=self.BATCH, stream_results=True))
+        make = kind._make  # type: ignore[attr-defined] - a NamedTuple
+        return (make(row) for row in rows)
 
-    def count(self, table: type) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(table)) or 0)
+    def count(self, what: str) -> int:
+        """How many lines the export ``what`` (one of ``TABLES``) has."""
+        return int(self.session.scalar(select(func.count()).select_from(self.TABLES[what])) or 0)
 
-    def loans(self) -> Iterator[Row]:
+    def loans(self) -> Iterator[ExportedLoan]:
         m = LoanMarkRow
-        return self._stream(
+        return self._stream(ExportedLoan,
             select(LoanRow.id.label("loan_id"), LoanRow.borrower_id, LoanRow.product_code, LoanRow.principal_fen,
                    LoanRow.terms, LoanRow.disbursed_on, LoanRow.partner_share, m.as_of, m.status, m.dpd,
                    m.amount_due_fen, m.settled_on, m.principal_paid_fen, m.interest_recognized_fen, m.interest_paid_fen,
@@ -270,17 +429,12 @@ class Exports:
             .outerjoin(m, m.loan_id == LoanRow.id).order_by(LoanRow.id)
         )
 
-    def transactions(self) -> Iterator[Row]:
-        t = TransactionRow
-        return self._stream(
-            select(t.id.label("transaction_id"), t.borrower_id, t.kind, t.loan_id, t.value_date, t.booked_on,
-                   t.amount_fen, t.credit_used_fen, t.channel, t.booked_by_user_id, t.coupon_id, t.request_id)
-            .order_by(t.id)
-        )
+    def transactions(self) -> Iterator[StoredTransaction]:
+        return self._stream(StoredTransaction, select(*_TRANSACTION_COLUMNS).order_by(TransactionRow.id))
 
-    def journal(self) -> Iterator[Row]:
+    def journal(self) -> Iterator[ExportedJournalLine]:
         e, line = JournalEntryRow, JournalLineRow
-        return self._stream(
+        return self._stream(ExportedJournalLine,
             select(line.id.label("line_id"), e.id.label("entry_id"), e.booked_on, e.kind, e.product_code,
                    e.transaction_id, line.account, line.loan_id, line.borrower_id, line.debit_fen, line.credit_fen)
             .join(e, e.id == line.entry_id).order_by(line.id)

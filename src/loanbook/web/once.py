@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from loanbook.api.errors import ErrorReply
 from loanbook.api.idempotency import Idempotency
+from loanbook.api.schemas import AllocationLinePublic
 from loanbook.money import format_amount
 from loanbook.rules.position import Allocation, AllocationLine
 from loanbook.service.servicing import MoneyResult
@@ -29,14 +30,8 @@ from loanbook.store.unit_of_work import UnitOfWork
 FIELD = "form_key"
 
 
-class LineShown(BaseModel):
-    loan_id: int
-    period: int
-    penalty: str
-    interest: str
-    principal: str
-    fee: str
-    total: str
+# An instalment's part of a transaction is shown as the API gives it: one definition.
+LineShown = AllocationLinePublic
 
 
 class AllocationShown(BaseModel):

@@ -25,7 +25,7 @@ from loanbook.collections.guards import in_utc
 from loanbook.errors import ContactRefused
 from loanbook.money import format_amount, from_fen
 from loanbook.service import collections as service
-from loanbook.store.tables import CollectionActionRow, ContactAttemptRow, PromiseToPayRow
+from loanbook.store.collections import CollectionAction, ContactAttempt, PromiseToPay
 
 routes = router("/v1", "collections")
 Collector = Annotated[LoanInReach, Depends(loan_in_reach(STAFF_WRITE))]
@@ -86,7 +86,7 @@ class ContactAttemptPublic(BaseModel):
     logged_by_user_id: int | None
 
     @classmethod
-    def of(cls, row: ContactAttemptRow) -> ContactAttemptPublic:
+    def of(cls, row: ContactAttempt) -> ContactAttemptPublic:
         return cls(id=row.id, loan_id=row.loan_id, borrower_id=row.borrower_id, channel=row.channel, to=row.to_phone,
                    at=row.at_utc.replace(tzinfo=UTC), local_date=row.local_date, outcome=row.outcome, note=row.note,
                    refused_reason=row.refused_reason, logged_on=row.logged_on,
@@ -105,7 +105,7 @@ class PromisePublic(BaseModel):
     checked_on: date | None
 
     @classmethod
-    def of(cls, row: PromiseToPayRow) -> PromisePublic:
+    def of(cls, row: PromiseToPay) -> PromisePublic:
         return cls(id=row.id, loan_id=row.loan_id, borrower_id=row.borrower_id,
                    amount=format_amount(from_fen(row.amount_fen)), made_on=row.made_on, by=row.by_date,
                    status=row.status, paid=None if row.paid_fen is None else format_amount(from_fen(row.paid_fen)),
@@ -126,7 +126,7 @@ class ActionPublic(BaseModel):
     bureau_pre_notice: bool
 
     @classmethod
-    def of(cls, row: CollectionActionRow) -> ActionPublic:
+    def of(cls, row: CollectionAction) -> ActionPublic:
         return cls(business_date=row.business_date, loan_id=row.loan_id, borrower_id=row.borrower_id,
                    action=row.action, channel=row.channel, template=row.template, status=row.status, dpd=row.dpd,
                    amount_due=format_amount(from_fen(row.amount_due_fen)),
