@@ -19,7 +19,8 @@ from loanbook.money import to_fen
 from loanbook.rules.book import Book, Loan, RequestStatus, TransactionKind
 from loanbook.rules.position import LoanPosition, LoanStatus
 from loanbook.rules.products import Product
-from loanbook.store import codec
+from loanbook.store import codec, prepared
+from loanbook.store.prepared import run
 from loanbook.store.tables import (
     AccrualDetailRow,
     BorrowerMarkRow,
@@ -86,13 +87,7 @@ class BusinessDates:
         """(the business date, the status of its close of business or None if it has not
         started), the business date row held in share mode until the unit of work ends
         (see :meth:`get`): one round trip where a money movement used two."""
-        query = (
-            select(BusinessDateRow.business_date, CobDayRow.status)
-            .outerjoin(CobDayRow, CobDayRow.business_date == BusinessDateRow.business_date)
-            .where(BusinessDateRow.id == 1)
-            .with_for_update(read=True, of=BusinessDateRow)
-        )
-        row = self.session.execute(query).first()
+        row = run(self.session, prepared.OPEN_FOR_BOOKING).first()
         if row is None:
             raise BadInput("the database has no business date: run `loanbook init` first")
         return row.business_date, row.status
@@ -164,7 +159,7 @@ class Borrowers:
     def borrower_of_loan(self, loan_id: int) -> int | None:
         """The borrower of a loan, None if there is no such loan: one column, no mapped row
         (every request on a loan asks it first, to check access)."""
-        return self.session.scalar(select(LoanRow.borrower_id).where(LoanRow.id == loan_id))
+        return run(self.session, prepared.BORROWER_OF_LOAN, {"loan_id": loan_id}).scalar()
 
     def add_loan(self, borrower_id: int, loan: Loan, external_ref: str | None = None) -> int:
         row = LoanRow(
@@ -184,7 +179,7 @@ class Borrowers:
     def add_transaction(self, **values: object) -> int:
         # A plain INSERT .. RETURNING id, not a mapped row and a flush: one statement either
         # way, but the ORM's unit of work cost more CPU than the booking's own work.
-        return self.session.execute(insert(TransactionRow).values(**values).returning(TransactionRow.id)).scalar_one()
+        return run(self.session, prepared.ADD_TRANSACTION_RETURNING_ID, values).scalar_one()
 
     def transaction_rows(self, borrower_id: int) -> list[TransactionRow]:
         """A borrower's transactions in booking order (for a loan's history)."""
@@ -193,7 +188,8 @@ class Borrowers:
         ))
 
     def books(
-        self, borrower_ids: Sequence[int], *, rows: Sequence[BorrowerRow] = (), all_coupons: bool = False
+        self, borrower_ids: Sequence[int], *, rows: Sequence[BorrowerRow] = (), all_coupons: bool = False,
+        marks: dict[int, LoanMark] | None = None,
     ) -> dict[int, Book]:
         """The books of several borrowers in four queries (three if their ``rows`` are
         already loaded), one more where a plan changed or a coupon was used.
@@ -209,22 +205,20 @@ class Borrowers:
         # Plain rows, not ORM objects: books are read far more often than written, and
         # building mapped objects was most of the cost of a night's close of business.
         # Loans, their plans and their products in one round trip.
-        plan_columns = [column.label(f"plan_{column.name}") for column in PlanInstalmentRow.__table__.columns]
-        joined = self.session.execute(
-            select(*LoanRow.__table__.columns, ProductRow.definition.label("product_definition"), *plan_columns)
-            .join(ProductRow, ProductRow.code == LoanRow.product_code)
-            .outerjoin(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanRow.id)
-            .where(LoanRow.borrower_id.in_(borrower_ids))
-        ).all()
+        ids = {"borrower_ids": list(borrower_ids)}
+        joined = run(self.session, prepared.LOANS_WITH_PLANS if marks is None else prepared.LOANS_WITH_PLANS_AND_MARKS,
+                     ids).all()
         loan_rows: dict[int, Row] = {}
         plans: dict[int, list[PlanInstalmentRow]] = defaultdict(list)
         for row in joined:
+            if row.id not in loan_rows and marks is not None and row.mark_loan_id is not None:
+                marks[row.id] = Marks.value_of(row, prefix="mark_")
             loan_rows.setdefault(row.id, row)
             if row.plan_loan_id is not None:
                 plans[row.id].append(_PlanRow(row.plan_period, row.plan_start_date, row.plan_due_date,
                                               row.plan_principal_fen, row.plan_interest_fen))
         transactions: dict[int, list[TransactionRow]] = defaultdict(list)
-        for tx in self.session.execute(_columns(TransactionRow).where(TransactionRow.borrower_id.in_(borrower_ids))):
+        for tx in run(self.session, prepared.TRANSACTIONS, ids):
             transactions[tx.borrower_id].append(tx)
         loans: dict[int, list[Loan]] = defaultdict(list)
         for row in loan_rows.values():
@@ -249,6 +243,18 @@ class Borrowers:
     def book(self, borrower_id: int, *, row: BorrowerRow | None = None, all_coupons: bool = False) -> Book:
         return self.books([borrower_id], rows=[row] if row is not None else (), all_coupons=all_coupons)[borrower_id]
 
+    def locked_book(self, borrower_id: int, *, all_coupons: bool = False) -> tuple[Book, dict[int, LoanMark], int] | None:
+        """(the borrower's book, its loans' marks, its credit balance last posted, fen), the
+        borrower's row locked until the unit of work ends (R6: writers to one borrower are
+        serialised); None if there is no such borrower. Three round trips: the lock (with
+        the credit balance), the loans with their plans and marks, the transactions."""
+        row = run(self.session, prepared.LOCK_BORROWER, {"borrower_id": borrower_id}).first()
+        if row is None:
+            return None
+        marks: dict[int, LoanMark] = {}
+        book = self.books([borrower_id], rows=[row], all_coupons=all_coupons, marks=marks)[borrower_id]
+        return book, marks, row.credit_balance_fen
+
     def ids_after(self, after_id: int, limit: int) -> list[int]:
         return list(
             self.session.scalars(select(BorrowerRow.id).where(BorrowerRow.id > after_id).order_by(BorrowerRow.id).limit(limit))
@@ -266,6 +272,17 @@ class Marks:
         return LoanMark(row.loan_id, row.borrower_id, LoanStatus(row.status), row.dpd, row.amount_due_fen,
                         row.grace_ends_on, Marks.figures(row), row.position_on, row.penalty_base_fen,
                         row.penalty_fen_days)
+
+    @staticmethod
+    def value_of(row: Row, *, prefix: str) -> LoanMark:
+        """A mark read as columns named ``prefix`` + its own (joined to another table's)."""
+        values = row._mapping
+        return LoanMark(
+            values[f"{prefix}loan_id"], values[f"{prefix}borrower_id"], LoanStatus(values[f"{prefix}status"]),
+            values[f"{prefix}dpd"], values[f"{prefix}amount_due_fen"], values[f"{prefix}grace_ends_on"],
+            LoanFigures(**{name: values[f"{prefix}{name}"] for name in FIGURE_FIELDS}), values[f"{prefix}position_on"],
+            values[f"{prefix}penalty_base_fen"], values[f"{prefix}penalty_fen_days"],
+        )
 
     def of_loans(self, loan_ids: Sequence[int]) -> dict[int, LoanMark]:
         if not loan_ids:
@@ -300,14 +317,7 @@ class Marks:
     def stored_position(self, loan_id: int) -> tuple[int, date, LoanPosition | None] | None:
         """(borrower id, business date, the loan's stored position if it is of that date,
         else None); None if there is no such loan. One round trip."""
-        row = self.session.execute(
-            select(LoanRow.borrower_id, BusinessDateRow.business_date, LoanMarkRow.position_on,
-                   LoanMarkRow.position_json)
-            .select_from(LoanRow)
-            .join(BusinessDateRow, BusinessDateRow.id == 1)
-            .outerjoin(LoanMarkRow, LoanMarkRow.loan_id == LoanRow.id)
-            .where(LoanRow.id == loan_id)
-        ).first()
+        row = run(self.session, prepared.STORED_POSITION, {"loan_id": loan_id}).first()
         if row is None:
             return None
         stored = None
@@ -320,9 +330,7 @@ class Marks:
         return {row.borrower_id: row.credit_balance_fen for row in rows}
 
     def set_credit_balance(self, borrower_id: int, amount_fen: int) -> None:
-        self.session.execute(
-            update(BorrowerMarkRow).where(BorrowerMarkRow.borrower_id == borrower_id).values(credit_balance_fen=amount_fen)
-        )
+        run(self.session, prepared.SET_CREDIT_BALANCE, {"b_borrower_id": borrower_id, "b_credit_balance_fen": amount_fen})
 
     @staticmethod
     def figures(row: LoanMarkRow | LoanMark | None) -> LoanFigures:
@@ -343,9 +351,10 @@ class Marks:
                 values["position_json"] = codec.position_to_json(position)  # type: ignore[arg-type]
             (updates if values["loan_id"] in existing else inserts).append(values)
         if inserts:
-            self.session.execute(insert(LoanMarkRow), inserts)
-        if updates:
-            self.session.execute(update(LoanMarkRow), updates)
+            run(self.session, prepared.ADD_MARKS, inserts)
+        if updates:  # one executemany, by loan id (Core: no ORM bulk-update bookkeeping)
+            statement = prepared.update_marks(tuple(name for name in updates[0] if name != "loan_id"))
+            run(self.session, statement, [{f"b_{name}": value for name, value in row.items()} for row in updates])
 
     def totals(self) -> dict[str, int]:
         columns = [func.coalesce(func.sum(getattr(LoanMarkRow, name)), 0) for name in FIGURE_FIELDS]
@@ -369,18 +378,16 @@ class Journal:
         for entry in entries:
             if entry.is_empty():
                 continue
-            entry_id = self.session.execute(  # INSERT .. RETURNING id: no mapped row, no flush
-                insert(JournalEntryRow).values(
-                    booked_on=entry.booked_on,
-                    kind=entry.kind,
-                    borrower_id=entry.borrower_id,
-                    transaction_id=entry.transaction_id,
-                    product_code=entry.product_code,
-                    memo=entry.memo,
-                ).returning(JournalEntryRow.id)
-            ).scalar_one()
-            self.session.execute(
-                insert(JournalLineRow).execution_options(render_nulls=True),  # one executemany, not one per key set
+            entry_id = run(self.session, prepared.ADD_ENTRY_RETURNING_ID, {  # no mapped row, no flush
+                "booked_on": entry.booked_on,
+                "kind": entry.kind,
+                "borrower_id": entry.borrower_id,
+                "transaction_id": entry.transaction_id,
+                "product_code": entry.product_code,
+                "memo": entry.memo,
+            }).scalar_one()
+            run(
+                self.session, prepared.ADD_LINES,  # one executemany: every row has every key
                 [
                     {
                         "entry_id": entry_id,
@@ -471,7 +478,7 @@ class Events:
 
     def add(self, rows: list[dict[str, object]]) -> None:
         if rows:
-            self.session.execute(insert(LoanEventRow), rows)
+            run(self.session, prepared.ADD_EVENTS, rows)
 
     def of_loan(self, loan_id: int) -> list[LoanEventRow]:
         return list(self.session.scalars(select(LoanEventRow).where(LoanEventRow.loan_id == loan_id).order_by(LoanEventRow.id)))
@@ -515,8 +522,10 @@ class Users:
         self.session.flush()
         return row
 
-    def by_token(self, token_sha256: str) -> UserRow | None:
-        return self.session.scalars(select(UserRow).where(UserRow.token_sha256 == token_sha256)).first()
+    def by_token(self, token_sha256: str) -> Row | None:
+        """The user of a token (id, name, role, borrower_id, revoked_at), as a plain row:
+        every API request asks it."""
+        return run(self.session, prepared.USER_BY_TOKEN, {"token_sha256": token_sha256}).first()
 
     def by_name(self, name: str) -> UserRow | None:
         return self.session.scalars(select(UserRow).where(UserRow.name == name)).first()
