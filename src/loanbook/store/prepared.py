@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable, bindparam, insert, select, update
+from sqlalchemy import CursorResult, Executable, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from loanbook.store.tables import (
@@ -23,6 +23,7 @@ from loanbook.store.tables import (
     BorrowerRow,
     BusinessDateRow,
     CobDayRow,
+    IdempotencyRow,
     JournalEntryRow,
     JournalLineRow,
     LoanEventRow,
@@ -47,6 +48,7 @@ _entries = JournalEntryRow.__table__
 _lines = JournalLineRow.__table__
 _events = LoanEventRow.__table__
 _users = UserRow.__table__
+_keys = IdempotencyRow.__table__
 
 
 def run(session: Session, statement: Executable, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
@@ -131,3 +133,25 @@ def update_marks(columns: tuple[str, ...]) -> Executable:
     the bind names are prefixed (``b_``) because Core reserves the columns' own names."""
     return (update(_marks).where(_marks.c.loan_id == bindparam("b_loan_id"))
             .values({name: bindparam(f"b_{name}") for name in columns}))
+
+
+# Idempotency-Key (api/idempotency.py). A claim, a stored refusal and a release commit
+# without waiting for the disk (see IdempotencyKeys.commit_without_waiting_for_disk).
+CLAIM_KEY = insert(_keys).values(state="running")
+# PostgreSQL: the same in one statement that also turns synchronous_commit off for its
+# own transaction (set_config(..., true) lasts until that transaction ends, and is read
+# when it commits), so that on an autocommit connection a claim is one round trip.
+CLAIM_KEY_WITHOUT_WAITING_FOR_DISK = text(
+    "INSERT INTO idempotency_keys (user_id, key, fingerprint, state, started_at, owner, expires_at) "
+    "SELECT :user_id, :key, :fingerprint, 'running', :started_at, :owner, :expires_at "
+    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS without_waiting_for_disk"
+)
+WITHOUT_WAITING_FOR_DISK = text("SELECT set_config('synchronous_commit', 'off', true)")
+
+_THIS_KEY = (_keys.c.user_id == bindparam("b_user_id")) & (_keys.c.key == bindparam("b_key"))
+_STILL_OURS = (_keys.c.state == "running") & (_keys.c.started_at == bindparam("b_claimed_at"))
+FINISH_KEY = update(_keys).where(_THIS_KEY).values(
+    state="done", status_code=bindparam("b_status_code"), response_body=bindparam("b_body"))
+FINISH_OUR_KEY = FINISH_KEY.where(_STILL_OURS)
+RELEASE_KEY = delete(_keys).where(_THIS_KEY)
+RELEASE_OUR_KEY = RELEASE_KEY.where(_STILL_OURS)

@@ -574,10 +574,14 @@ class IdempotencyKeys:
 
     def claim(self, user_id: int, key: str, fingerprint: str, now: datetime, *, owner: str | None,
               expires_at: datetime) -> None:
-        """Raises IntegrityError if the key is known (a plain INSERT: no mapped row)."""
-        self.session.execute(insert(IdempotencyRow).values(
-            user_id=user_id, key=key, fingerprint=fingerprint, state="running", started_at=now, owner=owner,
-            expires_at=expires_at))
+        """Raises IntegrityError if the key is known (a plain INSERT: no mapped row). On
+        PostgreSQL its transaction commits without waiting for the disk (see
+        :meth:`commit_without_waiting_for_disk`), set by the INSERT itself: on an
+        autocommit unit of work the claim is one round trip."""
+        values = {"user_id": user_id, "key": key, "fingerprint": fingerprint, "started_at": now, "owner": owner,
+                  "expires_at": expires_at}
+        postgresql = self.session.get_bind().dialect.name == "postgresql"
+        run(self.session, prepared.CLAIM_KEY_WITHOUT_WAITING_FOR_DISK if postgresql else prepared.CLAIM_KEY, values)
 
     def forget_expired(self, user_id: int, key: str, *, now: datetime) -> bool:
         """Delete this key if it has expired (it is then unknown). True when deleted."""
@@ -596,15 +600,14 @@ class IdempotencyKeys:
         the money's own transaction, which does wait, makes every earlier claim durable
         too; and one lost in a crash moved no money (its request is simply sent again)."""
         if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            run(self.session, prepared.WITHOUT_WAITING_FOR_DISK)
 
     def finish(self, user_id: int, key: str, status_code: int, body: str, *, claimed_at: datetime | None = None) -> bool:
         """Store the response; with ``claimed_at``, only if the claim is still the caller's
         (not taken over meanwhile). True when stored."""
-        query = update(IdempotencyRow).where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key)
-        if claimed_at is not None:
-            query = query.where(IdempotencyRow.state == "running", IdempotencyRow.started_at == claimed_at)
-        result = self.session.execute(query.values(state="done", status_code=status_code, response_body=body))
+        result = run(self.session, prepared.FINISH_KEY if claimed_at is None else prepared.FINISH_OUR_KEY,
+                     {"b_user_id": user_id, "b_key": key, "b_status_code": status_code, "b_body": body,
+                      "b_claimed_at": claimed_at})
         return result.rowcount == 1
 
     def take_over(self, user_id: int, key: str, *, started_at: datetime, now: datetime, owner: str | None = None) -> bool:
@@ -622,10 +625,8 @@ class IdempotencyKeys:
 
     def release(self, user_id: int, key: str, *, claimed_at: datetime | None = None) -> None:
         """Forget the key; with ``claimed_at``, only while the claim is still the caller's."""
-        query = delete(IdempotencyRow).where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key)
-        if claimed_at is not None:
-            query = query.where(IdempotencyRow.state == "running", IdempotencyRow.started_at == claimed_at)
-        self.session.execute(query)
+        run(self.session, prepared.RELEASE_KEY if claimed_at is None else prepared.RELEASE_OUR_KEY,
+            {"b_user_id": user_id, "b_key": key, "b_claimed_at": claimed_at})
 
 
 class Coupons:
