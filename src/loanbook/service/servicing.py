@@ -20,6 +20,7 @@ from loanbook.rules.disclosure import AnnualRates, annual_rates
 from loanbook.rules.position import Allocation, LoanPosition, PayoffQuote
 from loanbook.rules.replay import position
 from loanbook.ledger.revaluation import LoanMark, Revaluation, revalue
+from loanbook.store.repositories import StoredPositions
 from loanbook.store.tables import BorrowerRow
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -75,6 +76,7 @@ class Locked:
     book: Book
     marks: Mapping[int, LoanMark]
     credit_balance_fen: int
+    stored: StoredPositions
 
 
 def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: str, cash_fen: int, tx_id: int | None,
@@ -324,6 +326,7 @@ def pay_off(
         raise BadInput("a loan is named twice")
     locked = _locked(uow, borrower_id, all_coupons=coupon_id is not None)
     book = locked.book
+    reported_at = received_at
     received_at = _received_at(received_at, on, today, book)
     for loan_id in loan_ids:
         if book.loan(str(loan_id)) is None:
@@ -331,9 +334,13 @@ def pay_off(
     if coupon_id is not None and len(loan_ids) != 1:
         raise BadInput("a coupon is redeemed with the payoff of one loan (R13): name that loan alone")
     if coupon_id is None and not use_credit:
-        # issue 10: one replay for every loan's quote (R8), one more to post the payoffs
+        # issue 10: a payoff received now, on the business date, is at the quotes of the
+        # stored position of today (R8: after everything known of the day), as a quote
+        # is; else one replay for every loan's quote. One more replay posts the payoffs.
+        stored = [locked.stored.of(loan_id, today) for loan_id in loan_ids] if reported_at is None and on == today else []
+        known = [s.payoff for s in stored if s is not None and s.payoff is not None]
         book, tx_ids = _pay_off_in_cash(uow, book, borrower_id, loan_ids, on, today, total, received_at,
-                                        booked_by_user_id)
+                                        booked_by_user_id, known if len(known) == len(loan_ids) else None)
     else:  # R13's waiver and R8's credit used, loan by loan
         book, tx_ids = _pay_off_with_coupon_or_credit(uow, book, borrower_id, loan_ids, on, today, total,
                                                       received_at, coupon_id, use_credit, booked_by_user_id)
@@ -346,13 +353,14 @@ def pay_off(
 
 def _pay_off_in_cash(
     uow: UnitOfWork, book: Book, borrower_id: int, loan_ids: list[int], on: date, today: date, total: Decimal,
-    received_at: datetime | None, booked_by_user_id: int | None,
+    received_at: datetime | None, booked_by_user_id: int | None, known_quotes: list[PayoffQuote] | None,
 ) -> tuple[Book, list[int]]:
-    """Payoffs without a coupon or credit: every quote in one replay (R8, issue 10)."""
+    """Payoffs without a coupon or credit: every quote in one replay, or none when they
+    are known (R8, issue 10)."""
     pending = [f"{PENDING_TX}:{n}" for n in range(len(loan_ids))]
     book, quotes = operations.with_payoffs(
         book, loan_ids=[str(loan_id) for loan_id in loan_ids], value_date=on, business_date=today, total=total,
-        tx_ids=pending, received_at=received_at,
+        tx_ids=pending, received_at=received_at, known_quotes=known_quotes,
     )
     tx_ids: list[int] = []
     for loan_id, quote, pending_id in zip(loan_ids, quotes, pending):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -61,6 +62,18 @@ class _PlanRow(NamedTuple):
 def _columns(table: type) -> Select:
     """SELECT every column of a mapped table, as rows with attribute access."""
     return select(*table.__table__.columns)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPositions:
+    """Loans' stored positions as read with their marks, decoded only when asked for."""
+
+    raw: Mapping[int, tuple[date | None, str | None]]
+
+    def of(self, loan_id: int, on: date) -> LoanPosition | None:
+        """The loan's stored position if it is of ``on``, else None."""
+        position_on, text = self.raw.get(loan_id, (None, None))
+        return codec.position_from_json(text) if position_on == on and text is not None else None
 
 
 class BusinessDates:
@@ -189,7 +202,7 @@ class Borrowers:
 
     def books(
         self, borrower_ids: Sequence[int], *, rows: Sequence[BorrowerRow] = (), all_coupons: bool = False,
-        marks: dict[int, LoanMark] | None = None,
+        marks: dict[int, LoanMark] | None = None, stored: dict[int, tuple[date | None, str | None]] | None = None,
     ) -> dict[int, Book]:
         """The books of several borrowers in four queries (three if their ``rows`` are
         already loaded), one more where a plan changed or a coupon was used.
@@ -213,6 +226,8 @@ class Borrowers:
         for row in joined:
             if row.id not in loan_rows and marks is not None and row.mark_loan_id is not None:
                 marks[row.id] = Marks.value_of(row, prefix="mark_")
+                if stored is not None:
+                    stored[row.id] = (row.mark_position_on, row.mark_position_json)
             loan_rows.setdefault(row.id, row)
             if row.plan_loan_id is not None:
                 plans[row.id].append(_PlanRow(row.plan_period, row.plan_start_date, row.plan_due_date,
@@ -243,8 +258,11 @@ class Borrowers:
     def book(self, borrower_id: int, *, row: BorrowerRow | None = None, all_coupons: bool = False) -> Book:
         return self.books([borrower_id], rows=[row] if row is not None else (), all_coupons=all_coupons)[borrower_id]
 
-    def locked_book(self, borrower_id: int, *, all_coupons: bool = False) -> tuple[Book, dict[int, LoanMark], int] | None:
-        """(the borrower's book, its loans' marks, its credit balance last posted, fen), the
+    def locked_book(
+        self, borrower_id: int, *, all_coupons: bool = False
+    ) -> tuple[Book, dict[int, LoanMark], int, StoredPositions] | None:
+        """(the borrower's book, its loans' marks, its credit balance last posted in fen,
+        its loans' stored positions), the
         borrower's row locked until the unit of work ends (R6: writers to one borrower are
         serialised); None if there is no such borrower. Three round trips: the lock (with
         the credit balance), the loans with their plans and marks, the transactions."""
@@ -252,8 +270,9 @@ class Borrowers:
         if row is None:
             return None
         marks: dict[int, LoanMark] = {}
-        book = self.books([borrower_id], rows=[row], all_coupons=all_coupons, marks=marks)[borrower_id]
-        return book, marks, row.credit_balance_fen
+        stored: dict[int, tuple[date | None, str | None]] = {}
+        book = self.books([borrower_id], rows=[row], all_coupons=all_coupons, marks=marks, stored=stored)[borrower_id]
+        return book, marks, row.credit_balance_fen, StoredPositions(stored)
 
     def ids_after(self, after_id: int, limit: int) -> list[int]:
         return list(
