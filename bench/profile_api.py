@@ -1,26 +1,25 @@
-"""Where the server's CPU goes per repayment and per GET: a profile of one uvicorn process
-under load, split by layer. Not a test: it prints figures.
+"""Where the server's CPU goes per repayment and per GET: one uvicorn process under load,
+its CPU per request split by part. Not a test: it prints figures.
 
-    .venv/bin/python bench/profile_api.py --seconds 10 [--top 40] [--json]
+    .venv/bin/python bench/profile_api.py --seconds 10 [--json]
 
 It seeds a scratch PostgreSQL database as ``bench/api.py`` does (same server, a name of
-its own, dropped at the end), starts one uvicorn process whose sync routes and
-dependencies run inline on the event loop's thread (so that one profiler sees them all;
-the CPU they take is the same as on a worker thread), profiles it with cProfile on the
-process's CPU clock (waiting on PostgreSQL costs nothing), sends repayments and then GETs
-from a separate load process, and prints per request the CPU of each layer: the
-inclusive time of the functions that enter it, so the layers nest (HTTP is everything the
-app spent, the others are parts of it). ``--top`` prints the costliest functions too.
+its own, dropped at the end) and starts one uvicorn process whose sync routes and
+dependencies run inline on the event loop's thread, so that one sampling profiler
+(pyinstrument) sees them all. For each of repayments and GETs, sent from a separate load
+process: ``--seconds`` unprofiled, for the CPU a request takes (from /proc), then as long
+profiled, for how that CPU divides: a sample counts for the innermost part (``PARTS``) on
+its stack, samples waiting on a socket (PostgreSQL, the next request) are left out, and
+each part's share of the rest is applied to the unprofiled CPU per request.
+Needs pyinstrument (a development tool: ``pip install pyinstrument``).
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
 import json
 import multiprocessing
 import os
-import pstats
 import signal
 import sys
 import time
@@ -29,29 +28,29 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import api as bench_api  # noqa: E402 - bench/ on the path
 
-# (layer, [(file suffix, function name)]): the functions whose inclusive CPU is the layer's.
-LAYERS = (
-    ("app (everything uvicorn ran)", [("uvicorn/protocols/http/httptools_impl.py", "run_asgi"),
-                                      ("uvicorn/protocols/http/h11_impl.py", "run_asgi")]),
-    ("auth (token lookup)", [("loanbook/api/deps.py", "current_user")]),
-    ("idempotency claim", [("loanbook/api/idempotency.py", "_claim")]),
-    ("use case (servicing.repay)", [("loanbook/service/servicing.py", "repay")]),
-    ("  read the book", [("loanbook/store/repositories.py", "book")]),
-    ("  core replay (position)", [("loanbook/rules/replay.py", "position")]),
-    ("  revalue (replay + posting)", [("loanbook/ledger/revaluation.py", "revalue")]),
-    ("  write journal", [("loanbook/store/repositories.py", "post")]),
-    ("  write marks", [("loanbook/store/repositories.py", "put")]),
-    ("  encode position JSON", [("loanbook/store/codec.py", "position_to_json")]),
-    ("  partner split", [("loanbook/partners/posting.py", "post_partner_split")]),
-    ("GET loan route", [("loanbook/api/routes/loans.py", "get_loan")]),
-    ("  decode position JSON", [("loanbook/store/codec.py", "position_from_json")]),
+# The parts of a request's CPU: a sample belongs to the innermost of these functions on
+# its stack (file suffix, function name); samples under none are HTTP, FastAPI and
+# middleware. Samples waiting on a socket (PostgreSQL, the next request) are not CPU.
+PARTS = (
+    ("auth (token lookup)", [("loanbook/api/deps.py", "current_user"), ("loanbook/service/users.py", "authenticate")]),
+    ("idempotency (claim, stored response)", [("loanbook/api/idempotency.py", "_claim"),
+                                              ("loanbook/store/repositories.py", "finish"),
+                                              ("loanbook/api/idempotency.py", "commit_with_reply")]),
+    ("use case, other Python", [("loanbook/service/servicing.py", "repay"), ("loanbook/service/servicing.py", "loan_state")]),
+    ("SQL statements (SQLAlchemy Core, psycopg)", [("loanbook/store/prepared.py", "run")]),
+    ("commit, unit of work", [("sqlalchemy/orm/session.py", "commit"), ("loanbook/store/unit_of_work.py", "__exit__"),
+                              ("loanbook/store/unit_of_work.py", "__enter__")]),
+    ("rows to core values", [("loanbook/store/codec.py", "book_from_rows"), ("loanbook/store/codec.py", "loan_from_rows"),
+                             ("loanbook/store/repositories.py", "value_of")]),
+    ("posting (ledger, pure)", [("loanbook/ledger/revaluation.py", "revalue")]),
+    ("core replay (rules)", [("loanbook/rules/replay.py", "position")]),
+    ("position JSON (encode, decode)", [("loanbook/store/codec.py", "position_to_json"),
+                                        ("loanbook/store/codec.py", "position_from_json")]),
     ("response JSON (pydantic)", [("pydantic/main.py", "model_dump_json")]),
-    ("SQL execute (all)", [("sqlalchemy/orm/session.py", "execute"), ("sqlalchemy/orm/session.py", "scalar"),
-                           ("sqlalchemy/orm/session.py", "scalars")]),
-    ("  psycopg (driver)", [("psycopg/cursor.py", "execute"), ("psycopg/cursor.py", "executemany")]),
-    ("commit", [("sqlalchemy/orm/session.py", "commit")]),
-    ("access log + metrics", [("loanbook/api/observability.py", "observe"), ("logging/__init__.py", "info")]),
+    ("access log, metrics", [("loanbook/api/observability.py", "observe"), ("logging/__init__.py", "info")]),
 )
+REST = "HTTP, FastAPI, middleware (the rest)"
+WAITING = (("psycopg/connection.py", "wait"), ("psycopg/waiting.py", None), ("selectors.py", "select"))
 
 
 def inline_threadpool() -> None:
@@ -81,59 +80,85 @@ def inline_threadpool() -> None:
 
 
 def serve_profiled(sock, url: str, out: str) -> None:
+    """One uvicorn process; SIGUSR1 starts pyinstrument, SIGUSR2 stops it and writes the
+    split (seconds per part) to ``out`` as JSON."""
     os.environ["LOANBOOK_DATABASE_URL"] = url
     inline_threadpool()
     import uvicorn
+    from pyinstrument import Profiler
 
     from loanbook.api.app import create_app_from_environment
 
-    profiler = cProfile.Profile(time.process_time)
+    profiler = Profiler(interval=0.0002, async_mode="disabled")
     server = uvicorn.Server(uvicorn.Config(create_app_from_environment(), log_level="warning", access_log=False,
                                            lifespan="off"))
-    state = {"on": False}
 
-    def toggle(_signum, _frame):  # SIGUSR1: start; SIGUSR2: stop and dump
-        if not state["on"]:
-            profiler.enable()
-            state["on"] = True
-        else:
-            profiler.disable()
-            profiler.dump_stats(out)
-            state["on"] = False
+    def start(_signum, _frame):
+        profiler.start()
 
-    signal.signal(signal.SIGUSR1, toggle)
-    signal.signal(signal.SIGUSR2, toggle)
+    def stop(_signum, _frame):
+        session = profiler.stop()
+        Path(out).write_text(json.dumps(split_of(session.root_frame())))
+
+    signal.signal(signal.SIGUSR1, start)
+    signal.signal(signal.SIGUSR2, stop)
     server.run(sockets=[sock])
 
 
-def layer_split(stats_file: str, requests: int) -> dict[str, float]:
-    stats = pstats.Stats(stats_file).stats  # {(file, line, name): (cc, nc, tt, ct, callers)}
-    split = {}
-    for layer, functions in LAYERS:
-        total = 0.0
-        for (file, _line, name), (_cc, _nc, _tt, ct, callers) in stats.items():
-            if any(file.endswith(suffix) and name == fn for suffix, fn in functions):
-                # inclusive time; a function that calls itself is counted once by cProfile's ct
-                total += ct
-        split[layer] = round(total * 1000 / max(requests, 1), 3)
-    return split
+def _is(frame, functions) -> bool:
+    path = frame.file_path or ""
+    return any(path.endswith(suffix) and (name is None or frame.function == name) for suffix, name in functions)
+
+
+def split_of(root) -> dict[str, float]:
+    """Seconds of samples per part (see PARTS), and "waiting" for those on a socket."""
+    seconds: dict[str, float] = {}
+    pending = [(root, REST)]
+    while pending:
+        frame, part = pending.pop()
+        if _is(frame, WAITING):
+            seconds["waiting"] = seconds.get("waiting", 0.0) + frame.time
+            continue
+        for name, functions in PARTS:
+            if _is(frame, functions):
+                part = name
+        if not frame.children:  # a sample's own time ("[self]" or a leaf)
+            seconds[part] = seconds.get(part, 0.0) + frame.time
+        pending.extend((child, part) for child in frame.children)
+    return seconds
 
 
 def profile_phase(kind: str, ids: list[int], port: int, token: str, seconds: float, concurrency: int, pid: int,
                   out: str) -> tuple[dict, dict[str, float]]:
+    """Load for ``seconds`` unprofiled (the CPU a request takes, from /proc), then as long
+    profiled (how that CPU divides): per part, ms of CPU per request."""
+    unprofiled = _load(kind, ids, port, token, seconds, concurrency, pid)
     os.kill(pid, signal.SIGUSR1)
-    results: multiprocessing.Queue = multiprocessing.Queue()
-    loader = multiprocessing.Process(target=bench_api.load_process,
-                                     args=(port, token, kind, ids, seconds, concurrency, bench_api.MAX_REQUESTS, results))
-    loader.start()
-    result = results.get(timeout=seconds + 120)
-    loader.join(30)
+    profiled = _load(kind, ids, port, token, seconds, concurrency, pid)
     os.kill(pid, signal.SIGUSR2)
     deadline = time.monotonic() + 30
     while not os.path.exists(out) and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(0.5)
-    return result, layer_split(out, len(result["latencies"]))
+    parts = json.loads(Path(out).read_text())
+    parts.pop("waiting", None)
+    busy = sum(parts.values())
+    cpu_ms = unprofiled["app_cpu"] * 1000 / max(len(unprofiled["latencies"]), 1)
+    split = {part: round(cpu_ms * value / busy, 3) for part, value in sorted(parts.items(), key=lambda kv: -kv[1])}
+    return unprofiled, {"cpu_ms_per_request": round(cpu_ms, 3), "parts_ms": split}
+
+
+def _load(kind, ids, port, token, seconds, concurrency, pid) -> dict:
+    results: multiprocessing.Queue = multiprocessing.Queue()
+    before = bench_api.cpu_seconds([pid])
+    loader = multiprocessing.Process(target=bench_api.load_process,
+                                     args=(port, token, kind, ids, seconds, concurrency, bench_api.MAX_REQUESTS, results))
+    loader.start()
+    result = results.get(timeout=seconds + 120)
+    loader.join(30)
+    result["app_cpu"] = bench_api.cpu_seconds([pid]) - before
+    result["db_cpu"] = 0.0  # not measured here: bench/api.py does
+    return result
 
 
 def main() -> None:
@@ -141,7 +166,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--borrowers", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--top", type=int, default=0, help="also print the N costliest functions of each phase")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     args.seconds = min(max(args.seconds, 1.0), bench_api.SECONDS_MAX)
@@ -159,7 +183,7 @@ def main() -> None:
         context = multiprocessing.get_context("fork")
         splits = {}
         for kind, ids in (("repayment", borrower_ids), ("get loan", loan_ids)):
-            out = str(out_dir / f"{kind.replace(' ', '_')}.prof")
+            out = str(out_dir / f"{kind.replace(' ', '_')}.json")
             if process is not None and process.is_alive():
                 bench_api.stop_server([process])
             process = context.Process(target=serve_profiled, args=(sock, url, out), daemon=True)
@@ -167,13 +191,11 @@ def main() -> None:
             bench_api.wait_until_serving(port, token, [process])
             result, split = profile_phase(kind, ids, port, token, args.seconds, args.concurrency, process.pid, out)
             print(bench_api.report(result, args.concurrency))
-            print(f"  CPU per request, ms, by layer (layers nest; load average {os.getloadavg()[0]:.2f}):")
-            for layer, ms in split.items():
-                if ms:
-                    print(f"    {layer:<32} {ms:8.3f}")
-            if args.top:
-                pstats.Stats(out).sort_stats("tottime").print_stats(args.top)
-            splits[kind] = {"requests": len(result["latencies"]), "cpu_ms_per_request": split}
+            print(f"  CPU per request {split['cpu_ms_per_request']:.2f} ms (unprofiled), split by part "
+                  f"(pyinstrument samples; load average {os.getloadavg()[0]:.2f}):")
+            for part, ms in split["parts_ms"].items():
+                print(f"    {part:<44} {ms:7.3f} ms")
+            splits[kind] = {"requests": len(result["latencies"]), **split}
         if args.json:
             print(json.dumps({"load_average": round(os.getloadavg()[0], 2), **splits}))
     finally:
