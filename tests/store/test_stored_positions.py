@@ -3,7 +3,7 @@
 Every posting stores each loan's position as of the business date beside its marks;
 ``GET /v1/loans/{id}`` and today's quote read it instead of replaying the book, and the
 ledger check proves it equal to a fresh replay. The replay counts are counted, not timed:
-one per use case that changes a book (two for a payoff: its quotes, then its posting)."""
+one per use case that changes a book (a payoff received now pays the stored quotes)."""
 
 from __future__ import annotations
 
@@ -121,6 +121,23 @@ def test_a_credit_balance_shared_by_two_loans_is_read_as_applied_without_a_repla
             assert replays[0] == 0
             assert repr(state) == repr(fresh(engine, loan_id))
     assert read(engine, first).interest_paid > 0  # the credit paid the first loan's interest (R6)
+
+
+def test_replays_per_use_case(engine):
+    b = borrower(engine)
+    loan_ids = [loan(engine, b), loan(engine, b, principal="2000.00")]
+    close_until(engine, D("2026-02-10"))
+    with UnitOfWork(engine) as uow, replays_counted() as replays:
+        servicing.repay(uow, borrower_id=b, amount=A("12.34"), channel="test")
+    assert replays[0] == 1
+    with UnitOfWork(engine) as uow:
+        quotes = [servicing.payoff_quote(uow, loan_id)[1] for loan_id in loan_ids]
+    with UnitOfWork(engine) as uow, replays_counted() as replays:
+        paid = servicing.pay_off(uow, borrower_id=b, loan_ids=loan_ids, total=sum((q.total for q in quotes), A("0")))
+    assert replays[0] == 1  # the quotes are the stored position's (received now, after the repayment): the posting
+    assert [a.amount for a in paid.allocations] == [q.total for q in quotes]
+    assert all(read(engine, loan_id).status.value == "SETTLED" for loan_id in loan_ids)
+    assert check_ledger(engine).ok
 
 
 @pytest.mark.parametrize("field", ["dpd", "shape"])

@@ -223,8 +223,7 @@ class Idempotency:
         owner, expires_at = this_process(), now + idempotency_ttl()
         for _ in range(CLAIM_ATTEMPTS):
             try:
-                with UnitOfWork(self.engine) as uow:
-                    uow.idempotency.commit_without_waiting_for_disk()
+                with UnitOfWork(self.engine, autocommit=True) as uow:  # PostgreSQL: one round trip
                     uow.idempotency.claim(self.user.user_id, self.key, fp, now, owner=owner, expires_at=expires_at)
                     uow.commit()
                 self.claimed_at = now

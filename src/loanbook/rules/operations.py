@@ -264,11 +264,16 @@ def with_payoffs(
     total: Decimal,
     tx_ids: Sequence[str],
     received_at: datetime | None = None,
+    known_quotes: Sequence[PayoffQuote] | None = None,
 ) -> tuple[Book, tuple[PayoffQuote, ...]]:
     """Settle several loans of the book at once, at the quotes of their moment (R8), in
     one replay: ``total`` is what the borrower confirmed and must be the sum of those
     quotes, else nothing is settled. Returns the new book (one payoff per loan, ids
-    ``tx_ids``) and the quotes paid. Judged by the value date as :func:`pay_off` is."""
+    ``tx_ids``) and the quotes paid. Judged by the value date as :func:`pay_off` is.
+
+    ``known_quotes``: the loans' quotes for a payoff received after everything known of
+    the business date, as this core gave them in the position of that whole day (the
+    one a posting stored): the same moment, so the same quotes, and no replay here."""
     if not loan_ids:
         raise BadInput("name at least one loan to pay off")
     if len(set(loan_ids)) != len(loan_ids):
@@ -278,7 +283,10 @@ def with_payoffs(
     _check_value_date(value_date, business_date, "payoff")
     _check_business_date(book, business_date)
     received_at = _check_received_at(received_at)
-    quotes = _quotes_at(book, loan_ids, value_date, tx_ids[0], received_at)
+    if known_quotes is not None and len(known_quotes) != len(loan_ids):
+        raise InvariantBroken(f"{len(known_quotes)} known quotes for {len(loan_ids)} payoffs")
+    quotes = (tuple(known_quotes) if known_quotes is not None
+              else _quotes_at(book, loan_ids, value_date, tx_ids[0], received_at))
     expected = sum((quote.to_pay for quote in quotes), ZERO)
     if total != expected:
         raise Conflict(

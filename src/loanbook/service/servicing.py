@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from collections.abc import Mapping
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,8 @@ from loanbook.rules.disclosure import AnnualRates, annual_rates
 from loanbook.rules.moved import moved
 from loanbook.rules.position import Allocation, LoanPosition, PayoffQuote
 from loanbook.rules.replay import position
-from loanbook.ledger.revaluation import Revaluation, revalue
+from loanbook.ledger.revaluation import LoanMark, Revaluation, revalue
+from loanbook.store.repositories import StoredPositions
 from loanbook.store.tables import BorrowerRow
 from loanbook.store.unit_of_work import UnitOfWork
 
@@ -68,9 +70,24 @@ def _borrower(uow: UnitOfWork, borrower_id: int, *, for_update: bool = False) ->
     return row
 
 
-def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: str, cash_fen: int, tx_id: int | None) -> Revaluation:
-    """Post the borrower's change to the ledger, the cached figures and the events."""
-    marks, credit_before = uow.marks.with_credit_balance(borrower_id)
+@dataclass(frozen=True, slots=True)
+class Locked:
+    """A borrower's book read under its row's lock, with what was last posted for it."""
+
+    book: Book
+    marks: Mapping[int, LoanMark]
+    credit_balance_fen: int
+    stored: StoredPositions
+
+
+def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: str, cash_fen: int, tx_id: int | None,
+          posted: Locked | None = None) -> Revaluation:
+    """Post the borrower's change to the ledger, the cached figures and the events.
+    ``posted``: what was last posted, read with the book under the lock (else read here)."""
+    if posted is not None:
+        marks, credit_before = posted.marks, posted.credit_balance_fen
+    else:
+        marks, credit_before = uow.marks.with_credit_balance(borrower_id)
     revaluation = revalue(borrower_id, book, today, marks, credit_before, kind=kind, cash_fen=cash_fen, transaction_id=tx_id)
     uow.journal.post(revaluation.entries)
     shared_loans = {int(loan.loan_id) for loan in book.loans if loan.partner_share}  # R17: only they are co-funded
@@ -83,10 +100,14 @@ def _post(uow: UnitOfWork, borrower_id: int, book: Book, today: date, *, kind: s
     return revaluation
 
 
-def _locked_book(uow: UnitOfWork, borrower_id: int, *, all_coupons: bool = False) -> Book:
-    """The borrower's book, its row locked until the unit of work ends (R6: writers to
-    one borrower are serialised, so no two repayments read the same book)."""
-    return uow.borrowers.book(borrower_id, row=_borrower(uow, borrower_id, for_update=True), all_coupons=all_coupons)
+def _locked(uow: UnitOfWork, borrower_id: int, *, all_coupons: bool = False) -> Locked:
+    """The borrower's book and what was last posted for it, its row locked until the unit
+    of work ends (R6: writers to one borrower are serialised, so no two repayments read
+    the same book)."""
+    found = uow.borrowers.locked_book(borrower_id, all_coupons=all_coupons)
+    if found is None:
+        raise NotFound(f"no borrower {borrower_id}")
+    return Locked(*found)
 
 
 def create_borrower(uow: UnitOfWork, *, name: str, phone: str, credit_limit: Decimal) -> BorrowerSummary:
@@ -142,7 +163,8 @@ def disburse_loan(
 ) -> Disbursement:
     """A drawdown on the credit line, disbursed on the business date (R4, R9, R10)."""
     today = _open_day(uow)
-    book = _locked_book(uow, borrower_id)
+    locked = _locked(uow, borrower_id)
+    book = locked.book
     product = uow.products.get(product_code)
     if product is None:
         raise BadInput(f"unknown product {product_code!r} (known: {', '.join(uow.products.codes())})")
@@ -152,7 +174,8 @@ def disburse_loan(
     )
     loan_id = uow.borrowers.add_loan(borrower_id, loan, external_ref)
     stored = new_book.renamed(PENDING_TX, str(loan_id))
-    revaluation = _post(uow, borrower_id, stored, today, kind="disbursement", cash_fen=-to_fen(principal), tx_id=None)
+    revaluation = _post(uow, borrower_id, stored, today, kind="disbursement", cash_fen=-to_fen(principal), tx_id=None,
+                        posted=locked)
     uow.commit()
     state = revaluation.position.loan(str(loan_id))
     return Disbursement(loan_id, borrower_id, loan, annual_rates(product, principal, today, loan.schedule), state)
@@ -269,7 +292,8 @@ def repay(
     """
     today = _open_day(uow)
     value_date = value_date or today
-    book = _locked_book(uow, borrower_id, all_coupons=coupon_id is not None)
+    locked = _locked(uow, borrower_id, all_coupons=coupon_id is not None)
+    book = locked.book
     received_at = _received_at(received_at, value_date, today, book)
     new_book = operations.with_repayment(  # replayed once, by the posting below
         book, amount=amount, value_date=value_date, business_date=today, tx_id=PENDING_TX, received_at=received_at,
@@ -281,7 +305,8 @@ def repay(
         coupon_id=coupon_id, booked_by_user_id=booked_by_user_id,
     )
     stored = new_book.renamed(PENDING_TX, str(tx_id))
-    revaluation = _post(uow, borrower_id, stored, today, kind="repayment", cash_fen=to_fen(amount), tx_id=tx_id)
+    revaluation = _post(uow, borrower_id, stored, today, kind="repayment", cash_fen=to_fen(amount), tx_id=tx_id,
+                        posted=locked)
     uow.commit()
     allocation = revaluation.position.allocation(str(tx_id))
     return MoneyResult((tx_id,), (allocation,), revaluation.position.credit_balance, today)
@@ -311,7 +336,9 @@ def pay_off(
         raise BadInput("name at least one loan to pay off")
     if len(set(loan_ids)) != len(loan_ids):
         raise BadInput("a loan is named twice")
-    book = _locked_book(uow, borrower_id, all_coupons=coupon_id is not None)
+    locked = _locked(uow, borrower_id, all_coupons=coupon_id is not None)
+    book = locked.book
+    reported_at = received_at
     received_at = _received_at(received_at, on, today, book)
     for loan_id in loan_ids:
         if book.loan(str(loan_id)) is None:
@@ -319,13 +346,18 @@ def pay_off(
     if coupon_id is not None and len(loan_ids) != 1:
         raise BadInput("a coupon is redeemed with the payoff of one loan (R13): name that loan alone")
     if coupon_id is None and not use_credit:
-        # issue 10: one replay for every loan's quote (R8), one more to post the payoffs
+        # issue 10: a payoff received now, on the business date, is at the quotes of the
+        # stored position of today (R8: after everything known of the day), as a quote
+        # is; else one replay for every loan's quote. One more replay posts the payoffs.
+        stored = [locked.stored.of(loan_id, today) for loan_id in loan_ids] if reported_at is None and on == today else []
+        known = [s.payoff for s in stored if s is not None and s.payoff is not None]
         book, tx_ids = _pay_off_in_cash(uow, book, borrower_id, loan_ids, on, today, total, received_at,
-                                        booked_by_user_id)
+                                        booked_by_user_id, known if len(known) == len(loan_ids) else None)
     else:  # R13's waiver and R8's credit used, loan by loan
         book, tx_ids = _pay_off_with_coupon_or_credit(uow, book, borrower_id, loan_ids, on, today, total,
                                                       received_at, coupon_id, use_credit, booked_by_user_id)
-    revaluation = _post(uow, borrower_id, book, today, kind="payoff", cash_fen=to_fen(total), tx_id=tx_ids[0])
+    revaluation = _post(uow, borrower_id, book, today, kind="payoff", cash_fen=to_fen(total), tx_id=tx_ids[0],
+                        posted=locked)
     uow.commit()
     allocations = tuple(revaluation.position.allocation(str(t)) for t in tx_ids)
     return MoneyResult(tuple(tx_ids), allocations, revaluation.position.credit_balance, today)
@@ -333,13 +365,14 @@ def pay_off(
 
 def _pay_off_in_cash(
     uow: UnitOfWork, book: Book, borrower_id: int, loan_ids: list[int], on: date, today: date, total: Decimal,
-    received_at: datetime | None, booked_by_user_id: int | None,
+    received_at: datetime | None, booked_by_user_id: int | None, known_quotes: list[PayoffQuote] | None,
 ) -> tuple[Book, list[int]]:
-    """Payoffs without a coupon or credit: every quote in one replay (R8, issue 10)."""
+    """Payoffs without a coupon or credit: every quote in one replay, or none when they
+    are known (R8, issue 10)."""
     pending = [f"{PENDING_TX}:{n}" for n in range(len(loan_ids))]
     book, quotes = operations.with_payoffs(
         book, loan_ids=[str(loan_id) for loan_id in loan_ids], value_date=on, business_date=today, total=total,
-        tx_ids=pending, received_at=received_at,
+        tx_ids=pending, received_at=received_at, known_quotes=known_quotes,
     )
     tx_ids: list[int] = []
     for loan_id, quote, pending_id in zip(loan_ids, quotes, pending):
@@ -404,7 +437,8 @@ def _credit_balance(book: Book, on: date, received_at: datetime | None, today: d
 def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal, booked_by_user_id: int | None = None) -> MoneyResult:
     """Pay back credit balance to the borrower (R6)."""
     today = _open_day(uow)
-    book = _locked_book(uow, borrower_id)
+    locked = _locked(uow, borrower_id)
+    book = locked.book
     new_book = operations.with_refund(  # its allocation comes from the posting's replay
         book, amount=amount, value_date=today, business_date=today, tx_id=PENDING_TX,
         received_at=_received_at(None, today, today, book),
@@ -415,7 +449,8 @@ def refund(uow: UnitOfWork, *, borrower_id: int, amount: Decimal, booked_by_user
         booked_by_user_id=booked_by_user_id,
     )
     stored = new_book.renamed(PENDING_TX, str(tx_id))
-    revaluation = _post(uow, borrower_id, stored, today, kind="refund", cash_fen=-to_fen(amount), tx_id=tx_id)
+    revaluation = _post(uow, borrower_id, stored, today, kind="refund", cash_fen=-to_fen(amount), tx_id=tx_id,
+                        posted=locked)
     uow.commit()
     return MoneyResult((tx_id,), (revaluation.position.allocation(str(tx_id)),), revaluation.position.credit_balance, today)
 

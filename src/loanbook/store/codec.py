@@ -146,55 +146,39 @@ def book_from_rows(
 # the shape's fingerprint is stored with it, and a row of another shape is not used.
 
 
-def _encoder(hint: object) -> Callable[[object], object]:
-    """A function turning a value of type ``hint`` into its JSON (built once per type)."""
+_LEAVES: dict[object, tuple[Callable[[object], object], Callable[[object], object]]] = {
+    Decimal: (str, Decimal),  # exact digits both ways (R3: the accrued penalty keeps all of them)
+    date: (date.isoformat, date.fromisoformat),
+    int: (lambda value: value, lambda raw: raw),
+    str: (lambda value: value, lambda raw: raw),
+    bool: (lambda value: value, lambda raw: raw),
+}
+
+
+def _converter(hint: object, *, encode: bool) -> Callable[[object], object]:
+    """A function turning a value of type ``hint`` into its JSON (``encode``) or that JSON
+    back into the value; built once per type, by one walk over the type hints."""
     if get_origin(hint) in (Union, UnionType):
         inner = [arg for arg in get_args(hint) if arg is not type(None)]
         if len(inner) != 1:
             raise InvariantBroken(f"no stored form for {hint}")
-        encode = _encoder(inner[0])
-        return lambda value: None if value is None else encode(value)
+        convert = _converter(inner[0], encode=encode)
+        return lambda value: None if value is None else convert(value)
     if get_origin(hint) is tuple:
-        encode = _encoder(get_args(hint)[0])
-        return lambda value: [encode(item) for item in value]
-    if hint is Decimal:
-        return str
-    if hint is date:
-        return date.isoformat
+        convert = _converter(get_args(hint)[0], encode=encode)
+        if encode:
+            return lambda value: [convert(item) for item in value]  # type: ignore[attr-defined]
+        return lambda raw: tuple(convert(item) for item in raw)  # type: ignore[attr-defined]
+    if hint in _LEAVES:
+        return _LEAVES[hint][0 if encode else 1]
     if isinstance(hint, type) and issubclass(hint, Enum):
-        return lambda value: value.value
+        return (lambda value: value.value) if encode else hint  # type: ignore[attr-defined]
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         hints = get_type_hints(hint)
-        fields = [(f.name, _encoder(hints[f.name])) for f in dataclasses.fields(hint)]
-        return lambda value: [encode(getattr(value, name)) for name, encode in fields]
-    if hint in (int, str, bool):
-        return lambda value: value
-    raise InvariantBroken(f"no stored form for {hint}")
-
-
-def _decoder(hint: object) -> Callable[[object], object]:
-    """A function turning the JSON of a value of type ``hint`` back into the value."""
-    if get_origin(hint) in (Union, UnionType):
-        inner = [arg for arg in get_args(hint) if arg is not type(None)]
-        if len(inner) != 1:
-            raise InvariantBroken(f"no stored form for {hint}")
-        decode = _decoder(inner[0])
-        return lambda raw: None if raw is None else decode(raw)
-    if get_origin(hint) is tuple:
-        decode = _decoder(get_args(hint)[0])
-        return lambda raw: tuple(decode(item) for item in raw)
-    if hint is Decimal:
-        return Decimal
-    if hint is date:
-        return date.fromisoformat
-    if isinstance(hint, type) and issubclass(hint, Enum):
-        return hint
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = get_type_hints(hint)
-        decoders = [_decoder(hints[f.name]) for f in dataclasses.fields(hint)]
-        return lambda raw: hint(*(decode(item) for decode, item in zip(decoders, raw, strict=True)))
-    if hint in (int, str, bool):
-        return lambda raw: raw
+        fields = [(f.name, _converter(hints[f.name], encode=encode)) for f in dataclasses.fields(hint)]
+        if encode:
+            return lambda value: [convert(getattr(value, name)) for name, convert in fields]
+        return lambda raw: hint(*(convert(item) for (_, convert), item in zip(fields, raw, strict=True)))  # type: ignore[arg-type]
     raise InvariantBroken(f"no stored form for {hint}")
 
 
@@ -210,8 +194,8 @@ def _shape(cls: type, seen: frozenset = frozenset()) -> str:
 
 
 POSITION_SHAPE = hashlib.sha256(_shape(LoanPosition).encode()).hexdigest()[:16]
-_decode_position = _decoder(LoanPosition)
-_encode_position = _encoder(LoanPosition)
+_decode_position = _converter(LoanPosition, encode=False)
+_encode_position = _converter(LoanPosition, encode=True)
 
 
 def position_to_json(loan: LoanPosition) -> str:

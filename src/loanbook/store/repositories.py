@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -19,7 +20,8 @@ from loanbook.money import to_fen
 from loanbook.rules.book import Book, Loan, RequestStatus, TransactionKind
 from loanbook.rules.position import LoanPosition, LoanStatus
 from loanbook.rules.products import Product
-from loanbook.store import codec
+from loanbook.store import codec, prepared
+from loanbook.store.prepared import run
 from loanbook.store.tables import (
     AccrualDetailRow,
     BorrowerMarkRow,
@@ -74,6 +76,18 @@ class StoredPosition(NamedTuple):
     other_loans: int  # the borrower's other loans, settled or not
 
 
+@dataclass(frozen=True, slots=True)
+class StoredPositions:
+    """Loans' stored positions as read with their marks, decoded only when asked for."""
+
+    raw: Mapping[int, tuple[date | None, str | None]]
+
+    def of(self, loan_id: int, on: date) -> LoanPosition | None:
+        """The loan's stored position if it is of ``on``, else None."""
+        position_on, text = self.raw.get(loan_id, (None, None))
+        return codec.position_from_json(text) if position_on == on and text is not None else None
+
+
 class BusinessDates:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -98,13 +112,7 @@ class BusinessDates:
         """(the business date, the status of its close of business or None if it has not
         started), the business date row held in share mode until the unit of work ends
         (see :meth:`get`): one round trip where a money movement used two."""
-        query = (
-            select(BusinessDateRow.business_date, CobDayRow.status)
-            .outerjoin(CobDayRow, CobDayRow.business_date == BusinessDateRow.business_date)
-            .where(BusinessDateRow.id == 1)
-            .with_for_update(read=True, of=BusinessDateRow)
-        )
-        row = self.session.execute(query).first()
+        row = run(self.session, prepared.OPEN_FOR_BOOKING).first()
         if row is None:
             raise BadInput("the database has no business date: run `loanbook init` first")
         return row.business_date, row.status
@@ -176,7 +184,7 @@ class Borrowers:
     def borrower_of_loan(self, loan_id: int) -> int | None:
         """The borrower of a loan, None if there is no such loan: one column, no mapped row
         (every request on a loan asks it first, to check access)."""
-        return self.session.scalar(select(LoanRow.borrower_id).where(LoanRow.id == loan_id))
+        return run(self.session, prepared.BORROWER_OF_LOAN, {"loan_id": loan_id}).scalar()
 
     def add_loan(self, borrower_id: int, loan: Loan, external_ref: str | None = None) -> int:
         row = LoanRow(
@@ -196,7 +204,7 @@ class Borrowers:
     def add_transaction(self, **values: object) -> int:
         # A plain INSERT .. RETURNING id, not a mapped row and a flush: one statement either
         # way, but the ORM's unit of work cost more CPU than the booking's own work.
-        return self.session.execute(insert(TransactionRow).values(**values).returning(TransactionRow.id)).scalar_one()
+        return run(self.session, prepared.ADD_TRANSACTION_RETURNING_ID, values).scalar_one()
 
     def transaction_rows(self, borrower_id: int) -> list[TransactionRow]:
         """A borrower's transactions in booking order (for a loan's history)."""
@@ -205,7 +213,8 @@ class Borrowers:
         ))
 
     def books(
-        self, borrower_ids: Sequence[int], *, rows: Sequence[BorrowerRow] = (), all_coupons: bool = False
+        self, borrower_ids: Sequence[int], *, rows: Sequence[BorrowerRow] = (), all_coupons: bool = False,
+        marks: dict[int, LoanMark] | None = None, stored: dict[int, tuple[date | None, str | None]] | None = None,
     ) -> dict[int, Book]:
         """The books of several borrowers in four queries (three if their ``rows`` are
         already loaded), one more where a plan changed or a coupon was used.
@@ -221,22 +230,22 @@ class Borrowers:
         # Plain rows, not ORM objects: books are read far more often than written, and
         # building mapped objects was most of the cost of a night's close of business.
         # Loans, their plans and their products in one round trip.
-        plan_columns = [column.label(f"plan_{column.name}") for column in PlanInstalmentRow.__table__.columns]
-        joined = self.session.execute(
-            select(*LoanRow.__table__.columns, ProductRow.definition.label("product_definition"), *plan_columns)
-            .join(ProductRow, ProductRow.code == LoanRow.product_code)
-            .outerjoin(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanRow.id)
-            .where(LoanRow.borrower_id.in_(borrower_ids))
-        ).all()
+        ids = {"borrower_ids": list(borrower_ids)}
+        joined = run(self.session, prepared.LOANS_WITH_PLANS if marks is None else prepared.LOANS_WITH_PLANS_AND_MARKS,
+                     ids).all()
         loan_rows: dict[int, Row] = {}
         plans: dict[int, list[PlanInstalmentRow]] = defaultdict(list)
         for row in joined:
+            if row.id not in loan_rows and marks is not None and row.mark_loan_id is not None:
+                marks[row.id] = Marks.value_of(row, prefix="mark_")
+                if stored is not None:
+                    stored[row.id] = (row.mark_position_on, row.mark_position_json)
             loan_rows.setdefault(row.id, row)
             if row.plan_loan_id is not None:
                 plans[row.id].append(_PlanRow(row.plan_period, row.plan_start_date, row.plan_due_date,
                                               row.plan_principal_fen, row.plan_interest_fen))
         transactions: dict[int, list[TransactionRow]] = defaultdict(list)
-        for tx in self.session.execute(_columns(TransactionRow).where(TransactionRow.borrower_id.in_(borrower_ids))):
+        for tx in run(self.session, prepared.TRANSACTIONS, ids):
             transactions[tx.borrower_id].append(tx)
         loans: dict[int, list[Loan]] = defaultdict(list)
         for row in loan_rows.values():
@@ -261,6 +270,22 @@ class Borrowers:
     def book(self, borrower_id: int, *, row: BorrowerRow | None = None, all_coupons: bool = False) -> Book:
         return self.books([borrower_id], rows=[row] if row is not None else (), all_coupons=all_coupons)[borrower_id]
 
+    def locked_book(
+        self, borrower_id: int, *, all_coupons: bool = False
+    ) -> tuple[Book, dict[int, LoanMark], int, StoredPositions] | None:
+        """(the borrower's book, its loans' marks, its credit balance last posted in fen,
+        its loans' stored positions), the
+        borrower's row locked until the unit of work ends (R6: writers to one borrower are
+        serialised); None if there is no such borrower. Three round trips: the lock (with
+        the credit balance), the loans with their plans and marks, the transactions."""
+        row = run(self.session, prepared.LOCK_BORROWER, {"borrower_id": borrower_id}).first()
+        if row is None:
+            return None
+        marks: dict[int, LoanMark] = {}
+        stored: dict[int, tuple[date | None, str | None]] = {}
+        book = self.books([borrower_id], rows=[row], all_coupons=all_coupons, marks=marks, stored=stored)[borrower_id]
+        return book, marks, row.credit_balance_fen, StoredPositions(stored)
+
     def ids_after(self, after_id: int, limit: int) -> list[int]:
         return list(
             self.session.scalars(select(BorrowerRow.id).where(BorrowerRow.id > after_id).order_by(BorrowerRow.id).limit(limit))
@@ -278,6 +303,17 @@ class Marks:
         return LoanMark(row.loan_id, row.borrower_id, LoanStatus(row.status), row.dpd, row.amount_due_fen,
                         row.grace_ends_on, Marks.figures(row), row.position_on, row.penalty_base_fen,
                         row.penalty_fen_days)
+
+    @staticmethod
+    def value_of(row: Row, *, prefix: str) -> LoanMark:
+        """A mark read as columns named ``prefix`` + its own (joined to another table's)."""
+        values = row._mapping
+        return LoanMark(
+            values[f"{prefix}loan_id"], values[f"{prefix}borrower_id"], LoanStatus(values[f"{prefix}status"]),
+            values[f"{prefix}dpd"], values[f"{prefix}amount_due_fen"], values[f"{prefix}grace_ends_on"],
+            LoanFigures(**{name: values[f"{prefix}{name}"] for name in FIGURE_FIELDS}), values[f"{prefix}position_on"],
+            values[f"{prefix}penalty_base_fen"], values[f"{prefix}penalty_fen_days"],
+        )
 
     def of_loans(self, loan_ids: Sequence[int]) -> dict[int, LoanMark]:
         if not loan_ids:
@@ -312,14 +348,7 @@ class Marks:
     def stored_position(self, loan_id: int) -> tuple[int, date, LoanPosition | None] | None:
         """(borrower id, business date, the loan's stored position if it is of that date,
         else None); None if there is no such loan. One round trip."""
-        row = self.session.execute(
-            select(LoanRow.borrower_id, BusinessDateRow.business_date, LoanMarkRow.position_on,
-                   LoanMarkRow.position_json)
-            .select_from(LoanRow)
-            .join(BusinessDateRow, BusinessDateRow.id == 1)
-            .outerjoin(LoanMarkRow, LoanMarkRow.loan_id == LoanRow.id)
-            .where(LoanRow.id == loan_id)
-        ).first()
+        row = run(self.session, prepared.STORED_POSITION, {"loan_id": loan_id}).first()
         if row is None:
             return None
         stored = None
@@ -357,9 +386,7 @@ class Marks:
         return {row.borrower_id: row.credit_balance_fen for row in rows}
 
     def set_credit_balance(self, borrower_id: int, amount_fen: int) -> None:
-        self.session.execute(
-            update(BorrowerMarkRow).where(BorrowerMarkRow.borrower_id == borrower_id).values(credit_balance_fen=amount_fen)
-        )
+        run(self.session, prepared.SET_CREDIT_BALANCE, {"b_borrower_id": borrower_id, "b_credit_balance_fen": amount_fen})
 
     @staticmethod
     def figures(row: LoanMarkRow | LoanMark | None) -> LoanFigures:
@@ -380,9 +407,10 @@ class Marks:
                 values["position_json"] = codec.position_to_json(position)  # type: ignore[arg-type]
             (updates if values["loan_id"] in existing else inserts).append(values)
         if inserts:
-            self.session.execute(insert(LoanMarkRow), inserts)
-        if updates:
-            self.session.execute(update(LoanMarkRow), updates)
+            run(self.session, prepared.ADD_MARKS, inserts)
+        if updates:  # one executemany, by loan id (Core: no ORM bulk-update bookkeeping)
+            statement = prepared.update_marks(tuple(name for name in updates[0] if name != "loan_id"))
+            run(self.session, statement, [{f"b_{name}": value for name, value in row.items()} for row in updates])
 
     def totals(self) -> dict[str, int]:
         columns = [func.coalesce(func.sum(getattr(LoanMarkRow, name)), 0) for name in FIGURE_FIELDS]
@@ -406,18 +434,16 @@ class Journal:
         for entry in entries:
             if entry.is_empty():
                 continue
-            entry_id = self.session.execute(  # INSERT .. RETURNING id: no mapped row, no flush
-                insert(JournalEntryRow).values(
-                    booked_on=entry.booked_on,
-                    kind=entry.kind,
-                    borrower_id=entry.borrower_id,
-                    transaction_id=entry.transaction_id,
-                    product_code=entry.product_code,
-                    memo=entry.memo,
-                ).returning(JournalEntryRow.id)
-            ).scalar_one()
-            self.session.execute(
-                insert(JournalLineRow).execution_options(render_nulls=True),  # one executemany, not one per key set
+            entry_id = run(self.session, prepared.ADD_ENTRY_RETURNING_ID, {  # no mapped row, no flush
+                "booked_on": entry.booked_on,
+                "kind": entry.kind,
+                "borrower_id": entry.borrower_id,
+                "transaction_id": entry.transaction_id,
+                "product_code": entry.product_code,
+                "memo": entry.memo,
+            }).scalar_one()
+            run(
+                self.session, prepared.ADD_LINES,  # one executemany: every row has every key
                 [
                     {
                         "entry_id": entry_id,
@@ -508,7 +534,7 @@ class Events:
 
     def add(self, rows: list[dict[str, object]]) -> None:
         if rows:
-            self.session.execute(insert(LoanEventRow), rows)
+            run(self.session, prepared.ADD_EVENTS, rows)
 
     def of_loan(self, loan_id: int) -> list[LoanEventRow]:
         return list(self.session.scalars(select(LoanEventRow).where(LoanEventRow.loan_id == loan_id).order_by(LoanEventRow.id)))
@@ -552,8 +578,10 @@ class Users:
         self.session.flush()
         return row
 
-    def by_token(self, token_sha256: str) -> UserRow | None:
-        return self.session.scalars(select(UserRow).where(UserRow.token_sha256 == token_sha256)).first()
+    def by_token(self, token_sha256: str) -> Row | None:
+        """The user of a token (id, name, role, borrower_id, revoked_at), as a plain row:
+        every API request asks it."""
+        return run(self.session, prepared.USER_BY_TOKEN, {"token_sha256": token_sha256}).first()
 
     def by_name(self, name: str) -> UserRow | None:
         return self.session.scalars(select(UserRow).where(UserRow.name == name)).first()
@@ -602,10 +630,14 @@ class IdempotencyKeys:
 
     def claim(self, user_id: int, key: str, fingerprint: str, now: datetime, *, owner: str | None,
               expires_at: datetime) -> None:
-        """Raises IntegrityError if the key is known (a plain INSERT: no mapped row)."""
-        self.session.execute(insert(IdempotencyRow).values(
-            user_id=user_id, key=key, fingerprint=fingerprint, state="running", started_at=now, owner=owner,
-            expires_at=expires_at))
+        """Raises IntegrityError if the key is known (a plain INSERT: no mapped row). On
+        PostgreSQL its transaction commits without waiting for the disk (see
+        :meth:`commit_without_waiting_for_disk`), set by the INSERT itself: on an
+        autocommit unit of work the claim is one round trip."""
+        values = {"user_id": user_id, "key": key, "fingerprint": fingerprint, "started_at": now, "owner": owner,
+                  "expires_at": expires_at}
+        postgresql = self.session.get_bind().dialect.name == "postgresql"
+        run(self.session, prepared.CLAIM_KEY_WITHOUT_WAITING_FOR_DISK if postgresql else prepared.CLAIM_KEY, values)
 
     def forget_expired(self, user_id: int, key: str, *, now: datetime) -> bool:
         """Delete this key if it has expired (it is then unknown). True when deleted."""
@@ -624,15 +656,14 @@ class IdempotencyKeys:
         the money's own transaction, which does wait, makes every earlier claim durable
         too; and one lost in a crash moved no money (its request is simply sent again)."""
         if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            run(self.session, prepared.WITHOUT_WAITING_FOR_DISK)
 
     def finish(self, user_id: int, key: str, status_code: int, body: str, *, claimed_at: datetime | None = None) -> bool:
         """Store the response; with ``claimed_at``, only if the claim is still the caller's
         (not taken over meanwhile). True when stored."""
-        query = update(IdempotencyRow).where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key)
-        if claimed_at is not None:
-            query = query.where(IdempotencyRow.state == "running", IdempotencyRow.started_at == claimed_at)
-        result = self.session.execute(query.values(state="done", status_code=status_code, response_body=body))
+        result = run(self.session, prepared.FINISH_KEY if claimed_at is None else prepared.FINISH_OUR_KEY,
+                     {"b_user_id": user_id, "b_key": key, "b_status_code": status_code, "b_body": body,
+                      "b_claimed_at": claimed_at})
         return result.rowcount == 1
 
     def take_over(self, user_id: int, key: str, *, started_at: datetime, now: datetime, owner: str | None = None) -> bool:
@@ -650,10 +681,8 @@ class IdempotencyKeys:
 
     def release(self, user_id: int, key: str, *, claimed_at: datetime | None = None) -> None:
         """Forget the key; with ``claimed_at``, only while the claim is still the caller's."""
-        query = delete(IdempotencyRow).where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key)
-        if claimed_at is not None:
-            query = query.where(IdempotencyRow.state == "running", IdempotencyRow.started_at == claimed_at)
-        self.session.execute(query)
+        run(self.session, prepared.RELEASE_KEY if claimed_at is None else prepared.RELEASE_OUR_KEY,
+            {"b_user_id": user_id, "b_key": key, "b_claimed_at": claimed_at})
 
 
 class Coupons:

@@ -49,16 +49,21 @@ def _autocommit(engine: Engine) -> Engine:
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False, autocommit: bool = False) -> None:
         """``read_only``: the unit of work only reads (who a token is, whose a loan is, a
         stored position) and never commits. On PostgreSQL it then runs in autocommit:
         under READ COMMITTED each statement reads its own snapshot inside a transaction
         too, so nothing changes but the BEGIN and ROLLBACK round trips it saves (issue 10:
         two per request dependency). On SQLite, where a transaction is one snapshot and
-        begins IMMEDIATE (store/database.py), it is an ordinary unit of work."""
+        begins IMMEDIATE (store/database.py), it is an ordinary unit of work.
+
+        ``autocommit``: a unit of one write statement (an idempotency key's claim): on
+        PostgreSQL the statement commits on its own, without the BEGIN and COMMIT round
+        trips; on SQLite it is an ordinary unit of work, committed by :meth:`commit`."""
         self.engine = engine
         self.read_only = read_only
-        self._bind = _autocommit(engine) if read_only and engine.dialect.name == "postgresql" else engine
+        on_its_own = (read_only or autocommit) and engine.dialect.name == "postgresql"
+        self._bind = _autocommit(engine) if on_its_own else engine
 
     def __enter__(self) -> Self:
         # A plain Session, not a sessionmaker per unit of work: each sessionmaker makes a

@@ -15,6 +15,7 @@ from loanbook.api.deps import (
     borrower_in_reach,
     loan_reading,
 )
+from loanbook.api.errors import JSON
 from loanbook.api.idempotency import IdempotentDep
 from loanbook.api.routes import MONEY_RESPONSES, router
 from loanbook.api.schemas import DisbursementPublic, LoanCreate, LoanPublic, QuotePublic, amount, share
@@ -39,10 +40,12 @@ def disburse_loan(
 
 
 @routes.get("/loans/{loan_id}", response_model=LoanPublic)
-def get_loan(caller: LoanReadable) -> LoanPublic:
+def get_loan(caller: LoanReadable) -> Response:
     """The loan as of the business date: the fields of a scenario checkpoint (R5)."""
     borrower_id, state, today = servicing.loan_state(caller.uow, caller.loan_id)
-    return LoanPublic.of(borrower_id, state, today)
+    # rendered here: the model is built from the core's values, so FastAPI's check of
+    # the returned value against response_model would only build it a second time
+    return Response(LoanPublic.of(borrower_id, state, today).model_dump_json(), media_type=JSON)
 
 
 @routes.get("/loans/{loan_id}/payoff-quote", response_model=QuotePublic)
