@@ -155,10 +155,13 @@ class BureauStore:
             .where(PlanInstalmentRow.due_date == day, unrecorded)
         )
         replanned = select(LoanRow.borrower_id).where(LoanRow.id.in_(self._replanned_loans()), unrecorded)
-        any_unrecorded = select(LoanRow.id).where(LoanRow.borrower_id == TransactionRow.borrower_id, unrecorded).exists()
+        booked = (  # a join and an anti-join, not an EXISTS per transaction (a due date's payers)
+            select(LoanRow.borrower_id).join(TransactionRow, TransactionRow.borrower_id == LoanRow.borrower_id)
+            .where(TransactionRow.booked_on == day, unrecorded)
+        )
         any_loan = select(loan.id).where(loan.borrower_id == TransactionRow.borrower_id).exists()
-        booked = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day, or_(any_unrecorded, ~any_loan))
-        every = union(disbursed, due, replanned, booked).subquery()
+        loanless = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day, ~any_loan)
+        every = union(disbursed, due, replanned, booked, loanless).subquery()
         return list(self.session.scalars(select(every.c.borrower_id).order_by(every.c.borrower_id)))
 
     def loans_recorded_on(self, loan_ids: Sequence[int], day: date) -> set[int]:
