@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import Date, String, and_, case, delete, func, insert, literal, or_, select, union
+from sqlalchemy import BigInteger, Date, String, and_, any_, bindparam, case, delete, func, insert, literal, or_, select, union
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import Session
 
@@ -31,9 +32,17 @@ from loanbook.store.tables import (
 )
 
 
+def _array(name: str, values: list, item_type):  # noqa: ANN001, ANN202 - a PostgreSQL array parameter
+    return bindparam(name, values, type_=postgresql.ARRAY(item_type))
+
+
 class BureauStore:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    @property
+    def _postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
 
     # -- loans and borrowers -------------------------------------------------------------
     def loan(self, loan_id: int) -> LoanRow | None:
@@ -316,15 +325,30 @@ class BureauStore:
         return row.id
 
     def add_pre_notices(self, rows: Sequence[tuple[int, date, str]]) -> int:
-        """Many pre-notices (loan id, day, channel) in one executemany, through Core: the
-        night grace ends brings one per loan going overdue (a fifth of a book), and the
-        ORM's bulk path costs about twice the CPU per row for rows nobody reads back."""
-        if rows:
+        """Many pre-notices (loan id, day, channel) in one statement. The night grace ends
+        brings one per loan going overdue (a fifth of a book): on PostgreSQL one INSERT
+        ... SELECT over unnested arrays (an executemany is a round of the statement per
+        row there), on SQLite an executemany through Core (in process, cheap per row)."""
+        if not rows:
+            return 0
+        if self._postgresql:
+            loan_ids, days, channels = (list(column) for column in zip(*rows))
+            self.session.execute(insert(BureauPreNoticeRow).from_select(
+                ["loan_id", "on_date", "channel"],
+                select(func.unnest(_array("loan_ids", loan_ids, BigInteger)), func.unnest(_array("days", days, Date)),
+                       func.unnest(_array("channels", channels, String))),
+            ))
+        else:
             self.session.connection().execute(insert(BureauPreNoticeRow.__table__), [
                 {"loan_id": loan_id, "on_date": on_date, "channel": channel} for loan_id, on_date, channel in rows])
         return len(rows)
 
     def existing_loans(self, loan_ids: Sequence[int]) -> set[int]:
+        """Those of ``loan_ids`` that exist: on PostgreSQL one ``= ANY(array)`` (one
+        parameter, not one per loan), on SQLite bounded IN lists."""
+        if self._postgresql:
+            return set(self.session.scalars(select(LoanRow.id).where(
+                LoanRow.id == any_(_array("loan_ids", list(loan_ids), BigInteger)))))
         found: set[int] = set()
         for start in range(0, len(loan_ids), 10_000):  # bounded IN lists
             found.update(self.session.scalars(select(LoanRow.id).where(LoanRow.id.in_(loan_ids[start:start + 10_000]))))
