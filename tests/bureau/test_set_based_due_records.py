@@ -7,7 +7,6 @@ transaction, compared, and rolled back."""
 from __future__ import annotations
 
 import importlib.util
-from datetime import timedelta
 from pathlib import Path
 
 from words import D

@@ -15,8 +15,13 @@ what is stored instead - the same figures the replay gives (tests compare both p
   due date, ``*`` for one without - and the month of the due date is ``N`` unless it
   already showed a bucket.
 
-Anything else (a payment booked today, a loan overdue since its last record, a plan
-changed by R11, a settlement) goes through the replay in :mod:`loanbook.bureau.nightly`.
+Both are made set-based by ``store.bureau`` (``insert_opened_records``,
+``insert_clean_due_records``: a last record of this month or the last, no hold), on
+SQLite and PostgreSQL; this module builds, loan by loan, the due-date records SQL leaves
+(a last record older than that, or a loan under a hold) - the same rule, which the tests
+compare with the SQL's output. Anything else (a payment booked late, a loan overdue since
+its last record, a plan changed by R11, a settlement) goes through the replay in
+:mod:`loanbook.bureau.nightly`.
 """
 
 from __future__ import annotations
