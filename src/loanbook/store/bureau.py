@@ -139,9 +139,11 @@ class BureauStore:
             select(LoanMarkRow.loan_id, LoanMarkRow.borrower_id,
                    (LoanMarkRow.principal_disbursed_fen - LoanMarkRow.principal_paid_fen).label("principal_fen"),
                    BorrowerRow.name, BorrowerRow.phone)
-            .join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanMarkRow.loan_id)
             .join(BorrowerRow, BorrowerRow.id == LoanMarkRow.borrower_id)
-            .where(PlanInstalmentRow.due_date == day, LoanMarkRow.status.in_(("ACTIVE", "GRACE")),
+            # IN, not a join: SQLite then walks the day's due loans, not every mark (a
+            # night with no due date costs nothing)
+            .where(LoanMarkRow.loan_id.in_(select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)),
+                   LoanMarkRow.status.in_(("ACTIVE", "GRACE")),
                    LoanMarkRow.loan_id.not_in(self._replanned_loans()),
                    LoanMarkRow.borrower_id.not_in(list(late_borrowers)),
                    ~self._recorded_on(day, LoanMarkRow.loan_id))
