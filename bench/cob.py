@@ -121,6 +121,7 @@ class Night:
     cpu_seconds: float = 0.0  # this process's CPU time (the database server's is not in it)
     key: str = ""  # its name in the --json report (NIGHT_KEYS)
     across_seconds: float | None = None  # --workers: the part spent waiting on the partitions
+    load: float = 0.0  # the 1-minute load average as the night ended (2 cores, shared)
 
     @property
     def loans(self) -> int:
@@ -141,6 +142,15 @@ class Run:
 
 
 # --- seeding ------------------------------------------------------------------------------------
+
+
+def _memory() -> str:
+    """This process's resident memory now and its peak so far (Linux), for the lines
+    printed between phases: which phase holds the memory shows where it goes."""
+    with open("/proc/self/statm") as statm:
+        resident_pages = int(statm.read().split()[1])
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return f"RSS {resident_pages * os.sysconf('SC_PAGE_SIZE') / 2**20:,.0f} MB, peak {peak_kib / 1024:,.0f} MB"
 
 
 def _columns(table: str) -> list[str]:
@@ -336,6 +346,7 @@ def _close(engine: Engine, label: str, profile: bool, limit_seconds: float, key:
         if profiler:
             profiler.disable()
     night.cpu_seconds = time.process_time() - cpu_started
+    night.load = os.getloadavg()[0]
     night.key = key
     if across is not None:
         night.across_seconds = spent[0]
@@ -343,8 +354,8 @@ def _close(engine: Engine, label: str, profile: bool, limit_seconds: float, key:
           f"{night.borrowers:>9,} replayed "
           f"{night.bulk:>9,} in bulk  {night.per_second:>9,.0f} loans/s"
           f"{'  STOPPED at --night-limit' if night.stopped else ''}"
-          f"{f'  (partitions across workers {night.across_seconds:.2f} s)' if night.across_seconds is not None else ''}",
-          flush=True)
+          f"{f'  (partitions across workers {night.across_seconds:.2f} s)' if night.across_seconds is not None else ''}"
+          f"; load {os.getloadavg()[0]:.2f}; {_memory()}", flush=True)
     if profiler:
         _print_profile(profiler, f"cProfile of the close of {day} ({label})")
     return night
@@ -397,7 +408,7 @@ def run_on(url: str, loans: int, *, verify: bool, profile: str | None, limit_sec
         _analyse(engine)
         run.seeding["ANALYZE"] = time.perf_counter() - started
         print(f"  seeded {loans:,} borrowers and loans in {run.seeding['loans (template + copies)']:.1f} s "
-              f"(ANALYZE {run.seeding['ANALYZE']:.1f} s)", flush=True)
+              f"(ANALYZE {run.seeding['ANALYZE']:.1f} s); {_memory()}", flush=True)
         started = time.perf_counter()
         pool = (LocalWorkers(engine, engine.url.render_as_string(hide_password=False), workers, output=sys.stderr)
                 if workers else nullcontext(None))
@@ -414,7 +425,7 @@ def _nights(engine: Engine, run: Run, template: int, loans: int, *, verify: bool
     quiet = close_until(engine, NIGHT_A, across=across, chunk=chunk)
     run.seeding["quiet nights to 02-09"] = time.perf_counter() - started
     print(f"  {len(quiet)} quiet nights ({DISBURSED} to {NIGHT_A - timedelta(days=1)}) in "
-          f"{run.seeding['quiet nights to 02-09']:.1f} s, {sum(d.borrowers_closed for d in quiet)} borrowers closed", flush=True)
+          f"{run.seeding['quiet nights to 02-09']:.1f} s, {sum(d.borrowers_closed for d in quiet)} borrowers closed; {_memory()}", flush=True)
     run.nights.append(_close(engine, "(a) instalments fall due", profile == "a", limit_seconds, "fall_due", across, chunk))
     if run.nights[-1].stopped:
         return run
@@ -422,7 +433,8 @@ def _nights(engine: Engine, run: Run, template: int, loans: int, *, verify: bool
     seed_repayments(engine, template)
     _analyse(engine)
     run.seeding["repayments of the 80%"] = time.perf_counter() - started
-    print(f"  seeded the repayments of the paying 80% in {run.seeding['repayments of the 80%']:.1f} s", flush=True)
+    print(f"  seeded the repayments of the paying 80% in {run.seeding['repayments of the 80%']:.1f} s; {_memory()}",
+          flush=True)
     run.nights.append(_close(engine, "    due day ends (the unpaid enter grace)", profile == "due", limit_seconds,
                              "enter_grace", across, chunk))
     for number in range(GRACE_DAYS - 1):
@@ -534,6 +546,7 @@ def json_report(runs: list[Run], loans: int) -> dict:
         nights[key] = {name: round(chosen[name].seconds, 3) for name in NIGHT_KEYS if name in chosen}
         nights[key]["detail"] = {name: {"cpu_s": round(chosen[name].cpu_seconds, 3), "replayed": chosen[name].borrowers,
                                         "in_bulk": chosen[name].bulk, "stopped": chosen[name].stopped,
+                                        "load_average": round(chosen[name].load, 2),
                                         **({"across_workers_s": round(chosen[name].across_seconds, 3)}
                                            if chosen[name].across_seconds is not None else {})}
                                  for name in NIGHT_KEYS if name in chosen}

@@ -15,8 +15,13 @@ what is stored instead - the same figures the replay gives (tests compare both p
   due date, ``*`` for one without - and the month of the due date is ``N`` unless it
   already showed a bucket.
 
-Anything else (a payment booked today, a loan overdue since its last record, a plan
-changed by R11, a settlement) goes through the replay in :mod:`loanbook.bureau.nightly`.
+Both are made set-based by ``store.bureau`` (``insert_opened_records``,
+``insert_clean_due_records``: a last record of this month or the last, no hold), on
+SQLite and PostgreSQL; this module builds, loan by loan, the due-date records SQL leaves
+(a last record older than that, or a loan under a hold) - the same rule, which the tests
+compare with the SQL's output. Anything else (a payment booked late, a loan overdue since
+its last record, a plan changed by R11, a settlement) goes through the replay in
+:mod:`loanbook.bureau.nightly`.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from loanbook.bureau.records import DUE_DATE, OPENED, _masked
+from loanbook.bureau.records import DUE_DATE, _masked
 from loanbook.rules.bureau_status import MONTHS_KEPT, is_negative
 from loanbook.store.bureau import BureauStore
 
@@ -41,24 +46,12 @@ def _months_between(after: date, upto: date) -> list[tuple[int, int]]:
     return months
 
 
-def opened_records(store: BureauStore, day: date, busy_borrowers: set[int]) -> list[dict[str, object]]:
-    rows = []
-    for loan in store.loans_opened(day):
-        if loan.borrower_id in busy_borrowers:
-            continue
-        rows.append(_row(loan.loan_id, loan.borrower_id, OPENED, day, loan, {
-            "balance_fen": loan.principal_fen, "remaining_periods": loan.remaining, "overdue_periods": 0,
-            "overdue_amount_fen": 0, "overdue_principal_fen": 0, "dpd": 0, "month_status": "*", "status_24": "*",
-            "held": False, "negative": False,
-        }))
-    return rows
-
-
-def due_date_records(store: BureauStore, day: date, late_borrowers: set[int],
-                     done: set[int] = frozenset()) -> list[dict[str, object]]:
-    """32 records; a repayment booked today for today is in the marks already (and the due
-    date outweighs it, 32 over 33); one booked late sends the borrower to the replay."""
-    candidates = [c for c in store.loans_due_clean(day) if c.borrower_id not in late_borrowers and c.loan_id not in done]
+def due_date_records(store: BureauStore, day: date, late_borrowers: set[int]) -> list[dict[str, object]]:
+    """32 records of the clean loans SQL left (``BureauStore.insert_clean_due_records``
+    takes those whose last record is of this month or the last): a repayment booked today
+    for today is in the marks already (and the due date outweighs it, 32 over 33); one
+    booked late sends the borrower to the replay."""
+    candidates = store.loans_due_clean(day, sorted(late_borrowers))
     rows = []
     for start in range(0, len(candidates), CHUNK):
         chunk = candidates[start:start + CHUNK]
@@ -73,18 +66,24 @@ def due_date_records(store: BureauStore, day: date, late_borrowers: set[int],
                 continue
             if any(previous.as_of < d <= day + _ONE_DAY for d in overdue_days.get(c.loan_id, ())):
                 continue  # it went past due since: the replay knows by how much
-            status = _extended(previous.status_24, previous.month_status, previous.as_of, day,
-                               due_dates.get(c.loan_id, ()))
-            figures = {
-                "balance_fen": c.principal_fen, "remaining_periods": sum(1 for d in due_dates[c.loan_id] if d > day),
-                "overdue_periods": 0, "overdue_amount_fen": 0, "overdue_principal_fen": 0, "dpd": 0,
-                "month_status": status[-1], "status_24": status, "held": c.loan_id in held,
-            }
-            if figures["held"]:
-                figures.update(month_status=_masked(status[-1]), status_24=_masked(status))
-            figures["negative"] = is_negative(str(figures["status_24"]))
-            rows.append(_row(c.loan_id, c.borrower_id, DUE_DATE, day, c, figures))
+            rows.append(_row(c.loan_id, c.borrower_id, DUE_DATE, day, c,
+                             clean_due_figures(previous, day, c.principal_fen, due_dates[c.loan_id], c.loan_id in held)))
     return rows
+
+
+def clean_due_figures(previous, day: date, principal_fen: int, due_dates, held: bool) -> dict[str, object]:  # noqa: ANN001
+    """The figures of a clean loan's due-date record (32), from its last record ``previous``
+    and its plan's due dates: what ``insert_clean_due_records`` computes in SQL."""
+    status = _extended(previous.status_24, previous.month_status, previous.as_of, day, due_dates)
+    figures = {
+        "balance_fen": principal_fen, "remaining_periods": sum(1 for d in due_dates if d > day),
+        "overdue_periods": 0, "overdue_amount_fen": 0, "overdue_principal_fen": 0, "dpd": 0,
+        "month_status": status[-1], "status_24": status, "held": held,
+    }
+    if held:
+        figures.update(month_status=_masked(status[-1]), status_24=_masked(status))
+    figures["negative"] = is_negative(str(figures["status_24"]))
+    return figures
 
 
 def _extended(string: str, month_status: str, since: date, day: date, due_dates) -> str:

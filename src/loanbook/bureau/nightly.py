@@ -53,19 +53,19 @@ def nightly(uow: UnitOfWork, day: date) -> NightlyResult:
     if late:  # first: today's records are then made from the same, corrected, books
         loan_ids = store.loans_of_borrowers(sorted(late))
         result.corrections = len(recheck_loans(uow, loan_ids, today=day, reason="late-booked repayment"))
-    busy = store.borrowers_booked_on(day)
-    in_sql = store.insert_clean_due_records(day, sorted(late))  # most due dates, set-based
-    if in_sql:
-        result.records[32] = len(in_sql)
-    fast = fast_path.opened_records(store, day, busy) + fast_path.due_date_records(store, day, late, set(in_sql))
-    done = set(in_sql) | {row["loan_id"] for row in fast}
-    _add(store, fast, result)
-    pending = store.loans_with_moment_today(day) if done else {}
-    # Borrowers whose every loan that may have a moment today was done above are not replayed.
-    borrower_ids = [b for b in store.borrowers_with_moments(day) if not (b in pending and pending[b] <= done)]
+    # Set-based first: most due dates and openings, INSERT ... SELECT (bureau.fast_path
+    # says which); then the few clean due dates SQL leaves (a last record older than
+    # last month) in Python; whatever is left is replayed. No step reads back the loans
+    # an earlier one recorded: each asks SQL for the loans with no record of the day yet.
+    for moment, made in ((DUE_DATE, store.insert_clean_due_records(day, sorted(late))),
+                         (OPENED, store.insert_opened_records(day))):
+        if made:
+            result.records[moment] = result.records.get(moment, 0) + made
+    _add(store, fast_path.due_date_records(store, day, late), result)
+    borrower_ids = store.borrowers_to_replay(day)
     for start in range(0, len(borrower_ids), CHUNK_BORROWERS):
         chunk = borrower_ids[start:start + CHUNK_BORROWERS]
-        _add(store, _records_of_chunk(uow, store, chunk, day, done), result)
+        _add(store, _records_of_chunk(uow, store, chunk, day), result)
     result.purged = retention.purge(uow, day)
     return result
 
@@ -76,9 +76,9 @@ def _add(store: BureauStore, rows: list[dict], result: NightlyResult) -> None:
         result.records[row["moment"]] = result.records.get(row["moment"], 0) + 1
 
 
-def _records_of_chunk(uow: UnitOfWork, store: BureauStore, borrower_ids: list[int], day: date,
-                      done: set[int]) -> list[dict]:
-    """The replayed records of ``borrower_ids``' loans not in ``done`` (the fast path's)."""
+def _records_of_chunk(uow: UnitOfWork, store: BureauStore, borrower_ids: list[int], day: date) -> list[dict]:
+    """The replayed records of ``borrower_ids``' loans with no record of ``day`` yet (the
+    fast paths' have one)."""
     books = uow.borrowers.books(borrower_ids)
     people = store.borrowers(borrower_ids)
     loan_ids = [int(loan.loan_id) for book in books.values() for loan in book.loans]
@@ -86,6 +86,7 @@ def _records_of_chunk(uow: UnitOfWork, store: BureauStore, borrower_ids: list[in
     settled_reported = store.loans_with_moment([
         int(loan.loan_id) for book in books.values() for loan in book.loans if loan.disbursed_on < day
     ], SETTLED)
+    done = store.loans_recorded_on(loan_ids, day)
     rows = []
     for borrower_id in borrower_ids:
         book = books[borrower_id]

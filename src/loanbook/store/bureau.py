@@ -8,12 +8,14 @@ past its 5 years (征信业管理条例 art. 16).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import Date, String, case, delete, extract, func, insert, literal, or_, select, union
+from sqlalchemy import BigInteger, Date, String, and_, any_, bindparam, case, delete, func, insert, literal, or_, select, union
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import Session
 
+from loanbook.rules.bureau_status import MONTHS_KEPT
 from loanbook.store.tables import (
     BorrowerRow,
     BureauBatchLineRow,
@@ -30,9 +32,17 @@ from loanbook.store.tables import (
 )
 
 
+def _array(name: str, values: list, item_type):  # noqa: ANN001, ANN202 - a PostgreSQL array parameter
+    return bindparam(name, values, type_=postgresql.ARRAY(item_type))
+
+
 class BureauStore:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    @property
+    def _postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
 
     # -- loans and borrowers -------------------------------------------------------------
     def loan(self, loan_id: int) -> LoanRow | None:
@@ -53,22 +63,6 @@ class BureauStore:
             TransactionRow.kind.in_(("extension", "negotiation")), TransactionRow.request_id.is_not(None),
             TransactionRow.loan_id.is_not(None),
         )
-
-    def borrowers_with_moments(self, day: date) -> list[int]:
-        """Borrowers who may have a reporting moment on ``day`` (R15): a loan disbursed
-        or an instalment of a disbursed plan due that day, or a transaction booked that
-        day (an approval of R11 among them: moment 42 or 49), or a loan with an approved
-        plan change (R11), whose new plan's due dates are not in the disbursed plan."""
-        disbursed = select(LoanRow.borrower_id).where(LoanRow.disbursed_on == day)
-        due = (
-            select(LoanRow.borrower_id)
-            .join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanRow.id)
-            .where(PlanInstalmentRow.due_date == day)
-        )
-        booked = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)
-        replanned = select(LoanRow.borrower_id).where(LoanRow.id.in_(self._replanned_loans()))
-        both = union(disbursed, due, booked, replanned).subquery()
-        return list(self.session.scalars(select(both.c.borrower_id).order_by(both.c.borrower_id)))
 
     def borrowers_with_late_bookings(self, day: date) -> list[int]:
         """Borrowers with a transaction booked on ``day`` for an earlier value date."""
@@ -92,64 +86,122 @@ class BureauStore:
         return set(self.session.scalars(query))
 
     # -- the fast path of close of business (bureau.fast_path) ----------------------------
-    def borrowers_booked_on(self, day: date) -> set[int]:
-        return set(self.session.scalars(select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)))
+    @staticmethod
+    def _recorded_on(day: date, loan_id):  # noqa: ANN001, ANN205 - SQL expressions
+        """Whether the loan has a record of ``day`` made already: the night's records are
+        made in the one transaction that closes the day (bureau.nightly), so it is
+        tonight's. NOT EXISTS, not NOT IN: PostgreSQL runs it as an anti-join at any size."""
+        return select(BureauRecordRow.id).where(
+            BureauRecordRow.loan_id == loan_id, BureauRecordRow.produced_on == day, BureauRecordRow.kind == "record",
+        ).exists()
 
-    def loans_opened(self, day: date) -> list:
-        """Loans disbursed on ``day``: id, borrower, principal, periods after ``day``, name, phone."""
+    def _insert_records(self, query, day: date, moment: int) -> int:  # noqa: ANN001 - a SELECT of record columns
+        """INSERT ... SELECT records of ``day`` at ``moment``; returns how many. Counted, not
+        the rowcount: sqlite3 gives -1 for an INSERT that starts with WITH."""
+        made = select(func.count()).select_from(BureauRecordRow).where(
+            BureauRecordRow.produced_on == day, BureauRecordRow.kind == "record", BureauRecordRow.moment == moment)
+        before = self.session.scalar(made)
+        columns = [c.name for c in query.selected_columns]
+        self.session.execute(insert(BureauRecordRow).from_select(columns, query))
+        return self.session.scalar(made) - before
+
+    def insert_opened_records(self, day: date) -> int:
+        """R15, set-based: the opened records (10) of loans disbursed on ``day`` whose
+        borrower has nothing booked that day (bureau.fast_path): balance the principal,
+        every period remaining, nothing overdue, month ``*``. Returns how many."""
         remaining = (
             select(func.count()).where(PlanInstalmentRow.loan_id == LoanRow.id, PlanInstalmentRow.due_date > day)
             .scalar_subquery()
         )
+        booked = select(TransactionRow.id).where(
+            TransactionRow.borrower_id == LoanRow.borrower_id, TransactionRow.booked_on == day).exists()
         query = (
-            select(LoanRow.id.label("loan_id"), LoanRow.borrower_id, LoanRow.principal_fen,
-                   remaining.label("remaining"), BorrowerRow.name, BorrowerRow.phone)
+            select(
+                LoanRow.id.label("loan_id"), LoanRow.borrower_id, literal("record").label("kind"),
+                literal(10).label("moment"), literal(day, Date).label("as_of"), literal(day, Date).label("produced_on"),
+                literal("").label("reason"), LoanRow.principal_fen.label("balance_fen"),
+                remaining.label("remaining_periods"), literal(0).label("overdue_periods"),
+                literal(0).label("overdue_amount_fen"), literal(0).label("overdue_principal_fen"),
+                literal(0).label("dpd"), literal("*").label("month_status"), literal("*").label("status_24"),
+                literal(False).label("negative"), literal(False).label("held"), BorrowerRow.name, BorrowerRow.phone,
+            )
             .join(BorrowerRow, BorrowerRow.id == LoanRow.borrower_id)
-            .where(LoanRow.disbursed_on == day)
+            .where(LoanRow.disbursed_on == day, ~booked)
             .order_by(LoanRow.id)
         )
-        return list(self.session.execute(query))
+        return self._insert_records(query, day, 10)
 
-    def loans_due_clean(self, day: date) -> list:
-        """Loans of a disbursed plan due on ``day`` whose mark is ACTIVE or GRACE: id,
-        borrower, principal outstanding, name, phone."""
+    def loans_due_clean(self, day: date, late_borrowers: Sequence[int]) -> list:
+        """Loans of a disbursed plan due on ``day`` whose mark is ACTIVE or GRACE, of a
+        borrower with nothing booked late, and with no record of ``day`` yet (the SQL
+        path's are not read back): id, borrower, principal outstanding, name, phone."""
         query = (
             select(LoanMarkRow.loan_id, LoanMarkRow.borrower_id,
                    (LoanMarkRow.principal_disbursed_fen - LoanMarkRow.principal_paid_fen).label("principal_fen"),
                    BorrowerRow.name, BorrowerRow.phone)
-            .join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanMarkRow.loan_id)
             .join(BorrowerRow, BorrowerRow.id == LoanMarkRow.borrower_id)
-            .where(PlanInstalmentRow.due_date == day, LoanMarkRow.status.in_(("ACTIVE", "GRACE")),
-                   LoanMarkRow.loan_id.not_in(self._replanned_loans()))
+            # IN, not a join: SQLite then walks the day's due loans, not every mark (a
+            # night with no due date costs nothing)
+            .where(LoanMarkRow.loan_id.in_(select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)),
+                   LoanMarkRow.status.in_(("ACTIVE", "GRACE")),
+                   LoanMarkRow.loan_id.not_in(self._replanned_loans()),
+                   LoanMarkRow.borrower_id.not_in(list(late_borrowers)),
+                   ~self._recorded_on(day, LoanMarkRow.loan_id))
             .order_by(LoanMarkRow.loan_id)
         )
         return list(self.session.execute(query))
 
-    def loans_with_moment_today(self, day: date) -> dict[int, set[int]]:
-        """Per borrower, the loans that may have a moment on ``day``: disbursed or with a
-        disbursed plan due that day, and every loan of a borrower with something booked
-        that day. One pass for the whole night."""
-        found: dict[int, set[int]] = {}
-        due = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)
-        booked = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day)
-        query = select(LoanRow.borrower_id, LoanRow.id).where(
-            or_(LoanRow.disbursed_on == day, LoanRow.id.in_(due), LoanRow.borrower_id.in_(booked),
-                LoanRow.id.in_(self._replanned_loans()))
+    def borrowers_to_replay(self, day: date) -> list[int]:
+        """Borrowers with a reporting moment on ``day`` left for the replay: one of their loans that may have a moment today has no
+        record of ``day`` yet (the fast paths made none for it), or, with something booked
+        today, they have no loan at all. A loan may have a moment when disbursed or due
+        that day, when its borrower booked something that day, or when R11 changed its
+        plan. Chosen in SQL, one branch per reason (each a join or an anti-join): the fast
+        paths' loans are never read back into Python."""
+        loan = aliased(LoanRow)
+        unrecorded = ~self._recorded_on(day, LoanRow.id)
+        disbursed = select(LoanRow.borrower_id).where(LoanRow.disbursed_on == day, unrecorded)
+        due = (
+            select(LoanRow.borrower_id).join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanRow.id)
+            .where(PlanInstalmentRow.due_date == day, unrecorded)
         )
-        for borrower_id, loan_id in self.session.execute(query):
-            found.setdefault(borrower_id, set()).add(loan_id)
-        return found
+        replanned = select(LoanRow.borrower_id).where(LoanRow.id.in_(self._replanned_loans()), unrecorded)
+        booked = (  # a join and an anti-join, not an EXISTS per transaction (a due date's payers)
+            select(LoanRow.borrower_id).join(TransactionRow, TransactionRow.borrower_id == LoanRow.borrower_id)
+            .where(TransactionRow.booked_on == day, unrecorded)
+        )
+        any_loan = select(loan.id).where(loan.borrower_id == TransactionRow.borrower_id).exists()
+        loanless = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day, ~any_loan)
+        every = union(disbursed, due, replanned, booked, loanless).subquery()
+        return list(self.session.scalars(select(every.c.borrower_id).order_by(every.c.borrower_id)))
 
-    def insert_clean_due_records(self, day: date, late_borrowers: Sequence[int]) -> list[int]:
+    def loans_recorded_on(self, loan_ids: Sequence[int], day: date) -> set[int]:
+        """Those of ``loan_ids`` with a record of ``day`` already (the fast paths')."""
+        if not loan_ids:
+            return set()
+        query = select(BureauRecordRow.loan_id).where(
+            BureauRecordRow.loan_id.in_(list(loan_ids)), BureauRecordRow.produced_on == day,
+            BureauRecordRow.kind == "record")
+        return set(self.session.scalars(query))
+
+    def insert_clean_due_records(self, day: date, late_borrowers: Sequence[int]) -> int:
         """R15, set-based: the due-date records (32) of ``day`` for loans that need no
         replay and whose last record is of this month or the month before (bureau.fast_path
-        states the conditions). Returns the loans recorded."""
+        states the conditions). Returns how many were made (the loans are those with a
+        record of ``day`` afterwards: :meth:`records_made`).
+
+        The last record's figures are read once into a materialised CTE with its status
+        string already grown by the day's month; the 24-month cut and the negative test
+        then read that column, not a copy of the expression (SQLite and PostgreSQL would
+        otherwise evaluate it once per reference: a dozen times a row)."""
         last = aliased(BureauRecordRow)
-        latest_id = (
-            select(BureauRecordRow.id).where(BureauRecordRow.loan_id == LoanMarkRow.loan_id)
-            .order_by(BureauRecordRow.as_of.desc(), BureauRecordRow.id.desc()).limit(1).scalar_subquery()
-        )
-        month_of = lambda col: extract("year", col) * 12 + extract("month", col)  # noqa: E731
+        later = aliased(BureauRecordRow)
+        month_start = day.replace(day=1)
+        previous_month_start = (month_start - timedelta(days=1)).replace(day=1)
+        is_latest = ~select(later.id).where(
+            later.loan_id == last.loan_id,
+            or_(later.as_of > last.as_of, and_(later.as_of == last.as_of, later.id > last.id)),
+        ).exists()
         went_overdue = select(LoanEventRow.id).where(
             LoanEventRow.loan_id == LoanMarkRow.loan_id, LoanEventRow.kind == "went_overdue",
             LoanEventRow.on_date > last.as_of,
@@ -166,45 +218,51 @@ class BureauStore:
             .where(PlanInstalmentRow.loan_id == LoanMarkRow.loan_id, PlanInstalmentRow.due_date > day)
             .scalar_subquery()
         )
+        # The month of the due date is N unless it already shows a bucket; a month after
+        # the last record's (at most one: the last record is of last month) is N too.
+        same_month = last.as_of >= literal(month_start, Date)
         current = case((last.month_status.in_(("*", "N")), literal("N")), else_=last.month_status)
-        same_month = month_of(last.as_of) == month_of(literal(day, Date))
         grown = case(
             (same_month, func.substr(last.status_24, 1, func.length(last.status_24) - 1, type_=String) + current),
             else_=last.status_24 + literal("N"),
         )
-        status = case((func.length(grown) > 24, func.substr(grown, func.length(grown) - 23, type_=String)), else_=grown)
-        month_status = case((same_month, current), else_=literal("N"))
-        negative = or_(*(status.like(f"%{digit}%") for digit in "1234567"))
         due_today = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == day)
-        query = (
+        clean = (
             select(
-                LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal("record").label("kind"),
-                literal(32).label("moment"), literal(day, Date).label("as_of"), literal(day, Date).label("produced_on"),
-                literal("").label("reason"),
+                LoanMarkRow.loan_id, LoanMarkRow.borrower_id,
                 (LoanMarkRow.principal_disbursed_fen - LoanMarkRow.principal_paid_fen).label("balance_fen"),
-                remaining.label("remaining_periods"), literal(0).label("overdue_periods"),
-                literal(0).label("overdue_amount_fen"), literal(0).label("overdue_principal_fen"), literal(0).label("dpd"),
-                month_status.label("month_status"), status.label("status_24"), negative.label("negative"),
-                literal(False).label("held"), BorrowerRow.name, BorrowerRow.phone,
+                remaining.label("remaining_periods"), grown.label("grown"), BorrowerRow.name, BorrowerRow.phone,
             )
             .select_from(LoanMarkRow)
-            .join(last, last.id == latest_id)
+            .join(last, last.loan_id == LoanMarkRow.loan_id)
             .join(BorrowerRow, BorrowerRow.id == LoanMarkRow.borrower_id)
             .where(
                 LoanMarkRow.loan_id.in_(due_today), LoanMarkRow.status.in_(("ACTIVE", "GRACE")),
                 LoanMarkRow.loan_id.not_in(self._replanned_loans()),  # R11: the new plan's, by replay
                 LoanMarkRow.borrower_id.not_in(list(late_borrowers)),
-                last.dpd == 0, last.held.is_(False), last.as_of < day,
-                month_of(last.as_of) >= month_of(literal(day, Date)) - 1,
+                is_latest, last.dpd == 0, last.held.is_(False), last.as_of < day,
+                last.as_of >= literal(previous_month_start, Date),
                 ~went_overdue, ~due_between, ~held,
             )
+            .cte("clean_due")
+            .prefix_with("MATERIALIZED")
         )
-        columns = [c.name for c in query.selected_columns]
-        self.session.execute(insert(BureauRecordRow).from_select(columns, query))
-        made = select(BureauRecordRow.loan_id).where(
-            BureauRecordRow.produced_on == day, BureauRecordRow.kind == "record", BureauRecordRow.moment == 32
+        status = case(
+            (func.length(clean.c.grown) > MONTHS_KEPT,
+             func.substr(clean.c.grown, func.length(clean.c.grown) - (MONTHS_KEPT - 1), type_=String)),
+            else_=clean.c.grown,
         )
-        return list(self.session.scalars(made))
+        query = select(
+            clean.c.loan_id, clean.c.borrower_id, literal("record").label("kind"), literal(32).label("moment"),
+            literal(day, Date).label("as_of"), literal(day, Date).label("produced_on"), literal("").label("reason"),
+            clean.c.balance_fen, clean.c.remaining_periods, literal(0).label("overdue_periods"),
+            literal(0).label("overdue_amount_fen"), literal(0).label("overdue_principal_fen"), literal(0).label("dpd"),
+            func.substr(clean.c.grown, func.length(clean.c.grown), type_=String).label("month_status"),
+            status.label("status_24"), literal(False).label("held"), clean.c.name, clean.c.phone,
+        )
+        negative = or_(*(status.like(f"%{digit}%") for digit in "1234567"))
+        query = query.add_columns(negative.label("negative"))
+        return self._insert_records(query, day, 32)
 
     def last_records(self, loan_ids: Sequence[int]) -> dict[int, BureauRecordRow]:
         """Each loan's record or correction of the latest day (the last made of that day)."""
@@ -269,13 +327,30 @@ class BureauStore:
         return row.id
 
     def add_pre_notices(self, rows: Sequence[tuple[int, date, str]]) -> int:
-        """Many pre-notices (loan id, day, channel) in one executemany."""
-        if rows:
-            self.session.execute(insert(BureauPreNoticeRow), [
+        """Many pre-notices (loan id, day, channel) in one statement. The night grace ends
+        brings one per loan going overdue (a fifth of a book): on PostgreSQL one INSERT
+        ... SELECT over unnested arrays (an executemany is a round of the statement per
+        row there), on SQLite an executemany through Core (in process, cheap per row)."""
+        if not rows:
+            return 0
+        if self._postgresql:
+            loan_ids, days, channels = (list(column) for column in zip(*rows))
+            self.session.execute(insert(BureauPreNoticeRow).from_select(
+                ["loan_id", "on_date", "channel"],
+                select(func.unnest(_array("loan_ids", loan_ids, BigInteger)), func.unnest(_array("days", days, Date)),
+                       func.unnest(_array("channels", channels, String))),
+            ))
+        else:
+            self.session.connection().execute(insert(BureauPreNoticeRow.__table__), [
                 {"loan_id": loan_id, "on_date": on_date, "channel": channel} for loan_id, on_date, channel in rows])
         return len(rows)
 
     def existing_loans(self, loan_ids: Sequence[int]) -> set[int]:
+        """Those of ``loan_ids`` that exist: on PostgreSQL one ``= ANY(array)`` (one
+        parameter, not one per loan), on SQLite bounded IN lists."""
+        if self._postgresql:
+            return set(self.session.scalars(select(LoanRow.id).where(
+                LoanRow.id == any_(_array("loan_ids", list(loan_ids), BigInteger)))))
         found: set[int] = set()
         for start in range(0, len(loan_ids), 10_000):  # bounded IN lists
             found.update(self.session.scalars(select(LoanRow.id).where(LoanRow.id.in_(loan_ids[start:start + 10_000]))))

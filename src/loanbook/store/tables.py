@@ -305,6 +305,8 @@ class IdempotencyRow(Base):
 
 
 Index("ix_plan_due_loan", PlanInstalmentRow.due_date, PlanInstalmentRow.loan_id)
+# Migration 0016: a loan's due dates from the index alone (close of business, R15 records).
+Index("ix_plan_loan_due", PlanInstalmentRow.loan_id, PlanInstalmentRow.due_date)
 # Migration 0009: one phone per borrower, one name per user, the lists and reports (issue 11).
 Index("ux_borrowers_phone_key", BorrowerRow.phone_key, unique=True)
 Index("ux_users_name", UserRow.name, unique=True)
