@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from conftest import backend_url
+from databases import backend_url
 from helpers import store_contents
 from portfolio import seed_portfolio
 from loanbook.service.close_of_business import close_until
