@@ -44,7 +44,7 @@ from loanbook.money import ZERO, round_fen
 from loanbook.rules.accrual import OpenInstalment
 from loanbook.rules.allocation import AllocationOrder, allocate
 from loanbook.rules.payoff import Owed, earliest_payoff_day, payoff_quote
-from loanbook.rules.position import InstalmentPosition, LoanPosition, LoanStatus
+from loanbook.rules.position import InstalmentPosition, LoanPosition, LoanStatus, status_and_dpd
 from loanbook.rules.products import Product
 from loanbook.rules.replay import instalment_position
 
@@ -182,19 +182,11 @@ def _moved(
             penalty_paid += instalment.paid_penalty
             fee_paid += instalment.paid_fee
     payoff = None
-    if settled_on is not None:
-        status, dpd = LoanStatus.SETTLED, 0
-    else:
-        if first_overdue is not None:
-            status, dpd = LoanStatus.OVERDUE, (on - first_overdue).days
-        elif in_grace:
-            status, dpd = LoanStatus.GRACE, 0
-        else:
-            status, dpd = LoanStatus.ACTIVE, 0
-        if on >= earliest_payoff_day(loan.disbursed_on, product):
-            owed.principal_due, owed.interest_due, owed.penalty_due = principal_due, interest_due, penalty_due
-            owed.principal_not_due = principal_not_due
-            payoff = payoff_quote(loan.loan_id, product, on, owed)  # R8
+    status, dpd = status_and_dpd(settled_on is not None, first_overdue, in_grace, on)
+    if settled_on is None and on >= earliest_payoff_day(loan.disbursed_on, product):
+        owed.principal_due, owed.interest_due, owed.penalty_due = principal_due, interest_due, penalty_due
+        owed.principal_not_due = principal_not_due
+        payoff = payoff_quote(loan.loan_id, product, on, owed)  # R8
     return LoanPosition(
         loan.loan_id, loan.product_code, loan.disbursed_on, status, dpd,
         principal_due + principal_not_due, principal_due, interest_due, penalty_due,

@@ -23,6 +23,16 @@ class LoanStatus(StrEnum):
     SETTLED = "SETTLED"
 
 
+def status_and_dpd(settled: bool, first_overdue: date | None, in_grace: bool, on: date) -> tuple[LoanStatus, int]:
+    """R5: a loan's status by precedence (SETTLED, OVERDUE, GRACE, ACTIVE) and its days
+    past due, counted from the due date of its earliest overdue instalment."""
+    if settled:
+        return LoanStatus.SETTLED, 0
+    if first_overdue is not None:
+        return LoanStatus.OVERDUE, (on - first_overdue).days
+    return (LoanStatus.GRACE if in_grace else LoanStatus.ACTIVE), 0
+
+
 @dataclass(frozen=True, slots=True)
 class InstalmentPosition:
     period: int

@@ -44,9 +44,9 @@ from loanbook.rules.position import (
     LoanPosition,
     BookState,
     LoanState,
-    LoanStatus,
     PlanChangeEffect,
     Position,
+    status_and_dpd,
 )
 
 EXACT_DIGITS = 60  # penalty integrals stay exact: amounts x days x rate never need more
@@ -378,14 +378,8 @@ def _loan_position(open_loan: _OpenLoan, on: date) -> LoanPosition:
     product = open_loan.product
     schedule, owed, paid, first_overdue = _plan_on(open_loan, on)
     settled = open_loan.settled_on is not None and open_loan.settled_on <= on
-    if settled:
-        status, dpd = LoanStatus.SETTLED, 0
-    elif first_overdue is not None:
-        status, dpd = LoanStatus.OVERDUE, (on - first_overdue).days
-    elif any(i.in_grace(on) for i in open_loan.instalments):
-        status, dpd = LoanStatus.GRACE, 0
-    else:
-        status, dpd = LoanStatus.ACTIVE, 0
+    in_grace = not settled and first_overdue is None and any(i.in_grace(on) for i in open_loan.instalments)
+    status, dpd = status_and_dpd(settled, first_overdue, in_grace, on)
     payoff = None
     if not settled and on >= earliest_payoff_day(open_loan.disbursed_on, product):
         payoff = payoff_quote(open_loan.loan_id, product, on, owed)
@@ -439,14 +433,7 @@ def _loan_state(open_loan: _OpenLoan, on: date) -> LoanState:
         else:
             owed.add_not_due(instalment)
     settled = open_loan.settled_on is not None and open_loan.settled_on <= on
-    if settled:
-        status, dpd = LoanStatus.SETTLED, 0
-    elif first_overdue is not None:
-        status, dpd = LoanStatus.OVERDUE, (on - first_overdue).days
-    elif in_grace:
-        status, dpd = LoanStatus.GRACE, 0
-    else:
-        status, dpd = LoanStatus.ACTIVE, 0
+    status, dpd = status_and_dpd(settled, first_overdue, in_grace, on)
     return LoanState(
         loan_id=open_loan.loan.loan_id,
         status=status,
