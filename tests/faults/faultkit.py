@@ -140,6 +140,16 @@ class Server:
             headers["Idempotency-Key"] = key
         return headers
 
+    def freeze(self) -> None:
+        """SIGSTOP: the server stands still, so what the database holds cannot change
+        until :meth:`thaw` or :meth:`kill`."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """kill -9: no clean-up of any kind."""
         if self.process is not None and self.process.poll() is None:

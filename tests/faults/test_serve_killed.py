@@ -99,16 +99,22 @@ def _burst_and_kill(server: Server, book, requests: list) -> tuple[dict[int, str
                 enough.set()
 
     def killer() -> None:
-        """Once enough are acknowledged, kill -9 while a claim is running (the case to recover from)."""
+        """Once enough are acknowledged, kill -9 while a claim is running (the case to
+        recover from). The server is frozen before each look, so the claim seen running
+        is still running when the kill lands: without the freeze the claim could finish
+        between the look and the kill, and the takeover would go unexercised."""
         enough.wait(KILL_WAIT_SECONDS)
         deadline, watch = time.monotonic() + KILL_WAIT_SECONDS, observer(book.url)
         with watch.connect() as connection:
             while time.monotonic() < deadline:
+                server.freeze()
                 running = connection.execute(select(func.count()).select_from(IdempotencyRow)
                                              .where(IdempotencyRow.state == "running")).scalar()
                 connection.rollback()
                 if running:
                     break
+                server.thaw()
+                time.sleep(0.002)
         watch.dispose()
         killed.set()
         killed_at[0] = time.monotonic()
