@@ -155,7 +155,7 @@ def test_hardship_requests_are_decided_by_another_user_and_coupons_compensate_la
     with UnitOfWork(engine) as uow:
         made = [(r.made_by, r.decided_by, r.status) for r in uow.requests.listed(limit=10_000)]
         granted = uow.coupons.counts(uow.business_dates.get())
-        late_booked = {tx.borrower_id for b in range(1, 31) for tx in uow.borrowers.transaction_rows(b)
+        late_booked = {tx.borrower_id for b in range(1, 31) for tx in uow.borrowers.transactions(b)
                        if tx.channel == "late-booked"}
     assert made, "the demo made no hardship request"
     assert all(decided_by != made_by for made_by, decided_by, _ in made)

@@ -51,7 +51,7 @@ def _loanbook_modules():
 
 def fresh(engine, loan_id):
     with UnitOfWork(engine) as uow:
-        row = uow.borrowers.loan_row(loan_id)
+        row = uow.borrowers.loan(loan_id)
         today = uow.business_dates.get()
         return position(uow.borrowers.book(row.borrower_id), today, include_day=True).loan(str(loan_id))
 

@@ -22,8 +22,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from loanbook.errors import Unavailable
 from loanbook.partners.bank_simulator.books import BankMessageRow  # noqa: F401 - the bank's schema, for readers
 from loanbook.service import partner_reconcile, partner_relay, servicing
@@ -32,7 +30,6 @@ from loanbook.service.ledger_check import check_ledger
 from loanbook.service.partners_admin import add_partner, list_breaks
 from loanbook.service.setup import init_database
 from loanbook.store.database import open_database
-from loanbook.store.tables import BureauRecordRow
 from loanbook.store.unit_of_work import UnitOfWork
 
 BANK_START_SECONDS = 30  # the simulator is a local process: a slow start on a busy machine, not a hang
@@ -132,10 +129,8 @@ def replay(borrowers: int = 40, affected_share: float = 0.5) -> IncidentResult:
         loan_ids = [loan_id for _, loan_id in loans]
         bank_alone = _bank_alone_negative(file_10th, loan_ids)
         with UnitOfWork(engine) as uow:
-            negative = uow.session.scalar(select(func.count(func.distinct(BureauRecordRow.loan_id)))
-                                          .where(BureauRecordRow.loan_id.in_(loan_ids), BureauRecordRow.negative.is_(True)))
-            corrections = uow.session.scalar(select(func.count()).select_from(BureauRecordRow)
-                                             .where(BureauRecordRow.kind == "correction"))
+            negative = len({record.loan_id for record in uow.bureau.records_of_loans(loan_ids) if record.negative})
+            corrections = uow.bureau.counts().get("corrections", 0)
         resolved = list_breaks(engine, state="resolved")
         report = check_ledger(engine)
         engine.dispose()

@@ -17,9 +17,8 @@ from decimal import Decimal
 from loanbook.ledger.entries import JournalEntry
 from loanbook.ledger.figures import LoanFigures
 from loanbook.ledger.revaluation import LoanMark
-from loanbook.ledger.split import PartnerFigures, split, split_lines
-from loanbook.store.partners import Partners
-from loanbook.store.tables import LoanPartnerRow, PartnerRow, TransactionRow
+from loanbook.ledger.split import LoanShare, PartnerFigures, split, split_lines
+from loanbook.store.partners import Partner, Partners
 from loanbook.store.unit_of_work import UnitOfWork
 
 DEFAULT_PARTNER_CODE = "BANK"
@@ -41,7 +40,7 @@ def _figures(values: dict[str, object]) -> LoanFigures:
     return LoanFigures(**{name: int(values[name]) for name in _FIGURE_NAMES})  # type: ignore[arg-type]
 
 
-def _default_partner(partners: Partners) -> PartnerRow:
+def _default_partner(partners: Partners) -> Partner:
     """The partner that funds co-funded drawdowns; one called BANK if none is configured."""
     row = partners.default()
     if row is None:
@@ -71,13 +70,13 @@ def post_partner_split(
         marks_after = [m for m in marks_after if int(m["loan_id"]) in shared_loans]
     tx = None
     if transaction_id is not None and kind in NOTIFIED_WITHOUT_MONEY:
-        tx = uow.session.get(TransactionRow, transaction_id)
+        tx = uow.borrowers.transaction(transaction_id)
     notified = tx.loan_id if tx is not None else None  # the loan whose plan changed
     changed = {int(m["loan_id"]): m for m in marks_after
                if int(m["loan_id"]) == notified or _receipts_changed(m, marks_before.get(int(m["loan_id"])))}
     if not changed:
         return 0
-    partners = Partners(uow.session)
+    partners = uow.partners
     cofunded = partners.of_loans(list(changed))
     new_loans = [loan_id for loan_id, m in changed.items() if loan_id not in cofunded and marks_before.get(loan_id) is None]
     if new_loans:
@@ -86,11 +85,11 @@ def post_partner_split(
         return 0
     written = 0
     if tx is None and transaction_id is not None:
-        tx = uow.session.get(TransactionRow, transaction_id)
+        tx = uow.borrowers.transaction(transaction_id)
     value_date = tx.value_date if tx is not None else on
     for loan_id in sorted(cofunded):
         link = cofunded[loan_id]
-        share = Decimal(link.share)
+        share = link.share
         mark = marks_before.get(loan_id)
         before = split(share, mark.figures if mark is not None else LoanFigures())
         after = split(share, _figures(changed[loan_id]))
@@ -105,13 +104,11 @@ def post_partner_split(
 
 
 def _register_new_loans(uow: UnitOfWork, partners: Partners, loan_ids: list[int],
-                        changed: dict[int, dict[str, object]]) -> dict[int, LoanPartnerRow]:
+                        changed: dict[int, dict[str, object]]) -> dict[int, LoanShare]:
     """A drawdown with a partner share: the partner and both shares fixed now (R17)."""
-    from loanbook.store.tables import LoanRow
-
     added = {}
     for loan_id in loan_ids:
-        loan = uow.session.get(LoanRow, loan_id)
+        loan = uow.borrowers.loan(loan_id)
         if loan is None or Decimal(loan.partner_share) == 0:
             continue
         partner = _default_partner(partners)
@@ -122,7 +119,7 @@ def _register_new_loans(uow: UnitOfWork, partners: Partners, loan_ids: list[int]
     return added
 
 
-def _write_message(partners: Partners, link: LoanPartnerRow, loan_id: int, kind: str, on: date, value_date: date,
+def _write_message(partners: Partners, link: LoanShare, loan_id: int, kind: str, on: date, value_date: date,
                    before: PartnerFigures, after: PartnerFigures, transaction_id: int | None) -> None:
     seq = partners.next_seq(loan_id)
     message_id = f"{link.partner_code}-{loan_id}-{seq}"
@@ -135,7 +132,7 @@ def _write_message(partners: Partners, link: LoanPartnerRow, loan_id: int, kind:
         "booked_on": on.isoformat(),
         "value_date": value_date.isoformat(),
         "transaction_id": transaction_id,
-        "share": link.share,
+        "share": str(link.share),  # as stored: a ratio's exact digits
         "principal_share_fen": after.principal_funded_fen,
         "principal_fen": after.principal_received_fen - before.principal_received_fen,
         "interest_fen": after.interest_received_fen - before.interest_received_fen,

@@ -33,7 +33,7 @@ class LoanPage:
 
 
 def own_loan_borrower(uow: UnitOfWork, borrower_id: int, loan_id: int) -> None:
-    row = uow.borrowers.loan_row(loan_id)
+    row = uow.borrowers.loan(loan_id)
     if row is None or row.borrower_id != borrower_id:
         raise NotFound(f"no loan {loan_id}")
 

@@ -18,7 +18,7 @@ from loanbook.errors import BadInput, NotFound
 from loanbook.money import from_fen, to_fen
 from loanbook.rules import operations
 from loanbook.service.users import Role, User
-from loanbook.store.coupons import Coupon, CouponUse
+from loanbook.store.values import Coupon, CouponUse
 from loanbook.store.unit_of_work import UnitOfWork
 
 REASON_MAX = 200

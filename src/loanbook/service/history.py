@@ -39,12 +39,12 @@ class LoanHistory:
 def loan_history(uow: UnitOfWork, *, actor: User, loan_id: int, current: Position | None = None) -> LoanHistory:
     """``current``: the borrower's position on the business date, when the caller has
     replayed it already (the back office's loan page), so it is not replayed twice."""
-    row = uow.borrowers.loan_row(loan_id)
-    if row is None or (actor.role == Role.BORROWER and row.borrower_id != actor.borrower_id):
+    loan = uow.borrowers.loan(loan_id)
+    if loan is None or (actor.role == Role.BORROWER and loan.borrower_id != actor.borrower_id):
         raise NotFound(f"no loan {loan_id}")
     today = uow.business_dates.get()
-    items = [HistoryItem(row.disbursed_on, row.disbursed_on, "disbursed", None, from_fen(row.principal_fen),
-                         f"{row.product_code}, {row.terms} terms", 0)]
+    items = [HistoryItem(loan.disbursed_on, loan.disbursed_on, "disbursed", None, from_fen(loan.principal_fen),
+                         f"{loan.product_code}, {loan.terms} terms", 0)]
     requests = uow.requests.listed(loan_id=loan_id, limit=10_000)
     names = uow.requests.user_names([r.made_by for r in requests] + [r.decided_by for r in requests])
     for request in requests:
@@ -59,16 +59,16 @@ def loan_history(uow: UnitOfWork, *, actor: User, loan_id: int, current: Positio
                                      f"request {request.id} {request.status}; reason: {request.decision_reason or '-'}", 2))
     deciders = {request.id: request.decided_by for request in requests}
     if current is None or current.on != today:
-        current = position(uow.borrowers.book(row.borrower_id), today, include_day=True)
+        current = position(uow.borrowers.book(loan.borrower_id), today, include_day=True)
     allocations = {a.tx_id: a for a in current.allocations}
-    for tx in uow.borrowers.transaction_rows(row.borrower_id):
+    for tx in uow.borrowers.transactions(loan.borrower_id):
         if tx.request_id is not None:
             if tx.loan_id == loan_id:
                 approver = names.get(deciders.get(tx.request_id))
                 items.append(HistoryItem(tx.value_date, tx.booked_on, f"plan_change_{tx.kind}", approver, None,
                                          f"request {tx.request_id} applied (R11)", 3))
             continue
-        allocation = allocations.get(str(tx.id))
+        allocation = allocations.get(str(tx.transaction_id))
         on_loan = sum((line.total for line in allocation.lines if line.loan_id == str(loan_id)), ZERO) if allocation else ZERO
         if on_loan == 0 and tx.loan_id != loan_id:
             continue
@@ -80,4 +80,4 @@ def loan_history(uow: UnitOfWork, *, actor: User, loan_id: int, current: Positio
         if event.kind != LoanEventKind.DISBURSED:
             items.append(HistoryItem(event.on_date, event.on_date, event.kind, None, None, event.detail, 5))
     items.sort(key=lambda item: (item.on, item.order))
-    return LoanHistory(loan_id, row.borrower_id, today, tuple(items))
+    return LoanHistory(loan_id, loan.borrower_id, today, tuple(items))

@@ -24,7 +24,7 @@ from loanbook.rules.position import PlanChangeEffect
 from loanbook.rules.replay import position
 from loanbook.service.servicing import open_day, post_change, received_at_of
 from loanbook.service.users import Role, User
-from loanbook.store.plan_requests import PlanRequest
+from loanbook.store.values import PlanRequest
 from loanbook.store.unit_of_work import UnitOfWork
 
 EXTENSION, NEGOTIATION = TransactionKind.EXTENSION, TransactionKind.NEGOTIATION  # what a request asks for

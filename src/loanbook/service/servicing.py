@@ -22,7 +22,7 @@ from loanbook.rules.position import Allocation, LoanPosition, PayoffQuote
 from loanbook.rules.replay import position
 from loanbook.ledger.revaluation import LoanMark, Revaluation, revalue
 from loanbook.store.repositories import StoredPositions
-from loanbook.store.tables import BorrowerRow
+from loanbook.store.values import Borrower
 from loanbook.store.unit_of_work import UnitOfWork
 
 PENDING_TX = "pending"  # the core's id for a transaction before its row has one
@@ -30,7 +30,7 @@ PENDING_TX = "pending"  # the core's id for a transaction before its row has one
 
 @dataclass(frozen=True, slots=True)
 class BorrowerSummary:
-    borrower: BorrowerRow
+    borrower: Borrower
     business_date: date
     credit_limit: Decimal
     available: Decimal
@@ -63,7 +63,7 @@ def _open_day(uow: UnitOfWork) -> date:
     return today
 
 
-def _borrower(uow: UnitOfWork, borrower_id: int, *, for_update: bool = False) -> BorrowerRow:
+def _borrower(uow: UnitOfWork, borrower_id: int, *, for_update: bool = False) -> Borrower:
     row = uow.borrowers.get(borrower_id, for_update=for_update)
     if row is None:
         raise NotFound(f"no borrower {borrower_id}")
@@ -256,7 +256,7 @@ def payoff_quote(
 
 def payoff_offer(uow: UnitOfWork, loan_id: int) -> tuple[int, operations.PayoffOffer]:
     """(borrower id, today's quote with the credit balance and what is left after it) (R8)."""
-    row = uow.borrowers.loan_row(loan_id)
+    row = uow.borrowers.loan(loan_id)
     if row is None:
         raise NotFound(f"no loan {loan_id}")
     today = uow.business_dates.get()

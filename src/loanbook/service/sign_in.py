@@ -52,7 +52,7 @@ def set_password(uow: UnitOfWork, name: str, password: str) -> User:
     row = find_user(uow, name)
     if row.revoked_at is not None:
         raise Conflict(f"user {row.name!r} is revoked; add a new user instead")
-    row.password_hash = password_hash
+    uow.users.set_password_hash(row.id, password_hash)
     uow.web_sessions.end_all_of(row.id)
     uow.commit()
     return User(row.id, row.name, row.role, row.borrower_id)
@@ -67,7 +67,7 @@ def sign_in(uow: UnitOfWork, name: str, password: str, *, now: datetime,
     if not matched or row is None or row.password_hash is None or row.revoked_at is not None:
         raise AccessDenied(SIGN_IN_REFUSED, unauthenticated=True)
     if needs_rehash(row.password_hash):  # the parameters were raised since it was set
-        row.password_hash = hash_password(password)
+        uow.users.set_password_hash(row.id, hash_password(password))
     uow.web_sessions.end_expired(now)
     session_token, csrf_token = secrets.token_urlsafe(SESSION_BYTES), secrets.token_urlsafe(SESSION_BYTES)
     expires_at = now + lifetime

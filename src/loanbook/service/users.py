@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from loanbook.errors import AccessDenied, BadInput, Conflict, NotFound
 from loanbook.service.passwords import hash_password
-from loanbook.store.tables import UserRow
+from loanbook.store.values import StoredUser
 from loanbook.store.unit_of_work import UnitOfWork
 
 class Role(StrEnum):
@@ -100,7 +100,7 @@ def list_users(uow: UnitOfWork) -> list[UserListed]:
     return [UserListed(r.id, r.name, r.role, r.borrower_id, r.revoked_at) for r in uow.users.all()]
 
 
-def find_user(uow: UnitOfWork, name: str) -> UserRow:
+def find_user(uow: UnitOfWork, name: str) -> StoredUser:
     row = uow.users.by_name(name.strip())
     if row is None:
         raise NotFound(f"no user named {name!r} (`loanbook user list` shows them)")
@@ -112,7 +112,7 @@ def revoke_user(uow: UnitOfWork, name: str, *, now: datetime) -> User:
     row = find_user(uow, name)
     if row.revoked_at is not None:
         raise Conflict(f"user {row.name!r} was revoked already, at {row.revoked_at:%Y-%m-%d %H:%M}")
-    row.revoked_at = now
+    uow.users.revoke(row.id, at=now)
     uow.web_sessions.end_all_of(row.id)
     uow.commit()
     return User(row.id, row.name, row.role, row.borrower_id)
@@ -124,7 +124,7 @@ def rotate_token(uow: UnitOfWork, name: str) -> tuple[User, str]:
     if row.revoked_at is not None:
         raise Conflict(f"user {row.name!r} is revoked; add a new user instead")
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    row.token_sha256 = _digest(token)
+    uow.users.set_token(row.id, _digest(token))
     uow.commit()
     return User(row.id, row.name, row.role, row.borrower_id), token
 

@@ -30,6 +30,18 @@ NOTE_MAX = 300  # recon_breaks.note
 
 
 @dataclass(frozen=True, slots=True)
+class Partner:
+    """A partner bank that co-funds loans (R17), as stored (no ORM row leaves store/)."""
+
+    code: str
+    name: str
+    base_url: str | None
+    is_default: int  # 1: funds co-funded drawdowns
+    delay_days: int  # an undelivered message older than this holds the loan
+    file_overdue_refuses: int  # 1: close of business refuses without the daily file
+
+
+@dataclass(frozen=True, slots=True)
 class ReconBreak:
     """A difference between a partner's file and the ledger (R17); worked, never deleted
     (no ORM row leaves store/, issue 10 item 4)."""
@@ -55,6 +67,12 @@ class ReconBreak:
 # Breaks are read as plain rows of the table's columns, not mapped objects: a resolution
 # is an UPDATE statement, and no stale object can be left in the session to read later.
 _BREAK_COLUMNS = ReconBreakRow.__table__
+_SHARES = select(LoanPartnerRow.loan_id, LoanPartnerRow.partner_code, LoanPartnerRow.share,
+                 LoanPartnerRow.principal_share_fen)
+
+
+def _share(row) -> LoanShare:  # noqa: ANN001 - a row of _SHARES
+    return LoanShare(row.loan_id, row.partner_code, Decimal(row.share), row.principal_share_fen)  # a ratio (R17)
 
 
 class Partners:
@@ -62,18 +80,20 @@ class Partners:
         self.session = session
 
     # partners -------------------------------------------------------------------------
-    def get(self, code: str) -> PartnerRow | None:
-        return self.session.get(PartnerRow, code)
+    def get(self, code: str) -> Partner | None:
+        row = self.session.get(PartnerRow, code)
+        return None if row is None else value_of(Partner, row)
 
-    def default(self) -> PartnerRow | None:
-        return self.session.scalars(select(PartnerRow).where(PartnerRow.is_default == 1).order_by(PartnerRow.code)).first()
+    def default(self) -> Partner | None:
+        row = self.session.scalars(select(PartnerRow).where(PartnerRow.is_default == 1).order_by(PartnerRow.code)).first()
+        return None if row is None else value_of(Partner, row)
 
-    def all(self) -> list[PartnerRow]:
-        return list(self.session.scalars(select(PartnerRow).order_by(PartnerRow.code)))
+    def all(self) -> list[Partner]:
+        return values_of(Partner, self.session.scalars(select(PartnerRow).order_by(PartnerRow.code)))
 
     def put(self, *, code: str, name: str, base_url: str | None, is_default: bool, delay_days: int,
-            file_overdue_refuses: bool = False) -> PartnerRow:
-        row = self.get(code)
+            file_overdue_refuses: bool = False) -> Partner:
+        row = self.session.get(PartnerRow, code)
         if row is None:
             row = PartnerRow(code=code)
             self.session.add(row)
@@ -82,27 +102,24 @@ class Partners:
         row.name, row.base_url, row.is_default, row.delay_days = name, base_url, int(is_default), delay_days
         row.file_overdue_refuses = int(file_overdue_refuses)
         self.session.flush()
-        return row
+        return value_of(Partner, row)
 
     # co-funded loans ------------------------------------------------------------------
-    def of_loans(self, loan_ids: Sequence[int]) -> dict[int, LoanPartnerRow]:
+    def of_loans(self, loan_ids: Sequence[int]) -> dict[int, LoanShare]:
+        """The co-funded loans among ``loan_ids``: each one's partner and share."""
         if not loan_ids:
             return {}
-        rows = self.session.scalars(select(LoanPartnerRow).where(LoanPartnerRow.loan_id.in_(list(loan_ids))))
-        return {row.loan_id: row for row in rows}
+        rows = self.session.execute(_SHARES.where(LoanPartnerRow.loan_id.in_(list(loan_ids))))
+        return {row.loan_id: _share(row) for row in rows}
 
     def add_loan(self, *, loan_id: int, partner_code: str, share: str, principal_share_fen: int) -> None:
         self.session.add(LoanPartnerRow(loan_id=loan_id, partner_code=partner_code, share=share,
                                         principal_share_fen=principal_share_fen))
         self.session.flush()
 
-    def all_loans(self) -> list[LoanPartnerRow]:
-        return list(self.session.scalars(select(LoanPartnerRow).order_by(LoanPartnerRow.loan_id)))
-
     def loan_shares(self) -> list[LoanShare]:
         """Every co-funded loan's partner and share, as values, by loan id."""
-        return [LoanShare(row.loan_id, row.partner_code, Decimal(row.share), row.principal_share_fen)
-                for row in self.all_loans()]
+        return [_share(row) for row in self.session.execute(_SHARES.order_by(LoanPartnerRow.loan_id))]
 
     def loan_ids(self, partner_code: str) -> list[int]:
         return list(self.session.scalars(select(LoanPartnerRow.loan_id).where(LoanPartnerRow.partner_code == partner_code)))

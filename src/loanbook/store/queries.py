@@ -16,7 +16,7 @@ from typing import NamedTuple, TypeVar
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from loanbook.store.repositories import phone_key
+from loanbook.store.repositories import TRANSACTION_COLUMNS as _TRANSACTION_COLUMNS, phone_key
 from loanbook.store.tables import (
     BorrowerMarkRow,
     BorrowerRow,
@@ -29,7 +29,7 @@ from loanbook.store.tables import (
     TransactionRow,
     UserRow,
 )
-from loanbook.store.values import values_of
+from loanbook.store.values import LoanEvent, StoredTransaction, values_of
 
 
 V = TypeVar("V")
@@ -92,27 +92,6 @@ class ListedLoan:
     phone: str  # the borrower's, in full: the edge masks it by role (privacy.py)
 
 
-class StoredTransaction(NamedTuple):
-    """A booked transaction as stored (R6): a line of the transactions export, in its
-    columns' order. The export lines are NamedTuples, immutable values like the frozen
-    dataclasses elsewhere, because an export makes one per row of the book: a NamedTuple
-    costs a tuple's making, a frozen dataclass a guarded attribute set per field (about
-    7x the time per line, measured)."""
-
-    transaction_id: int
-    borrower_id: int
-    kind: str
-    loan_id: int | None
-    value_date: date
-    booked_on: date
-    amount_fen: int
-    credit_used_fen: int
-    channel: str
-    booked_by_user_id: int | None
-    coupon_id: int | None
-    request_id: int | None
-
-
 class ListedTransaction(NamedTuple("ListedTransaction", [*StoredTransaction.__annotations__.items(),
                                                          ("booked_by_name", "str | None")])):
     """A booked transaction and the name of the user who booked it (None: loanbook itself,
@@ -153,10 +132,6 @@ def _borrower_matches(search: Search, *, id_column) -> list:  # noqa: ANN001 - a
     return conditions
 
 
-_T = TransactionRow
-# StoredTransaction's fields, in order
-_TRANSACTION_COLUMNS = (_T.id.label("transaction_id"), _T.borrower_id, _T.kind, _T.loan_id, _T.value_date, _T.booked_on,
-                        _T.amount_fen, _T.credit_used_fen, _T.channel, _T.booked_by_user_id, _T.coupon_id, _T.request_id)
 
 
 class Lists:
@@ -276,18 +251,6 @@ class BucketTotals:
     loans: int
     principal_outstanding_fen: int
     amount_due_fen: int
-
-
-class LoanEvent(NamedTuple):
-    """What happened to a loan on a day (R15, R16); a NamedTuple, since the roll rates
-    stream every event of the book (``StoredTransaction`` says why)."""
-
-    id: int
-    loan_id: int
-    borrower_id: int
-    on_date: date
-    kind: str
-    detail: str
 
 
 def _whole(value: object) -> int:

@@ -22,6 +22,18 @@ from loanbook.rules.position import LoanPosition, LoanStatus
 from loanbook.rules.products import Product
 from loanbook.store import codec, prepared
 from loanbook.store.prepared import run
+from loanbook.store.values import (
+    Borrower,
+    Coupon,
+    CouponUse,
+    LoanEvent,
+    PlanRequest,
+    StoredLoan,
+    StoredTransaction,
+    StoredUser,
+    value_of,
+    values_of,
+)
 from loanbook.store.tables import (
     AccrualDetailRow,
     BorrowerMarkRow,
@@ -62,6 +74,12 @@ class _PlanRow(NamedTuple):
 def _columns(table: type) -> Select:
     """SELECT every column of a mapped table, as rows with attribute access."""
     return select(*table.__table__.columns)
+
+
+_T = TransactionRow
+# StoredTransaction's fields, in order (also the lists' and the export's)
+TRANSACTION_COLUMNS = (_T.id.label("transaction_id"), _T.borrower_id, _T.kind, _T.loan_id, _T.value_date, _T.booked_on,
+                       _T.amount_fen, _T.credit_used_fen, _T.channel, _T.booked_by_user_id, _T.coupon_id, _T.request_id)
 
 
 class StoredPosition(NamedTuple):
@@ -158,28 +176,32 @@ class Borrowers:
         self.session = session
         self.products = products
 
-    def add(self, *, name: str, phone: str, credit_limit_fen: int, created_on: date) -> BorrowerRow:
+    def add(self, *, name: str, phone: str, credit_limit_fen: int, created_on: date) -> Borrower:
         row = BorrowerRow(name=name, phone=phone, phone_key=phone_key(phone), credit_limit_fen=credit_limit_fen,
                           created_on=created_on)
         self.session.add(row)
         self.session.flush()
         self.session.add(BorrowerMarkRow(borrower_id=row.id, credit_balance_fen=0))
-        return row
+        return value_of(Borrower, row)
 
-    def get(self, borrower_id: int, *, for_update: bool = False) -> BorrowerRow | None:
+    def get(self, borrower_id: int, *, for_update: bool = False) -> Borrower | None:
         """With ``for_update`` the borrower row is locked until the unit of work ends
-        (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)."""
-        query = select(BorrowerRow).where(BorrowerRow.id == borrower_id)
+        (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): the lock is the
+        database's, so the value handed out may be passed to :meth:`book` as its ``row``."""
+        query = _columns(BorrowerRow).where(BorrowerRow.id == borrower_id)
         if for_update:
             query = query.with_for_update()
-        return self.session.scalars(query).first()
+        row = self.session.execute(query).first()
+        return None if row is None else value_of(Borrower, row)
 
     def id_of_phone(self, phone: str) -> int | None:
         """The borrower holding ``phone`` (compared by its digits alone), if any."""
         return self.session.scalar(select(BorrowerRow.id).where(BorrowerRow.phone_key == phone_key(phone)))
 
-    def loan_row(self, loan_id: int) -> LoanRow | None:
-        return self.session.get(LoanRow, loan_id)
+    def loan(self, loan_id: int) -> StoredLoan | None:
+        """A loan as disbursed, None if there is no such loan."""
+        row = self.session.get(LoanRow, loan_id)  # no SQL for a loan this unit of work has just added
+        return None if row is None else value_of(StoredLoan, row)
 
     def borrower_of_loan(self, loan_id: int) -> int | None:
         """The borrower of a loan, None if there is no such loan: one column, no mapped row
@@ -206,14 +228,18 @@ class Borrowers:
         # way, but the ORM's unit of work cost more CPU than the booking's own work.
         return run(self.session, prepared.ADD_TRANSACTION_RETURNING_ID, values).scalar_one()
 
-    def transaction_rows(self, borrower_id: int) -> list[TransactionRow]:
+    def transactions(self, borrower_id: int) -> list[StoredTransaction]:
         """A borrower's transactions in booking order (for a loan's history)."""
-        return list(self.session.scalars(
-            select(TransactionRow).where(TransactionRow.borrower_id == borrower_id).order_by(TransactionRow.id)
-        ))
+        rows = self.session.execute(
+            select(*TRANSACTION_COLUMNS).where(TransactionRow.borrower_id == borrower_id).order_by(TransactionRow.id))
+        return [StoredTransaction._make(row) for row in rows]
+
+    def transaction(self, transaction_id: int) -> StoredTransaction | None:
+        row = self.session.execute(select(*TRANSACTION_COLUMNS).where(TransactionRow.id == transaction_id)).first()
+        return None if row is None else StoredTransaction._make(row)
 
     def books(
-        self, borrower_ids: Sequence[int], *, rows: Sequence[BorrowerRow] = (), all_coupons: bool = False,
+        self, borrower_ids: Sequence[int], *, rows: Sequence[Borrower | Row] = (), all_coupons: bool = False,
         marks: dict[int, LoanMark] | None = None, stored: dict[int, tuple[date | None, str | None]] | None = None,
     ) -> dict[int, Book]:
         """The books of several borrowers in four queries (three if their ``rows`` are
@@ -267,7 +293,7 @@ class Borrowers:
             for borrower_id, borrower in borrowers.items()
         }
 
-    def book(self, borrower_id: int, *, row: BorrowerRow | None = None, all_coupons: bool = False) -> Book:
+    def book(self, borrower_id: int, *, row: Borrower | None = None, all_coupons: bool = False) -> Book:
         return self.books([borrower_id], rows=[row] if row is not None else (), all_coupons=all_coupons)[borrower_id]
 
     def locked_book(
@@ -344,17 +370,6 @@ class Marks:
         ).all()
         marks = {mark.loan_id: self._value(mark) for _, mark in rows if mark is not None}
         return marks, (rows[0][0] if rows else 0)
-
-    def stored_position(self, loan_id: int) -> tuple[int, date, LoanPosition | None] | None:
-        """(borrower id, business date, the loan's stored position if it is of that date,
-        else None); None if there is no such loan. One round trip."""
-        row = run(self.session, prepared.STORED_POSITION, {"loan_id": loan_id}).first()
-        if row is None:
-            return None
-        stored = None
-        if row.position_on == row.business_date and row.position_json is not None:
-            stored = codec.position_from_json(row.position_json)
-        return row.borrower_id, row.business_date, stored
 
     def position_to_move(self, loan_id: int) -> StoredPosition | None:
         """What a read needs to move the loan's stored position forward to the business
@@ -536,8 +551,9 @@ class Events:
         if rows:
             run(self.session, prepared.ADD_EVENTS, rows)
 
-    def of_loan(self, loan_id: int) -> list[LoanEventRow]:
-        return list(self.session.scalars(select(LoanEventRow).where(LoanEventRow.loan_id == loan_id).order_by(LoanEventRow.id)))
+    def of_loan(self, loan_id: int) -> list[LoanEvent]:
+        rows = self.session.execute(_columns(LoanEventRow).where(LoanEventRow.loan_id == loan_id).order_by(LoanEventRow.id))
+        return values_of(LoanEvent, rows)
 
     def counts(self) -> dict[str, int]:
         return {kind: n for kind, n in self.session.execute(select(LoanEventRow.kind, func.count()).group_by(LoanEventRow.kind))}
@@ -571,23 +587,35 @@ class Users:
         self.session = session
 
     def add(self, *, name: str, role: str, borrower_id: int | None, token_sha256: str,
-            password_hash: str | None = None) -> UserRow:
+            password_hash: str | None = None) -> StoredUser:
         row = UserRow(name=name, role=role, borrower_id=borrower_id, token_sha256=token_sha256,
                       password_hash=password_hash)
         self.session.add(row)
         self.session.flush()
-        return row
+        return value_of(StoredUser, row)
 
     def by_token(self, token_sha256: str) -> Row | None:
         """The user of a token (id, name, role, borrower_id, revoked_at), as a plain row:
         every API request asks it."""
         return run(self.session, prepared.USER_BY_TOKEN, {"token_sha256": token_sha256}).first()
 
-    def by_name(self, name: str) -> UserRow | None:
-        return self.session.scalars(select(UserRow).where(UserRow.name == name)).first()
+    def by_name(self, name: str) -> StoredUser | None:
+        row = self.session.execute(_columns(UserRow).where(UserRow.name == name)).first()
+        return None if row is None else value_of(StoredUser, row)
 
-    def all(self) -> list[UserRow]:
-        return list(self.session.scalars(select(UserRow).order_by(UserRow.id)))
+    def all(self) -> list[StoredUser]:
+        return values_of(StoredUser, self.session.execute(_columns(UserRow).order_by(UserRow.id)))
+
+    def revoke(self, user_id: int, *, at: datetime) -> None:
+        """The user's token stops working; the user stays, for the history."""
+        self.session.execute(update(UserRow).where(UserRow.id == user_id).values(revoked_at=at))
+
+    def set_token(self, user_id: int, token_sha256: str) -> None:
+        """A new token's hash in place of the old one, which stops working at once."""
+        self.session.execute(update(UserRow).where(UserRow.id == user_id).values(token_sha256=token_sha256))
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self.session.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash))
 
 
 class WebSessions:
@@ -691,29 +719,31 @@ class Coupons:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, **values: object) -> CouponRow:
+    def add(self, **values: object) -> Coupon:
         row = CouponRow(**values)
         self.session.add(row)
         self.session.flush()
-        return row
+        return value_of(Coupon, row)
 
-    def get(self, coupon_id: int) -> CouponRow | None:
-        return self.session.get(CouponRow, coupon_id)
+    def get(self, coupon_id: int) -> Coupon | None:
+        row = self.session.get(CouponRow, coupon_id)
+        return None if row is None else value_of(Coupon, row)
 
-    def of_borrowers(self, borrower_ids: Sequence[int]) -> dict[int, list[CouponRow]]:
+    def of_borrowers(self, borrower_ids: Sequence[int]) -> dict[int, list[Coupon]]:
         """Per borrower, its coupons in grant order."""
-        found: dict[int, list[CouponRow]] = defaultdict(list)
+        found: dict[int, list[Coupon]] = defaultdict(list)
         rows = self.session.execute(_columns(CouponRow).where(CouponRow.borrower_id.in_(borrower_ids)).order_by(CouponRow.id))
         for row in rows:
-            found[row.borrower_id].append(row)
+            found[row.borrower_id].append(value_of(Coupon, row))
         return found
 
-    def uses(self, coupon_ids: Sequence[int]) -> dict[int, TransactionRow]:
+    def uses(self, coupon_ids: Sequence[int]) -> dict[int, CouponUse]:
         """Per coupon, the transaction that redeemed it."""
         if not coupon_ids:
             return {}
-        rows = self.session.execute(_columns(TransactionRow).where(TransactionRow.coupon_id.in_(coupon_ids)))
-        return {row.coupon_id: row for row in rows}
+        rows = self.session.execute(select(TransactionRow.coupon_id, TransactionRow.id, TransactionRow.value_date)
+                                    .where(TransactionRow.coupon_id.in_(coupon_ids)))
+        return {coupon_id: CouponUse(transaction_id, value_date) for coupon_id, transaction_id, value_date in rows}
 
     def counts(self, on: date) -> dict[str, int]:
         """Coupons granted, used, expired unused (as of ``on``) and still open."""
@@ -734,17 +764,18 @@ class PlanRequests:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, **values: object) -> PlanRequestRow:
+    def add(self, **values: object) -> PlanRequest:
         row = PlanRequestRow(**values)
         self.session.add(row)
         self.session.flush()
-        return row
+        return value_of(PlanRequest, row)
 
-    def get(self, request_id: int, *, for_update: bool = False) -> PlanRequestRow | None:
-        query = select(PlanRequestRow).where(PlanRequestRow.id == request_id)
+    def get(self, request_id: int, *, for_update: bool = False) -> PlanRequest | None:
+        query = _columns(PlanRequestRow).where(PlanRequestRow.id == request_id)
         if for_update:
             query = query.with_for_update()
-        return self.session.scalars(query).first()
+        row = self.session.execute(query).first()
+        return None if row is None else value_of(PlanRequest, row)
 
     def decide(self, request_id: int, *, status: str, decided_by: int | None, decided_on: date, reason: str) -> bool:
         """Record the decision if the request is still pending; false if it was decided
@@ -757,22 +788,23 @@ class PlanRequests:
         return result.rowcount == 1
 
     def listed(self, *, status: str | None = None, loan_id: int | None = None, borrower_id: int | None = None,
-               limit: int = 100, after_id: int = 0) -> list[PlanRequestRow]:
-        query = select(PlanRequestRow).where(PlanRequestRow.id > after_id)
+               limit: int = 100, after_id: int = 0) -> list[PlanRequest]:
+        query = _columns(PlanRequestRow).where(PlanRequestRow.id > after_id)
         if status is not None:
             query = query.where(PlanRequestRow.status == status)
         if loan_id is not None:
             query = query.where(PlanRequestRow.loan_id == loan_id)
         if borrower_id is not None:
             query = query.where(PlanRequestRow.borrower_id == borrower_id)
-        return list(self.session.scalars(query.order_by(PlanRequestRow.id).limit(limit)))
+        return values_of(PlanRequest, self.session.execute(query.order_by(PlanRequestRow.id).limit(limit)))
 
-    def pending_extensions(self, *, maturing_by: date) -> list[PlanRequestRow]:
+    def pending_extensions(self, *, maturing_by: date) -> list[PlanRequest]:
         """Pending extension requests that may have to lapse tonight (R11): on a loan whose
         plan changed (its maturity is the core's to say), settled, or whose plan as
         disbursed matures by ``maturing_by``."""
-        pending = list(self.session.scalars(
-            select(PlanRequestRow).where(PlanRequestRow.status == RequestStatus.PENDING, PlanRequestRow.kind == TransactionKind.EXTENSION)
+        pending = values_of(PlanRequest, self.session.execute(
+            _columns(PlanRequestRow).where(PlanRequestRow.status == RequestStatus.PENDING,
+                                           PlanRequestRow.kind == TransactionKind.EXTENSION)
             .order_by(PlanRequestRow.id)
         ))
         if not pending:

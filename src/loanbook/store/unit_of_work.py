@@ -12,21 +12,21 @@ from loanbook.errors import InvariantBroken
 
 from loanbook.store.bureau import BureauStore
 from loanbook.store.collections import Collections
-from loanbook.store.coupons import CouponValues
 from loanbook.store.nights import Nights
 from loanbook.store.snapshots import PortfolioSnapshots
 from loanbook.store.partitions import Partitions
 from loanbook.store.partners import Partners
-from loanbook.store.plan_requests import PlanRequestValues
 from loanbook.store.queries import Exports, Lists, Reports
 from loanbook.store.repositories import (
     Borrowers,
     BusinessDates,
     CobDays,
+    Coupons,
     Events,
     IdempotencyKeys,
     Journal,
     Marks,
+    PlanRequests,
     Products,
     Users,
     WebSessions,
@@ -82,8 +82,8 @@ class UnitOfWork:
         self.users = Users(self.session)
         self.web_sessions = WebSessions(self.session)
         self.idempotency = IdempotencyKeys(self.session)
-        self.coupons = CouponValues(self.session)  # R13, as values
-        self.requests = PlanRequestValues(self.session)  # R11, as values
+        self.coupons = Coupons(self.session)  # R13
+        self.requests = PlanRequests(self.session)  # R11
         self.snapshots = PortfolioSnapshots(self.session)  # the back office's trends (migration 0012)
         self.partners = Partners(self.session)  # R17
         self.bureau = BureauStore(self.session)  # R15
