@@ -13,37 +13,33 @@ portfolio get a web user each (password stored with argon2, as `loanbook user ad
 ``--requests`` times, cycling through them and their loans (a loan page, its settle
 confirmation). Repaying (POST /app/repay, 0.01 each, so the books barely move) is timed
 too. Signing in is printed apart: argon2 is slow on purpose (that is its job), so it is
-not held to the page target. Prints p50/p95/max per page in milliseconds and whether
-each p95 is within the target, and the server's CPU time per request (from /proc: what a
-page costs whatever else a shared machine runs). With --database the database gains the sample's users
-and repayments: use a copy.
+not held to the page target. Prints p50/p95 per page in milliseconds and whether each p95
+is within the target, the server's CPU time per request (from /proc: what a page costs
+whatever else a shared machine runs) and the load average (the command line, the timing
+loop and the table are bench/timing.py's, shared with bench/lists.py and
+bench/admin_pages.py). With --database the database gains the sample's users and
+repayments: use a copy.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from itertools import count
 from pathlib import Path
 
-try:
-    import loanbook  # noqa: F401
-except ImportError:  # run from a checkout without installing
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from timing import percentile, run, timed_calls  # bench/timing.py: the command line, the timing loop, the table
 
 import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from loanbook.demo.portfolio import run_portfolio  # noqa: E402
 from loanbook.service.users import add_user  # noqa: E402
-from loanbook.store.database import make_engine, open_database  # noqa: E402
 from loanbook.store.unit_of_work import UnitOfWork  # noqa: E402
 
 TARGET_P95_MS = 100.0
@@ -51,18 +47,7 @@ PASSWORD = "bench pages password"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM_KEY = re.compile(r'name="form_key" value="([^"]+)"')
 
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def _figures(timings: list[float], cpu_ms: float | None = None) -> dict[str, float]:
-    figures = {"n": len(timings), "p50_ms": round(statistics.median(timings), 1),
-               "p95_ms": round(_percentile(timings, 0.95), 1), "max_ms": round(max(timings), 1)}
-    if cpu_ms is not None:
-        figures["server_cpu_ms"] = round(cpu_ms / len(timings), 1)
-    return figures
+Sample = list[tuple[str, list[int], list[int]]]  # (user name, the borrower's loans, those open today)
 
 
 def _cpu_ms(pid: int) -> float:
@@ -73,45 +58,19 @@ def _cpu_ms(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", help="An existing loanbook database (default: build the demo's portfolio).")
-    parser.add_argument("--borrowers", type=int, default=1000, help="Borrowers of the portfolio built (default 1000).")
+def _options(parser) -> None:  # noqa: ANN001 - an ArgumentParser
     parser.add_argument("--sample", type=int, default=20, help="Borrowers who sign in (default 20).")
-    parser.add_argument("--requests", type=int, default=100, help="Requests per page (default 100).")
-    parser.add_argument("--json", action="store_true", help="Print one JSON object as the last line.")
-    args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as scratch:
-        if args.database:
-            url = args.database
-            engine = open_database(url)
-        else:
-            url = f"sqlite:///{Path(scratch) / 'pages.sqlite3'}"
-            engine = make_engine(url)
-            started = time.perf_counter()
-            print(f"building the demo's portfolio of {args.borrowers:,} borrowers...", flush=True)
-            run_portfolio(engine, borrowers=args.borrowers)
-            print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
-        sample = _sign_ins(engine, args.sample)
-        engine.dispose()
-        results = _measure(url, sample, args.requests, Path(scratch))
-    print(f"{'page':<36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu ms':>7}  target p95 <= {TARGET_P95_MS:.0f} ms")
-    for name, figures in results["pages"].items():
-        verdict = "met" if figures["p95_ms"] <= TARGET_P95_MS else "MISSED"
-        print(f"{name:<36} {figures['p50_ms']:>8.1f} {figures['p95_ms']:>8.1f} {figures['max_ms']:>8.1f} "
-              f"{figures['server_cpu_ms']:>7.1f}  {verdict}")
-    print(f"(cpu ms: the server's CPU time per request; load average now {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} CPUs: wall times grow with it)")
-    signing = results["sign_in"]
-    print(f"{'sign in (argon2, not held to it)':<36} {signing['p50_ms']:>8.1f} {signing['p95_ms']:>8.1f} "
-          f"{signing['max_ms']:>8.1f}")
-    if args.json:
-        print(json.dumps(results))
-    return 0
 
 
-def _sign_ins(engine, sample: int) -> list[tuple[str, list[int], list[int]]]:  # noqa: ANN001 - an Engine
+def measure(engine, requests: int, *, sample: int) -> dict[str, object]:  # noqa: ANN001 - an Engine
+    signed_up = _sign_ins(engine, sample)
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    with tempfile.TemporaryDirectory() as folder:
+        return _measure(url, signed_up, requests, Path(folder))
+
+
+def _sign_ins(engine, sample: int) -> Sample:  # noqa: ANN001 - an Engine
     """(user name, the borrower's loans, those that can be settled today) for ``sample``
     borrowers spread over the portfolio, each with loans."""
     with engine.connect() as connection:
@@ -160,10 +119,56 @@ def _serve(url: str, folder: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"loanbook serve did not answer: {(folder / 'serve.log').read_text()[-2000:]}")
 
 
-def _measure(url: str, sample: list[tuple[str, list[int], list[int]]], requests: int, folder: Path) -> dict:
+Clients = list[tuple[httpx.Client, list[int], list[int]]]
+# A page's path for the n-th round of the clients, given the client's loans and open loans;
+# None where that client has no such page (a settle confirmation needs an open loan).
+PagePath = Callable[[int, list[int], list[int]], str | None]
+
+PAGES: dict[str, PagePath] = {
+    "my loans /app": lambda n, loans, open_: "/app",
+    "a loan /app/loans/{id}": lambda n, loans, open_: f"/app/loans/{loans[n % len(loans)]}",
+    "settle confirmation": lambda n, loans, open_: f"/app/loans/{open_[n % len(open_)]}/settle" if open_ else None,
+    "repay form /app/repay": lambda n, loans, open_: "/app/repay",
+    "coupons /app/coupons": lambda n, loans, open_: "/app/coupons",
+    "requests /app/requests": lambda n, loans, open_: "/app/requests",
+    "credit bureau /app/bureau": lambda n, loans, open_: "/app/bureau",
+    "sign-in form /login": lambda n, loans, open_: "/login",
+}
+
+
+def _page_calls(clients: Clients, page: str, path_of: PagePath):  # noqa: ANN202 - a timing.Call
+    """The page's GETs, cycling through the signed-in clients and their loans; clients
+    without such a page are passed over."""
+    asked = count()
+
+    def next_call() -> tuple[str, Callable[[], object]]:
+        for _ in range(len(clients)):
+            i = next(asked)
+            client, loans, open_ids = clients[i % len(clients)]
+            path = path_of(i // len(clients), loans, open_ids)
+            if path is not None:
+                return path, lambda: client.get(path)
+        raise SystemExit(f"{page}: no signed-in borrower has this page (it needs an open loan)")
+    return next_call
+
+
+def _repay_calls(clients: Clients):  # noqa: ANN202 - a timing.Call
+    """POST /app/repay of 0.01, the form (its CSRF token and key) read untimed first."""
+    asked = count()
+
+    def next_call() -> tuple[str, Callable[[], object]]:
+        client, _, _ = clients[next(asked) % len(clients)]
+        form = client.get("/app/repay").text
+        data = {"csrf_token": CSRF.search(form).group(1), "form_key": FORM_KEY.search(form).group(1), "amount": "0.01"}
+        return "POST /app/repay", lambda: client.post("/app/repay", data=data)
+    return next_call
+
+
+def _measure(url: str, sample: Sample, requests: int, folder: Path) -> dict[str, object]:
     server, base = _serve(url, folder)
     try:
-        clients, signing = [], []
+        clients: Clients = []
+        signing = []
         for name, loan_ids, open_ids in sample:
             client = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
             token = CSRF.search(client.get("/login").text).group(1)
@@ -173,57 +178,29 @@ def _measure(url: str, sample: list[tuple[str, list[int], list[int]]], requests:
             if answer.status_code != 303:
                 raise SystemExit(f"{name} could not sign in: {answer.status_code}")
             clients.append((client, loan_ids, open_ids))
-        pages = {
-            "my loans /app": lambda c, loans, open_: "/app",
-            "a loan /app/loans/{id}": lambda c, loans, open_: f"/app/loans/{loans[c % len(loans)]}",
-            "settle confirmation": lambda c, loans, open_: (f"/app/loans/{open_[c % len(open_)]}/settle" if open_
-                                                            else None),
-            "repay form /app/repay": lambda c, loans, open_: "/app/repay",
-            "coupons /app/coupons": lambda c, loans, open_: "/app/coupons",
-            "requests /app/requests": lambda c, loans, open_: "/app/requests",
-            "credit bureau /app/bureau": lambda c, loans, open_: "/app/bureau",
-            "sign-in form /login": lambda c, loans, open_: "/login",
-        }
-        figures: dict[str, dict[str, float]] = {}
-        for page, path_of in pages.items():
-            timings: list[float] = []
-            asked = 0
-            cpu_before = _cpu_ms(server.pid)
-            while len(timings) < requests and asked < requests * 3:
-                client, loans, open_ids = clients[asked % len(clients)]
-                path = path_of(asked // len(clients), loans, open_ids)
-                asked += 1
-                if path is None:
-                    continue
-                started = time.perf_counter()
-                answer = client.get(path)
-                timings.append((time.perf_counter() - started) * 1000)
-                if answer.status_code not in (200, 303):  # /login redirects a signed-in user
-                    raise SystemExit(f"{page}: {path} answered {answer.status_code}: {answer.text[:300]}")
-            figures[page] = _figures(timings, _cpu_ms(server.pid) - cpu_before)
-        timings = []
-        cpu_spent = 0.0
-        for i in range(requests):
-            client, _, _ = clients[i % len(clients)]
-            form = client.get("/app/repay").text
-            cpu_before = _cpu_ms(server.pid)
-            started = time.perf_counter()
-            answer = client.post("/app/repay", data={"csrf_token": CSRF.search(form).group(1),
-                                                     "form_key": FORM_KEY.search(form).group(1), "amount": "0.01"})
-            timings.append((time.perf_counter() - started) * 1000)
-            cpu_spent += _cpu_ms(server.pid) - cpu_before
-            if answer.status_code != 200:
-                raise SystemExit(f"repay answered {answer.status_code}: {answer.text[:300]}")
-        figures["repay 0.01 (POST /app/repay)"] = _figures(timings, cpu_spent)
+
+        def server_cpu() -> float:
+            return _cpu_ms(server.pid)
+
+        figures = {page: timed_calls(_page_calls(clients, page, path_of), requests, what=page,
+                                     ok=(200, 303),  # /login redirects a signed-in user
+                                     cpu_ms=server_cpu)
+                   for page, path_of in PAGES.items()}
+        figures["repay 0.01 (POST /app/repay)"] = timed_calls(_repay_calls(clients), requests, what="repay",
+                                                              cpu_ms=server_cpu)
         for client, _, _ in clients:
             client.close()
     finally:
         server.terminate()
         server.wait(timeout=15)
-    return {"database": url.split(":", 1)[0], "load_average": round(os.getloadavg()[0], 1), "signed_in_borrowers": len(sample), "requests_per_page": requests,
-            "target_p95_ms": TARGET_P95_MS, "pages": figures, "sign_in": _figures(signing),
-            "all_met": all(f["p95_ms"] <= TARGET_P95_MS for f in figures.values())}
+    sign_in = {"p50_ms": round(percentile(signing, 0.50), 1), "p95_ms": round(percentile(signing, 0.95), 1),
+               "max_ms": round(max(signing), 1), "n": len(signing)}
+    print(f"sign in (argon2, not held to the target): p50 {sign_in['p50_ms']:.1f} ms, p95 {sign_in['p95_ms']:.1f} ms, "
+          f"max {sign_in['max_ms']:.1f} ms", flush=True)
+    return {"database": url.split(":", 1)[0], "load_average": round(os.getloadavg()[0], 1),
+            "signed_in_borrowers": len(sample), "requests_per_page": requests, "pages": figures, "sign_in": sign_in}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(run(__doc__, measure=measure, what="pages", default_requests=100, target_p95_ms=TARGET_P95_MS,
+                         options=_options))
