@@ -197,8 +197,7 @@ class LoanReader:
 def loan_reading(roles: frozenset[str]) -> Callable[..., Awaitable[LoanReader]]:
     """:func:`loan_in_reach` for a route that only reads: the route runs ``with
     reader.open() as caller:`` first thing, before any work. The path's loan id is still
-    validated by FastAPI (422 for a bad id), before the token, as with the others: a
-    dependency that checked the token first would answer a bad id with 401."""
+    validated by FastAPI first (422 for a bad id), as before."""
 
     async def resolve(loan_id: LoanId, credentials: Credentials, engine: EngineDep) -> LoanReader:
         # ``async`` because it does no I/O: the token is looked up when the route opens it
