@@ -154,20 +154,35 @@ def listening_socket() -> socket.socket:
     return sock
 
 
-def serve_worker(sock: socket.socket, url: str) -> None:
-    """One server process: uvicorn on the shared listening socket, its own engine."""
+def serve_worker(sock: socket.socket, url: str, access_log_path: str = os.devnull) -> None:
+    """One server process: uvicorn on the shared listening socket, its own engine.
+
+    The server's JSON access log (one line a request, loanbook.access) goes to
+    ``access_log_path`` (default: nowhere), not to the terminal: the lines are still
+    formatted and written, so their CPU stays in the figures; warnings and errors still
+    reach stderr."""
+    import logging
+
     import uvicorn
 
     os.environ["LOANBOOK_DATABASE_URL"] = url
     from loanbook.api.app import create_app_from_environment
+    from loanbook.api.observability import JsonFormatter, access_log
 
-    config = uvicorn.Config(create_app_from_environment(), log_level="warning", access_log=False, lifespan="off")
+    app = create_app_from_environment()  # configures logging: JSON lines on stderr
+    handler = logging.FileHandler(access_log_path, encoding="utf-8")
+    handler.setFormatter(JsonFormatter())
+    access_log.handlers[:] = [handler]
+    access_log.propagate = False
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def start_server(url: str, sock: socket.socket, workers: int) -> list[multiprocessing.Process]:
+def start_server(url: str, sock: socket.socket, workers: int, access_log_path: str = os.devnull
+                 ) -> list[multiprocessing.Process]:
     context = multiprocessing.get_context("fork")  # the children inherit the listening socket
-    processes = [context.Process(target=serve_worker, args=(sock, url), daemon=True) for _ in range(workers)]
+    processes = [context.Process(target=serve_worker, args=(sock, url, access_log_path), daemon=True)
+                 for _ in range(workers)]
     for process in processes:
         process.start()
     return processes
@@ -409,6 +424,8 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=MAX_REQUESTS, help="per phase, at most")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
+    parser.add_argument("--access-log", default=os.devnull, metavar="PATH",
+                        help="where the server's access log goes (default: nowhere; never the terminal)")
     args = parser.parse_args()
     args.seconds = min(max(args.seconds, 1.0), SECONDS_MAX)
     args.max_requests = min(args.max_requests, MAX_REQUESTS)
@@ -426,7 +443,7 @@ def main() -> None:
               f"in {time.perf_counter() - started:.1f} s")
         sock = listening_socket()
         port = sock.getsockname()[1]
-        server = start_server(url, sock, args.workers)
+        server = start_server(url, sock, args.workers, args.access_log)
         wait_until_serving(port, token, server)
         print(f"uvicorn on {HOST}:{port}, {args.workers} worker process(es)")
         repayments = run_phase(port, token, "repayment", borrower_ids, args.concurrency, args, server, url, name)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Row, Select, delete, func, insert, select, text, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from loanbook.errors import BadInput
 from loanbook.ledger.accounts import Account
@@ -375,20 +375,7 @@ class Marks:
         """What a read needs to move the loan's stored position forward to the business
         date (rules/moved.py), in one round trip; None if there is no such loan.
         Read-only (issue 10)."""
-        borrowers_loans = aliased(LoanRow)
-        other_loans = (select(func.count(borrowers_loans.id)).where(borrowers_loans.borrower_id == LoanRow.borrower_id)
-                       .scalar_subquery())
-        row = self.session.execute(
-            select(LoanRow.borrower_id, BusinessDateRow.business_date, LoanMarkRow.position_on,
-                   LoanMarkRow.position_json, ProductRow.definition, BorrowerMarkRow.credit_balance_fen,
-                   other_loans.label("loans"))
-            .select_from(LoanRow)
-            .join(BusinessDateRow, BusinessDateRow.id == 1)
-            .join(ProductRow, ProductRow.code == LoanRow.product_code)
-            .outerjoin(LoanMarkRow, LoanMarkRow.loan_id == LoanRow.id)
-            .outerjoin(BorrowerMarkRow, BorrowerMarkRow.borrower_id == LoanRow.borrower_id)
-            .where(LoanRow.id == loan_id)
-        ).first()
+        row = run(self.session, prepared.POSITION_TO_MOVE, {"loan_id": loan_id}).first()
         if row is None:
             return None
         stored = codec.position_from_json(row.position_json) if row.position_json is not None else None

@@ -11,7 +11,7 @@ from loanbook.api.deps import (
     OWN_READ,
     STAFF_WRITE,
     BorrowerInReach,
-    LoanReading,
+    LoanReader,
     borrower_in_reach,
     loan_reading,
 )
@@ -22,7 +22,7 @@ from loanbook.api.schemas import DisbursementPublic, LoanCreate, LoanPublic, Quo
 from loanbook.service import servicing
 
 routes = router("/v1", "loans")
-LoanReadable = Annotated[LoanReading, Depends(loan_reading(OWN_READ))]
+LoanReadable = Annotated[LoanReader, Depends(loan_reading(OWN_READ))]
 
 
 @routes.post("/borrowers/{borrower_id}/loans", status_code=201, response_model=DisbursementPublic,
@@ -40,17 +40,19 @@ def disburse_loan(
 
 
 @routes.get("/loans/{loan_id}", response_model=LoanPublic)
-def get_loan(caller: LoanReadable) -> Response:
+def get_loan(reader: LoanReadable) -> Response:
     """The loan as of the business date: the fields of a scenario checkpoint (R5)."""
-    borrower_id, state, today = servicing.loan_state(caller.uow, caller.loan_id)
+    with reader.open() as caller:  # 401, 403, 404 before any figure (deps.LoanReader)
+        borrower_id, state, today = servicing.loan_state(caller.uow, caller.loan_id)
     # rendered here: the model is built from the core's values, so FastAPI's check of
     # the returned value against response_model would only build it a second time
     return Response(LoanPublic.of(borrower_id, state, today).model_dump_json(), media_type=JSON)
 
 
 @routes.get("/loans/{loan_id}/payoff-quote", response_model=QuotePublic)
-def get_payoff_quote(caller: LoanReadable) -> QuotePublic:
+def get_payoff_quote(reader: LoanReadable) -> QuotePublic:
     """What settling the loan costs today (R8); a quote changes nothing. Access is checked
     before the quote is computed, so a refusal says nothing of the loan."""
-    _, offer = servicing.payoff_offer(caller.uow, caller.loan_id)
+    with reader.open() as caller:
+        _, offer = servicing.payoff_offer(caller.uow, caller.loan_id)
     return QuotePublic.of(offer.quote, offer.credit_balance)
