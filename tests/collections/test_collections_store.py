@@ -152,3 +152,20 @@ def test_r16_guards_refuse_and_log_third_party_22_00_08_00_and_3_connected_calls
         assert sum(a.refused_reason is None for a in attempts) == 4
         assert Collections(uow.session).refusal_counts() == {"third party": 1, "22:00-08:00": 1,
                                                              "3 connected calls": 1}
+
+
+def test_r16_borrower_phone_is_the_phone_on_file_and_the_guards_accept_it(collections_engine):
+    """The demo's collector dials the phone this returns: it is the borrower's on file (the
+    one number R16's guards let through), and an unknown loan is NotFound."""
+    from loanbook.errors import NotFound
+
+    _, loan_id = _borrower(collections_engine, "周敏", "13900001111", "3000.00")
+    with UnitOfWork(collections_engine) as uow:
+        phone = service.borrower_phone(uow, loan_id)
+    assert phone == "13900001111"
+    with UnitOfWork(collections_engine) as uow:
+        attempt = service.log_contact_attempt(uow, loan_id=loan_id, channel="call", to=phone,
+                                              at=datetime(2026, 1, 15, 10, 0, tzinfo=SHANGHAI), outcome="no_answer")
+    assert attempt.refused_reason is None
+    with UnitOfWork(collections_engine) as uow, pytest.raises(NotFound):
+        service.borrower_phone(uow, loan_id + 1000)

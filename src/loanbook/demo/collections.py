@@ -21,7 +21,6 @@ from loanbook.collections.config import active_config
 from loanbook.errors import ContactRefused
 from loanbook.money import from_fen
 from loanbook.service import collections as service
-from loanbook.service import servicing
 from loanbook.store.unit_of_work import UnitOfWork
 
 CALLS_PER_DAY = 6  # a collector's calls a day in the demo
@@ -76,8 +75,8 @@ class CollectionsDesk:
         chosen = self.rng.sample(items, min(CALLS_PER_DAY, len(items)))
         for item in chosen:
             row = item.action
-            with UnitOfWork(self.engine) as uow:
-                phone = servicing.borrower_summary(uow, row.borrower_id).borrower.phone
+            with UnitOfWork(self.engine) as uow:  # the phone alone: a summary would replay the book (issue 10)
+                phone = service.borrower_phone(uow, row.loan_id)
             answered = self.rng.random() < ANSWER_SHARE
             if self._log(row.loan_id, phone, self._at(day, 10, self.rng.randrange(60)),
                          "connected" if answered else "no_answer"):
@@ -88,12 +87,12 @@ class CollectionsDesk:
                                          by=day + timedelta(days=self.rng.randint(1, 7)))
                 self.result.promises += 1
         if self.days % FORBIDDEN_EVERY_DAYS == 1:
-            self._try_forbidden(day, chosen[0].action.loan_id, chosen[0].action.borrower_id)
+            self._try_forbidden(day, chosen[0].action.loan_id)
 
-    def _try_forbidden(self, day: date, loan_id: int, borrower_id: int) -> None:
+    def _try_forbidden(self, day: date, loan_id: int) -> None:
         """What R16 forbids, tried on purpose: each must be refused, and is logged."""
         with UnitOfWork(self.engine) as uow:
-            phone = servicing.borrower_summary(uow, borrower_id).borrower.phone
+            phone = service.borrower_phone(uow, loan_id)
         relative = phone[:-4] + f"{(int(phone[-4:]) + 1) % 10_000:04d}"
         self.result.forbidden_tried += 2
         self._log(loan_id, relative, self._at(day, 15), "connected", forbidden=True)  # third party

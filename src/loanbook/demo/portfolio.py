@@ -377,23 +377,27 @@ class _Simulation:
         self.result.coupons_redeemed += 1
         return coupon[0]
 
-    def _statement(self, borrower: PlannedBorrower, on: date) -> Decimal:
-        """What the borrower owes on ``on``, from the engine: the statement of that day."""
-        with self.uow() as uow:
-            return servicing.borrower_bill(uow, self.borrower_ids[borrower.index], on).total
+    def _statement(self, uow: UnitOfWork, borrower: PlannedBorrower, on: date) -> Decimal:
+        """What the borrower owes on ``on``, from the engine: the statement of that day.
+        Read in the unit of work the repayment that pays it then uses (one transaction
+        for the two, as a borrower's app would read the bill and pay it)."""
+        return servicing.borrower_bill(uow, self.borrower_ids[borrower.index], on).total
 
-    def _repay(self, borrower: PlannedBorrower, amount: Decimal, behaviour: str, value_date: date | None = None,
-               channel: str = "demo") -> servicing.MoneyResult:
+    def _repay(self, uow: UnitOfWork, borrower: PlannedBorrower, amount: Decimal, behaviour: str,
+               value_date: date | None = None, channel: str = "demo") -> servicing.MoneyResult:
         coupon_id = self._coupon_for(borrower, value_date or self.today)
-        with self.uow() as uow:
-            done = servicing.repay(uow, borrower_id=self.borrower_ids[borrower.index], amount=amount,
-                                   value_date=value_date, channel=channel, coupon_id=coupon_id)
+        done = servicing.repay(uow, borrower_id=self.borrower_ids[borrower.index], amount=amount,
+                               value_date=value_date, channel=channel, coupon_id=coupon_id)
         self.result.repayments[behaviour] += 1
         self.result.repaid += amount
         return done
 
     def _pay_bill(self, borrower: PlannedBorrower, behaviour: str) -> None:
-        owed = self._statement(borrower, self.today)
+        with self.uow() as uow:
+            self._pay_statement(uow, borrower, behaviour)
+
+    def _pay_statement(self, uow: UnitOfWork, borrower: PlannedBorrower, behaviour: str) -> None:
+        owed = self._statement(uow, borrower, self.today)
         if owed <= 0:
             return  # paid already, by a credit balance or an earlier repayment
         rng = self.rngs[borrower.index]
@@ -407,17 +411,17 @@ class _Simulation:
         else:
             amount = owed
         if amount > 0:
-            self._repay(borrower, amount, behaviour)
+            self._repay(uow, borrower, amount, behaviour)
 
     def _pay_late_booked(self, borrower: PlannedBorrower, paid_on: date) -> None:
         """Paid on ``paid_on``, learnt of today: booked with its value date (R6)."""
         borrower_id = self.borrower_ids[borrower.index]
-        owed = self._statement(borrower, paid_on)
-        if owed <= 0:
-            return
-        with self.uow() as uow:
+        with self.uow() as uow:  # the statement, the loans before, the booking: one transaction
+            owed = self._statement(uow, borrower, paid_on)
+            if owed <= 0:
+                return
             before = servicing.borrower_summary(uow, borrower_id)
-        done = self._repay(borrower, owed, "late_booked", value_date=paid_on, channel="late-booked")
+            done = self._repay(uow, borrower, owed, "late_booked", value_date=paid_on, channel="late-booked")
         with self.uow() as uow:
             after = servicing.borrower_summary(uow, borrower_id)
         penalty = sum((line.penalty for allocation in done.allocations for line in allocation.lines), Decimal("0.00"))
@@ -429,13 +433,11 @@ class _Simulation:
         self._compensate(borrower, f"2019 incident: the repayment of {paid_on} was booked on {self.today}")
 
     def _pay_off(self, borrower: PlannedBorrower, loan_id: int) -> None:
-        with self.uow() as uow:
+        with self.uow() as uow:  # the state, the quote and the payoff at it: one transaction
             _, state, _ = servicing.loan_state(uow, loan_id)
-        if state.status.value == "SETTLED":
-            return
-        with self.uow() as uow:
+            if state.status.value == "SETTLED":
+                return
             _, quote = servicing.payoff_quote(uow, loan_id)
-        with self.uow() as uow:
             servicing.pay_off(uow, borrower_id=self.borrower_ids[borrower.index], loan_ids=[loan_id], total=quote.total)
         self.result.payoffs += 1
         self.result.payoff_total += quote.total
@@ -443,11 +445,10 @@ class _Simulation:
 
     def _refund(self, borrower: PlannedBorrower) -> None:
         borrower_id = self.borrower_ids[borrower.index]
-        with self.uow() as uow:
+        with self.uow() as uow:  # the balance read and refunded in one transaction
             summary = servicing.borrower_summary(uow, borrower_id)
-        if summary.credit_balance <= 0 or any(loan.status.value != "SETTLED" for loan in summary.loans):
-            return
-        with self.uow() as uow:
+            if summary.credit_balance <= 0 or any(loan.status.value != "SETTLED" for loan in summary.loans):
+                return
             servicing.refund(uow, borrower_id=borrower_id, amount=summary.credit_balance)
         self.result.refunds += 1
         self.result.refunded += summary.credit_balance

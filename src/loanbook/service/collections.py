@@ -55,6 +55,15 @@ def _borrower_of(uow: UnitOfWork, loan_id: int) -> int:
     return borrower_id
 
 
+def borrower_phone(uow: UnitOfWork, loan_id: int) -> str:
+    """The phone on file of the loan's borrower, where R16 lets a collector call (its
+    guards refuse any other ``to``): two reads, no replay of the book."""
+    borrower = uow.borrowers.get(_borrower_of(uow, loan_id))
+    if borrower is None:
+        raise NotFound(f"no loan {loan_id}")
+    return borrower.phone
+
+
 def worklist(uow: UnitOfWork, *, action: str | None = None, after_loan_id: int = 0, limit: int = 1000,
              config: CollectionsConfig | None = None) -> Worklist:
     """The business date's actions, per loan, by loan id (``after_loan_id`` pages on)."""
