@@ -36,6 +36,20 @@ def _array(name: str, values: list, item_type):  # noqa: ANN001, ANN202 - a Post
     return bindparam(name, values, type_=postgresql.ARRAY(item_type))
 
 
+# The night's candidates as ``id IN (SELECT id ...)`` over an index that holds the id, so
+# that SQLite walks the day's rows in that index and finds each loan by its key: with only
+# its average statistics (on a book disbursed or due on one day, "every loan") it would
+# otherwise read every loan on every night, one with nothing to report too (issue 10).
+def _disbursed_on(day: date):  # noqa: ANN202 - a SELECT of loan ids
+    loan = aliased(LoanRow)
+    return select(loan.id).where(loan.disbursed_on == day)
+
+
+def _due_on(day: date):  # noqa: ANN202 - a SELECT of loan ids
+    plan = aliased(PlanInstalmentRow)
+    return select(plan.loan_id).where(plan.due_date == day)
+
+
 class BureauStore:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -126,7 +140,7 @@ class BureauStore:
                 literal(False).label("negative"), literal(False).label("held"), BorrowerRow.name, BorrowerRow.phone,
             )
             .join(BorrowerRow, BorrowerRow.id == LoanRow.borrower_id)
-            .where(LoanRow.disbursed_on == day, ~booked)
+            .where(LoanRow.id.in_(_disbursed_on(day)), ~booked)
             .order_by(LoanRow.id)
         )
         return self._insert_records(query, day, 10)
@@ -160,11 +174,8 @@ class BureauStore:
         paths' loans are never read back into Python."""
         loan = aliased(LoanRow)
         unrecorded = ~self._recorded_on(day, LoanRow.id)
-        disbursed = select(LoanRow.borrower_id).where(LoanRow.disbursed_on == day, unrecorded)
-        due = (
-            select(LoanRow.borrower_id).join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanRow.id)
-            .where(PlanInstalmentRow.due_date == day, unrecorded)
-        )
+        disbursed = select(LoanRow.borrower_id).where(LoanRow.id.in_(_disbursed_on(day)), unrecorded)
+        due = select(LoanRow.borrower_id).where(LoanRow.id.in_(_due_on(day)), unrecorded)
         replanned = select(LoanRow.borrower_id).where(LoanRow.id.in_(self._replanned_loans()), unrecorded)
         booked = (  # a join and an anti-join, not an EXISTS per transaction (a due date's payers)
             select(LoanRow.borrower_id).join(TransactionRow, TransactionRow.borrower_id == LoanRow.borrower_id)
@@ -413,9 +424,12 @@ class BureauStore:
         return {record_id: batch_date for record_id, batch_date in self.session.execute(query)}
 
     def negative_records(self, *, as_of_before: date) -> list[BureauRecordRow]:
-        query = select(BureauRecordRow).where(
-            BureauRecordRow.negative.is_(True), BureauRecordRow.as_of < as_of_before
-        )
+        """Negative records of a day before ``as_of_before`` (art. 16, asked every night):
+        from the partial index of the negative ones (migration 0017), not a read of every
+        record; as ids first, so that SQLite does not prefer the table's id order."""
+        record = aliased(BureauRecordRow)
+        old_negative = select(record.id).where(record.negative.is_(True), record.as_of < as_of_before)
+        query = select(BureauRecordRow).where(BureauRecordRow.id.in_(old_negative))
         return list(self.session.scalars(query.order_by(BureauRecordRow.id)))
 
     def purge(self, record_ids: Sequence[int]) -> int:

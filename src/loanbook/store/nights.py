@@ -1,13 +1,25 @@
 """The set-based statements of close of business (R4-R7, R14): which borrowers change
 overnight, the loans brought forward in bulk, the night's accrual totals. SQL stays in
-``store/``; :mod:`loanbook.service.close_of_business` decides what runs when."""
+``store/``; :mod:`loanbook.service.close_of_business` decides what runs when.
+
+A night costs what moves (issue 10): every statement starts from the rows that can
+change tonight, found through an index, never from a scan of every loan mark: the
+instalments due on a day (``plan_instalments (due_date, loan_id)``), the marks in grace
+or overdue (``loan_marks (status, dpd)``), the re-planned loans (a partial index on
+``transactions``, migration 0017). Each is written as ``loan_id IN (SELECT loan_id ...)``
+over an index that holds the loan id, so SQLite walks that index and finds each mark by
+its key whatever its statistics say: it keeps only averages, and on a book where every
+loan falls due on the same day (bench/cob.py) they told it to scan every mark on a night
+when nothing is due. What is checked of each candidate (the borrower's other loans, its
+credit balance, instalments near the date) is a correlated NOT EXISTS through an index:
+a probe per candidate, not a list built from the whole table."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import BigInteger, Date, and_, func, insert, literal, or_, select, union, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Date, and_, case, exists, func, insert, literal, or_, select, union, update
+from sqlalchemy.orm import Session, aliased
 
 from loanbook.rules.forward import rate_fraction
 from loanbook.rules.products import Product
@@ -15,6 +27,9 @@ from loanbook.rules.products import Product
 from loanbook.store.tables import (
     AccrualDetailRow, BorrowerMarkRow, LoanEventRow, LoanMarkRow, PlanInstalmentRow, TransactionRow,
 )
+
+_ACCRUAL_COLUMNS = ["booked_on", "loan_id", "product_code", "interest_fen", "penalty_fen", "fee_fen"]
+_EVENT_COLUMNS = ["loan_id", "borrower_id", "on_date", "kind", "detail"]
 
 
 def _rounded_penalty(fen_days, rate: tuple[int, int]):  # noqa: ANN001, ANN202 - SQL expressions
@@ -28,8 +43,36 @@ def _rounded_penalty(fen_days, rate: tuple[int, int]):  # noqa: ANN001, ANN202 -
 def _replanned():  # noqa: ANN202 - a SELECT of loan ids
     """Loans whose plan an approved request changed (R11): ``plan_instalments`` holds the
     plan they were disbursed with, not their current one, so they are never moved in bulk
-    and are replayed through the core every night until settled (few: hardship cases)."""
+    and are replayed through the core every night until settled (few: hardship cases).
+    Read from the partial index of migration 0017 (its WHERE is this one)."""
     return select(TransactionRow.loan_id).where(TransactionRow.request_id.is_not(None))
+
+
+def _due_on(day: date):  # noqa: ANN202 - a SELECT of loan ids
+    """Loans with an instalment due on ``day``, from the index (due_date, loan_id) alone
+    (an alias: some statements using it join ``plan_instalments`` too)."""
+    plan = aliased(PlanInstalmentRow)
+    return select(plan.loan_id).where(plan.due_date == day)
+
+
+def _marked(*statuses: str):  # noqa: ANN202 - a SELECT of loan ids
+    """Loans whose mark has one of ``statuses``, from the index (status, dpd) alone (an
+    alias: the statements using it are over ``loan_marks`` too, and must not correlate)."""
+    mark = aliased(LoanMarkRow)
+    return select(mark.loan_id).where(mark.status.in_(statuses))
+
+
+def _no_credit():  # noqa: ANN202 - a condition on LoanMarkRow
+    """The loan's borrower has no credit balance (R6 would apply it): one key lookup."""
+    return ~exists().where(BorrowerMarkRow.borrower_id == LoanMarkRow.borrower_id,
+                           BorrowerMarkRow.credit_balance_fen != 0)
+
+
+def _nothing_due_between(first: date, last: date):  # noqa: ANN202 - a condition on LoanMarkRow
+    """No instalment of the loan due from ``first`` to ``last``: a range of the index
+    (loan_id, due_date), per candidate."""
+    plan = aliased(PlanInstalmentRow)
+    return ~exists().where(plan.loan_id == LoanMarkRow.loan_id, plan.due_date >= first, plan.due_date <= last)
 
 
 class Nights:
@@ -43,47 +86,41 @@ class Nights:
         ``day`` + 1 (it falls due, and a credit balance may pay it). A loan in grace with
         days of grace left does not change overnight."""
         tomorrow = day + timedelta(days=1)
-        not_yet = LoanMarkRow.as_of < tomorrow
-        arrears = select(LoanMarkRow.borrower_id.label("borrower_id")).where(
+        waiting = and_(LoanMarkRow.as_of < tomorrow, LoanMarkRow.borrower_id > after_id)
+        open_ = and_(waiting, LoanMarkRow.status != "SETTLED")
+        borrower = LoanMarkRow.borrower_id.label("borrower_id")
+        arrears = select(borrower).where(
+            LoanMarkRow.loan_id.in_(_marked("OVERDUE", "GRACE")),
             or_(LoanMarkRow.status == "OVERDUE", and_(LoanMarkRow.status == "GRACE", LoanMarkRow.grace_ends_on <= day)),
-            not_yet,
-            LoanMarkRow.borrower_id > after_id,
+            waiting,
         )
-        falling_due = (
-            select(LoanMarkRow.borrower_id.label("borrower_id"))
-            .join(PlanInstalmentRow, PlanInstalmentRow.loan_id == LoanMarkRow.loan_id)
-            .where(
-                or_(
-                    PlanInstalmentRow.due_date == tomorrow,
-                    and_(PlanInstalmentRow.due_date == day, LoanMarkRow.amount_due_fen != 0),
-                ),
-                LoanMarkRow.status != "SETTLED",
-                not_yet,
-                LoanMarkRow.borrower_id > after_id,
-            )
-        )
-        replanned = select(LoanMarkRow.borrower_id.label("borrower_id")).where(
-            LoanMarkRow.loan_id.in_(_replanned()), LoanMarkRow.status != "SETTLED", not_yet,
-            LoanMarkRow.borrower_id > after_id,
-        )
-        both = union(arrears, falling_due, replanned).subquery()
-        return list(self.session.scalars(select(both.c.borrower_id).order_by(both.c.borrower_id)))
+        falling_due = select(borrower).where(LoanMarkRow.loan_id.in_(_due_on(tomorrow)), open_)
+        unpaid_today = select(borrower).where(LoanMarkRow.loan_id.in_(_due_on(day)), LoanMarkRow.amount_due_fen != 0,
+                                              open_)
+        replanned = select(borrower).where(LoanMarkRow.loan_id.in_(_replanned()), open_)
+        every = union(arrears, falling_due, unpaid_today, replanned).subquery()
+        return list(self.session.scalars(select(every.c.borrower_id).order_by(every.c.borrower_id)))
 
     def fall_due_in_bulk(self, tomorrow: date) -> int:
         """Instalments due ``tomorrow`` of loans that only fall due overnight (R4, R5): the
         loan is ACTIVE with nothing unpaid, and its borrower has no credit balance (R6
         would apply it) and no loan with anything unpaid. Returns how many loans moved."""
-        unsettled_arrears = select(LoanMarkRow.borrower_id).where(
-            LoanMarkRow.status != "SETTLED",
-            or_(LoanMarkRow.status.in_(("GRACE", "OVERDUE")), LoanMarkRow.amount_due_fen != 0),
+        # The borrowers in arrears and those with credit as two lists, each made once per
+        # statement and only when a loan falls due: on a due date most of the book does,
+        # and one read of the marks beats a probe per loan (at 200,000 loans the probes
+        # took 2.6 s of CPU, the lists 1.7 s); a night with nothing due makes neither.
+        other = aliased(LoanMarkRow)
+        in_arrears = select(other.borrower_id).where(
+            other.status != "SETTLED", or_(other.status.in_(("GRACE", "OVERDUE")), other.amount_due_fen != 0),
         )
         with_credit = select(BorrowerMarkRow.borrower_id).where(BorrowerMarkRow.credit_balance_fen != 0)
         eligible = and_(
+            LoanMarkRow.loan_id.in_(_due_on(tomorrow)),
             PlanInstalmentRow.loan_id == LoanMarkRow.loan_id,
             PlanInstalmentRow.due_date == tomorrow,
             LoanMarkRow.status == "ACTIVE",
             LoanMarkRow.as_of < tomorrow,
-            LoanMarkRow.borrower_id.not_in(unsettled_arrears),
+            LoanMarkRow.borrower_id.not_in(in_arrears),
             LoanMarkRow.borrower_id.not_in(with_credit),
             LoanMarkRow.loan_id.not_in(_replanned()),
         )
@@ -91,11 +128,7 @@ class Nights:
             literal(tomorrow, Date).label("booked_on"), LoanMarkRow.loan_id, LoanMarkRow.product_code,
             PlanInstalmentRow.interest_fen, literal(0).label("penalty_fen"), literal(0).label("fee_fen"),
         ).where(eligible, PlanInstalmentRow.interest_fen != 0)
-        self.session.execute(
-            insert(AccrualDetailRow).from_select(
-                ["booked_on", "loan_id", "product_code", "interest_fen", "penalty_fen", "fee_fen"], details
-            )
-        )
+        self.session.execute(insert(AccrualDetailRow).from_select(_ACCRUAL_COLUMNS, details))
         moved = self.session.execute(
             update(LoanMarkRow)
             .where(eligible)
@@ -111,33 +144,30 @@ class Nights:
     def enter_grace_in_bulk(self, day: date, grace_days_by_product: dict[str, int]) -> int:
         """Loans whose only change overnight is entering grace (R5): ACTIVE, something
         unpaid (an instalment due on ``day``: anything older would have them in grace
-        already), no instalment due tomorrow, a product with grace days, and a borrower
-        with no credit balance (R6 would apply it). Nothing is payable in grace, so their
-        figures stay; the status, the end of grace and the event change. Returns how many
-        loans moved."""
+        already, so the day's due instalments are where to look), no instalment due
+        tomorrow, a product with grace days, and a borrower with no credit balance (R6
+        would apply it). Nothing is payable in grace, so their figures stay; the status,
+        the end of grace and the event change. Returns how many loans moved."""
         tomorrow = day + timedelta(days=1)
-        falling_due = select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == tomorrow)
-        with_credit = select(BorrowerMarkRow.borrower_id).where(BorrowerMarkRow.credit_balance_fen != 0)
         moved = 0
         for code, grace_days in grace_days_by_product.items():
             if grace_days == 0:
                 continue  # no grace: unpaid tonight is overdue tomorrow, with penalty (replayed)
             eligible = and_(
+                LoanMarkRow.loan_id.in_(_due_on(day)),
                 LoanMarkRow.product_code == code,
                 LoanMarkRow.status == "ACTIVE",
                 LoanMarkRow.as_of < tomorrow,
                 LoanMarkRow.amount_due_fen != 0,
-                LoanMarkRow.loan_id.not_in(falling_due),
-                LoanMarkRow.borrower_id.not_in(with_credit),
+                _nothing_due_between(tomorrow, tomorrow),
+                _no_credit(),
                 LoanMarkRow.loan_id.not_in(_replanned()),
             )
             events = select(
                 LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal(tomorrow, Date).label("on_date"),
                 literal("entered_grace").label("kind"), literal("").label("detail"),
             ).where(eligible)
-            self.session.execute(
-                insert(LoanEventRow).from_select(["loan_id", "borrower_id", "on_date", "kind", "detail"], events)
-            )
+            self.session.execute(insert(LoanEventRow).from_select(_EVENT_COLUMNS, events))
             moved += self.session.execute(
                 update(LoanMarkRow)
                 .where(eligible)
@@ -158,7 +188,6 @@ class Nights:
         overdue already) and nothing is payable in grace. A partly paid one is replayed:
         when it was paid sets its penalty. Returns how many loans moved."""
         tomorrow = day + timedelta(days=1)
-        with_credit = select(BorrowerMarkRow.borrower_id).where(BorrowerMarkRow.credit_balance_fen != 0)
         moved = 0
         for code, product in products.items():
             grace_days, rate = product.grace_days, product.penalty_daily_rate
@@ -166,12 +195,11 @@ class Nights:
                 continue  # no grace: no GRACE status to leave; no rate: replayed (rules/forward.py)
             due = day - timedelta(days=grace_days)
             days = (tomorrow - due).days
-            later_due = select(PlanInstalmentRow.loan_id).where(
-                PlanInstalmentRow.due_date > due, PlanInstalmentRow.due_date <= tomorrow)
             base = PlanInstalmentRow.principal_fen + PlanInstalmentRow.interest_fen
             fen_days = base * days
             penalty = _rounded_penalty(fen_days, rate_fraction(rate))
             eligible = and_(
+                LoanMarkRow.loan_id.in_(_due_on(due)),
                 LoanMarkRow.product_code == code,
                 LoanMarkRow.status == "GRACE",
                 LoanMarkRow.grace_ends_on == day,
@@ -181,17 +209,17 @@ class Nights:
                 PlanInstalmentRow.loan_id == LoanMarkRow.loan_id,
                 PlanInstalmentRow.due_date == due,
                 LoanMarkRow.amount_due_fen == base,
-                LoanMarkRow.loan_id.not_in(later_due),
-                LoanMarkRow.borrower_id.not_in(with_credit),
+                _nothing_due_between(due + timedelta(days=1), tomorrow),
+                _no_credit(),
                 LoanMarkRow.loan_id.not_in(_replanned()),
             )
             self.session.execute(insert(AccrualDetailRow).from_select(
-                ["booked_on", "loan_id", "product_code", "interest_fen", "penalty_fen", "fee_fen"],
+                _ACCRUAL_COLUMNS,
                 select(literal(tomorrow, Date), LoanMarkRow.loan_id, LoanMarkRow.product_code, literal(0),
                        penalty, literal(0)).where(eligible, penalty != 0),
             ))
             self.session.execute(insert(LoanEventRow).from_select(
-                ["loan_id", "borrower_id", "on_date", "kind", "detail"],
+                _EVENT_COLUMNS,
                 select(LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal(tomorrow, Date), literal("went_overdue"),
                        literal(f"dpd {days}")).where(eligible),
             ))
@@ -217,38 +245,39 @@ class Nights:
         grace, fall due, or go overdue), no credit balance, no plan change. The mark must
         be of ``day`` (overdue loans are moved every night). Returns how many loans moved."""
         tomorrow = day + timedelta(days=1)
-        with_credit = select(BorrowerMarkRow.borrower_id).where(BorrowerMarkRow.credit_balance_fen != 0)
         moved = 0
         for code, product in products.items():
             rate = product.penalty_daily_rate
             if rate <= 0:
                 continue
-            near_due = select(PlanInstalmentRow.loan_id).where(
-                PlanInstalmentRow.due_date >= day - timedelta(days=product.grace_days),
-                PlanInstalmentRow.due_date <= tomorrow)
             fraction = rate_fraction(rate)
             fen_days = LoanMarkRow.penalty_fen_days + LoanMarkRow.penalty_base_fen
             change = _rounded_penalty(fen_days, fraction) - _rounded_penalty(LoanMarkRow.penalty_fen_days, fraction)
             eligible = and_(
+                LoanMarkRow.loan_id.in_(_marked("OVERDUE")),
                 LoanMarkRow.product_code == code,
                 LoanMarkRow.status == "OVERDUE",
                 LoanMarkRow.as_of == day,
                 LoanMarkRow.penalty_fen_days.is_not(None),
                 LoanMarkRow.penalty_base_fen.is_not(None),
-                LoanMarkRow.loan_id.not_in(near_due),
-                LoanMarkRow.borrower_id.not_in(with_credit),
+                _nothing_due_between(day - timedelta(days=product.grace_days), tomorrow),
+                _no_credit(),
                 LoanMarkRow.loan_id.not_in(_replanned()),
             )
             self.session.execute(insert(AccrualDetailRow).from_select(
-                ["booked_on", "loan_id", "product_code", "interest_fen", "penalty_fen", "fee_fen"],
+                _ACCRUAL_COLUMNS,
                 select(literal(tomorrow, Date), LoanMarkRow.loan_id, LoanMarkRow.product_code, literal(0),
                        change, literal(0)).where(eligible, change != 0),
             ))
-            for bucket, bound in enumerate(bucket_bounds, start=2):  # R15: DPD goes from bound to bound + 1
+            # R15: DPD goes from a bound to bound + 1, the loan into bucket 2, 3, ...: one
+            # statement for every bound, the detail chosen by the DPD.
+            if bucket_bounds:
+                crossing = case(*((LoanMarkRow.dpd == bound, literal(f"bucket {bucket} at dpd {bound + 1}"))
+                                  for bucket, bound in enumerate(bucket_bounds, start=2)))
                 self.session.execute(insert(LoanEventRow).from_select(
-                    ["loan_id", "borrower_id", "on_date", "kind", "detail"],
+                    _EVENT_COLUMNS,
                     select(LoanMarkRow.loan_id, LoanMarkRow.borrower_id, literal(tomorrow, Date), literal("dpd_bucket"),
-                           literal(f"bucket {bucket} at dpd {bound + 1}")).where(eligible, LoanMarkRow.dpd == bound),
+                           crossing).where(eligible, LoanMarkRow.dpd.in_(bucket_bounds)),
                 ))
             moved += self.session.execute(
                 update(LoanMarkRow)

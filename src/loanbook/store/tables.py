@@ -317,6 +317,11 @@ Index("ix_loan_marks_status_dpd", LoanMarkRow.status, LoanMarkRow.dpd)
 Index("ix_loan_events_on_date_kind", LoanEventRow.on_date, LoanEventRow.kind)
 # Migration 0012, for the back office: ledger balances by account from the index alone.
 Index("ix_journal_lines_account_amounts", JournalLineRow.account, JournalLineRow.debit_fen, JournalLineRow.credit_fen)
+# Migration 0017, close of business: a loan's record of a day (R15) and the day's bookings
+# found from an index, so that a night costs what moves (issue 10).
+Index("ix_transactions_booked_on", TransactionRow.booked_on)
+Index("ix_transactions_replanned", TransactionRow.loan_id,  # R11: the few loans never moved in bulk
+      sqlite_where=TransactionRow.request_id.is_not(None), postgresql_where=TransactionRow.request_id.is_not(None))
 
 
 # --- partner banks (R17), migration 0008 -------------------------------------------------
@@ -494,6 +499,13 @@ class BureauDisputeRow(Base):
     resolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     resolution: Mapped[str | None] = mapped_column(String(500), nullable=True)
     correction_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+# Migration 0017: whether a loan has a record of a day, from the index (close of business).
+Index("ix_bureau_records_loan_produced", BureauRecordRow.loan_id, BureauRecordRow.produced_on)
+# ... and the negative records the nightly purge looks at (art. 16), the only ones indexed.
+Index("ix_bureau_records_negative_as_of", BureauRecordRow.as_of,
+      sqlite_where=BureauRecordRow.negative.is_(True), postgresql_where=BureauRecordRow.negative.is_(True))
 
 
 # --- collections (R16), migration 0007 --------------------------------------------------
