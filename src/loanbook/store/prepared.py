@@ -194,13 +194,6 @@ TRANSACTIONS = select(*_transactions.c).where(_transactions.c.borrower_id.in_(bi
 
 BORROWER_OF_LOAN = select(_loans.c.borrower_id).where(_loans.c.id == bindparam("loan_id"))
 
-# A loan's borrower, the business date and the loan's stored position, in one round trip.
-STORED_POSITION = (
-    select(_loans.c.borrower_id, _business.c.business_date, _marks.c.position_on, _marks.c.position_json)
-    .select_from(_loans.join(_business, _business.c.id == 1).outerjoin(_marks, _marks.c.loan_id == _loans.c.id))
-    .where(_loans.c.id == bindparam("loan_id"))
-)
-
 # What a GET on a loan needs to move its stored position forward (rules/moved.py), in one
 # round trip: its borrower, the business date, the stored position, the product, the
 # borrower's credit balance and how many loans the borrower has. Built per call through
@@ -274,6 +267,6 @@ RELEASE_OUR_KEY = RELEASE_KEY.where(_STILL_OURS)
 # a GET's (token, loan's borrower, stored position). Reads only: writes stay on
 # SQLAlchemy. Keyed by identity: a statement's == builds SQL rather than comparing.
 DRIVER_READS = (OPEN_FOR_BOOKING, LOCK_BORROWER, LOANS_WITH_PLANS, LOANS_WITH_PLANS_AND_MARKS, TRANSACTIONS,
-                BORROWER_OF_LOAN, STORED_POSITION, POSITION_TO_MOVE, USER_BY_TOKEN)
+                BORROWER_OF_LOAN, POSITION_TO_MOVE, USER_BY_TOKEN)
 _driver_read_ids = frozenset(id(statement) for statement in DRIVER_READS)
 _driver_sql_cache: dict[tuple[int, str], tuple[str, dict[str, Any]]] = {}
