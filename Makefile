@@ -32,8 +32,13 @@ chromium:
 			|| echo "could not install chromium: the browser tests (tests/web) will be skipped"; \
 	else echo "no $(CHROMIUM) and no way to install it (needs root and apt-get): the browser tests (tests/web) will be skipped"; fi
 
+# The suite runs on one worker process per core (pytest-xdist): most of its time is spent
+# in whole nights of close of business, servers and browsers started per test, each on one
+# core. TEST_WORKERS=0 runs it in this process; PYTEST_ARGS go to pytest as they are.
+TEST_WORKERS ?= auto
+
 test: install chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/engine.py

@@ -7,6 +7,11 @@ The commands are listed from the CLI itself (every command with a --database or
 --store option), so a command added later is checked too; REQUIRED gives the other
 arguments a command needs to reach its database, and new commands get plausible values
 from their parameters' names (add them to REQUIRED when those do not fit).
+
+Each case runs the command line's own entry point (`main`, with its top-level guard) in
+this process: starting a Python process per case costs 1-2 s, and there are some 280
+cases. One command, REAL_PROCESS, runs every case as the installed `loanbook` program, so
+what a user's shell sees is checked too.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -28,7 +34,7 @@ from sqlalchemy import create_engine, text
 
 from databases import POSTGRES_URL, backend_url, psycopg_url
 from paths import EXAMPLES_DIR
-from loanbook.cli.main import app
+from loanbook.cli.main import app, main
 
 BIN = Path(sys.executable).parent / "loanbook"
 COMMAND = [str(BIN)] if BIN.exists() else (
@@ -68,6 +74,7 @@ REQUIRED: dict[str, list[str]] = {
 MAKE_THEIR_DATABASE = {"init", "demo", "partner-bank serve"}  # a missing SQLite file is what they start from
 SCRATCH_ONLY = {"scenario run"}  # --store plays in a temporary database of its own
 HEX_DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
+REAL_PROCESS = "cob run"  # the main job: every case of it runs as a process of its own
 
 
 def _commands() -> dict[str, tuple[str, list[str]]]:
@@ -111,9 +118,30 @@ def test_the_cli_has_the_commands_this_test_knows():
 
 
 def loanbook(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The installed program, in a process of its own."""
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE", "LOANBOOK_DATABASE_URL")}
     env["NO_COLOR"] = "1"
     return subprocess.run([*COMMAND, *args], capture_output=True, text=True, timeout=120, env=env, cwd=cwd)
+
+
+def loanbook_here(*args: str, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> subprocess.CompletedProcess[str]:
+    """The program's entry point in this process, as the shell would start it: the same
+    arguments, working folder and environment, its exit code and what it printed."""
+    with monkeypatch.context() as scoped:
+        scoped.chdir(cwd)
+        scoped.setattr(sys, "argv", ["loanbook", *args])
+        for name in ("FORCE_COLOR", "CLICOLOR_FORCE", "LOANBOOK_DATABASE_URL"):
+            scoped.delenv(name, raising=False)
+        scoped.setenv("NO_COLOR", "1")
+        stdout, stderr = StringIO(), StringIO()
+        code: int | str | None = 0
+        with redirect_stdout(stdout), redirect_stderr(stderr):
+            try:
+                main()
+            except SystemExit as exit_:
+                code = exit_.code
+    returncode = code if isinstance(code, int) else (0 if code is None else 1)
+    return subprocess.CompletedProcess(["loanbook", *args], returncode, stdout.getvalue(), stderr.getvalue())
 
 
 def files_in(folder: Path) -> set[str]:
@@ -130,13 +158,14 @@ def assert_one_sentence(run: subprocess.CompletedProcess[str], *advice: str) -> 
         assert words in said, f"{words!r} not in {said!r}"
 
 
-def run_case(command: str, url: str | None, tmp_path: Path, *advice: str) -> None:
+def run_case(command: str, url: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *advice: str) -> None:
     option, required = COMMANDS[command]
     work = tmp_path / "work"
     work.mkdir(exist_ok=True)
     before = files_in(work)
     database = [option, url] if url is not None else []
-    run = loanbook(*command.split(), *required, *database, cwd=work)
+    args = (*command.split(), *required, *database)
+    run = loanbook(*args, cwd=work) if command == REAL_PROCESS else loanbook_here(*args, cwd=work, monkeypatch=monkeypatch)
     assert_one_sentence(run, *advice)
     assert files_in(work) == before, f"{command} left {files_in(work) - before} behind"
 
@@ -147,14 +176,14 @@ NEED_A_DATABASE = sorted(set(COMMANDS) - MAKE_THEIR_DATABASE - SCRATCH_ONLY)
 
 
 @pytest.mark.parametrize("command", NEED_A_DATABASE)
-def test_a_missing_sqlite_file_is_named_and_not_created(command, tmp_path):
-    run_case(command, "sqlite:///missing.sqlite3", tmp_path, "no SQLite database at missing.sqlite3", "loanbook init")
+def test_a_missing_sqlite_file_is_named_and_not_created(command, tmp_path, monkeypatch):
+    run_case(command, "sqlite:///missing.sqlite3", tmp_path, monkeypatch, "no SQLite database at missing.sqlite3", "loanbook init")
 
 
 @pytest.mark.parametrize("command", NEED_A_DATABASE)
-def test_the_default_database_missing_is_not_created(command, tmp_path):
+def test_the_default_database_missing_is_not_created(command, tmp_path, monkeypatch):
     """No --database and no LOANBOOK_DATABASE_URL: ./loanbook.sqlite3, which is not there."""
-    run_case(command, None, tmp_path, "no SQLite database at loanbook.sqlite3", "loanbook init")
+    run_case(command, None, tmp_path, monkeypatch, "no SQLite database at loanbook.sqlite3", "loanbook init")
 
 
 def test_init_creates_a_missing_file_but_not_a_missing_folder(tmp_path):
@@ -170,11 +199,11 @@ def test_init_creates_a_missing_file_but_not_a_missing_folder(tmp_path):
 
 
 @pytest.mark.parametrize("command", NEED_A_DATABASE)
-def test_an_uninitialised_sqlite_database_says_run_init_first(command, tmp_path):
+def test_an_uninitialised_sqlite_database_says_run_init_first(command, tmp_path, monkeypatch):
     work = tmp_path / "work"
     work.mkdir()
     sqlite3.connect(work / "empty.sqlite3").close()
-    run_case(command, "sqlite:///empty.sqlite3", tmp_path, "run loanbook init first")
+    run_case(command, "sqlite:///empty.sqlite3", tmp_path, monkeypatch, "run loanbook init first")
 
 
 @contextmanager
@@ -209,8 +238,8 @@ def own_postgres_schema() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("command", NEED_A_DATABASE)
-def test_an_uninitialised_postgresql_database_says_run_init_first(command, tmp_path, empty_postgres_schema):
-    run_case(command, empty_postgres_schema, tmp_path, "run loanbook init first")
+def test_an_uninitialised_postgresql_database_says_run_init_first(command, tmp_path, monkeypatch, empty_postgres_schema):
+    run_case(command, empty_postgres_schema, tmp_path, monkeypatch, "run loanbook init first")
 
 
 # --- Unreachable, unsupported, not a URL: every command, init included -------------------
@@ -219,23 +248,23 @@ URL_COMMANDS = sorted(set(COMMANDS) - {"demo"})
 
 
 @pytest.mark.parametrize("command", URL_COMMANDS)
-def test_an_unreachable_postgresql_is_named_without_its_password(command, tmp_path):
-    run_case(command, CLOSED_PORT_URL, tmp_path, "cannot reach PostgreSQL at 127.0.0.1:1")
+def test_an_unreachable_postgresql_is_named_without_its_password(command, tmp_path, monkeypatch):
+    run_case(command, CLOSED_PORT_URL, tmp_path, monkeypatch, "cannot reach PostgreSQL at 127.0.0.1:1")
 
 
 @pytest.mark.parametrize("command", URL_COMMANDS)
-def test_a_mysql_url_says_which_databases_loanbook_supports(command, tmp_path):
-    run_case(command, MYSQL_URL, tmp_path, "no driver for mysql: loanbook supports sqlite and postgresql")
+def test_a_mysql_url_says_which_databases_loanbook_supports(command, tmp_path, monkeypatch):
+    run_case(command, MYSQL_URL, tmp_path, monkeypatch, "no driver for mysql: loanbook supports sqlite and postgresql")
 
 
 @pytest.mark.parametrize("command", URL_COMMANDS)
-def test_a_malformed_url_is_named(command, tmp_path):
-    run_case(command, "not-a-url", tmp_path, "is not a database URL", "sqlite:///PATH")
+def test_a_malformed_url_is_named(command, tmp_path, monkeypatch):
+    run_case(command, "not-a-url", tmp_path, monkeypatch, "is not a database URL", "sqlite:///PATH")
 
 
 @pytest.mark.parametrize("url", [CLOSED_PORT_URL, MYSQL_URL])
-def test_the_demo_takes_only_a_sqlite_file(url, tmp_path):
-    run_case("demo", url, tmp_path, "the demo builds a fresh SQLite database", "sqlite:///PATH")
+def test_the_demo_takes_only_a_sqlite_file(url, tmp_path, monkeypatch):
+    run_case("demo", url, tmp_path, monkeypatch, "the demo builds a fresh SQLite database", "sqlite:///PATH")
 
 
 # --- Issue 6 item 8: passwords, long names, SQL and hashes ----------------------------------

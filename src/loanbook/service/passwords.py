@@ -7,6 +7,7 @@ parameters kept in one PHC string, and a constant-time check.
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,9 +18,14 @@ PASSWORD_MIN = 8  # characters
 PASSWORD_MAX = 1000  # characters: argon2 takes any length, but a form should not carry a book
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
-# Checked against when there is no hash to check (an unknown name), so that such a
-# refusal takes as long as a wrong password: names cannot be probed by timing.
-_DECOY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _decoy_hash() -> str:
+    """Checked against when there is no hash to check (an unknown name), so that such a
+    refusal takes as long as a wrong password: names cannot be probed by timing. Made on
+    first use, not at import: a hash costs ~0.2 s, and every command imports this module."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def check_password_rules(password: str) -> str:
@@ -38,7 +44,7 @@ def hash_password(password: str) -> str:
 def password_matches(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` is the one hashed; False for no hash, after the same work."""
     try:
-        _hasher.verify(password_hash or _DECOY_HASH, password[:PASSWORD_MAX + 1])
+        _hasher.verify(password_hash or _decoy_hash(), password[:PASSWORD_MAX + 1])
     except (VerificationError, InvalidHashError):
         return False
     return password_hash is not None
