@@ -48,3 +48,32 @@ def test_concurrent_repayments_allocate_every_fen_once(engine):
     assert paid + summary.credit_balance == sum(amounts)
     report = check_ledger(engine)
     assert report.ok, report.problems
+
+
+def test_a_read_on_sqlite_holds_no_writers_lock(tmp_path):
+    """A read-only unit of work begins DEFERRED on SQLite: while it is open, a writer
+    begins at once; a unit of work that may write still takes the writer's lock."""
+    import sqlite3
+
+    from databases import sqlite_file
+
+    def a_writer_can_begin(path) -> bool:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError as refused:
+            assert "locked" in str(refused), refused
+            return False
+        finally:
+            other.close()
+
+    with sqlite_file(tmp_path, D("2026-01-15")) as (_, engine):
+        path = tmp_path / "loanbook.sqlite3"
+        with UnitOfWork(engine, read_only=True) as uow:
+            assert uow.business_dates.get() == D("2026-01-15")
+            assert a_writer_can_begin(path)
+        with UnitOfWork(engine) as uow:
+            assert uow.business_dates.get() == D("2026-01-15")
+            assert not a_writer_can_begin(path)

@@ -49,6 +49,10 @@ def make_engine(url: str | None = None) -> Engine:
                          connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S})
 
 
+# An execution option of the engine a read-only unit of work runs on (store/unit_of_work.py).
+READS_ONLY = "loanbook_reads_only"
+
+
 def _serialise_sqlite_writers(engine: Engine) -> None:
     """SQLite: WAL, foreign keys, and BEGIN IMMEDIATE so that two writers never both read
     a borrower's book and then both write (PostgreSQL locks the borrower row instead)."""
@@ -74,7 +78,11 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # noqa: ANN001
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A unit of work that only reads begins DEFERRED: in WAL mode it reads one
+        # snapshot and holds no lock, so a GET never makes a repayment wait, nor waits
+        # for one (IMMEDIATE took the one writer's lock for every read).
+        only_reads = connection.get_execution_options().get(READS_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if only_reads else "BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine) -> Config:

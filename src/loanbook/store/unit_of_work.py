@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from loanbook.errors import InvariantBroken
-
 from loanbook.store.bureau import BureauStore
 from loanbook.store.collections import Collections
+from loanbook.store.database import READS_ONLY
 from loanbook.store.nights import Nights
 from loanbook.store.snapshots import PortfolioSnapshots
 from loanbook.store.partitions import Partitions
@@ -33,19 +33,24 @@ from loanbook.store.repositories import (
 )
 
 
-_AUTOCOMMIT_TWIN = "_loanbook_autocommit_twin"
+def _twin(engine: Engine, name: str, **options: object) -> Engine:
+    """The engine with these execution options (the same pool), made once per engine
+    (making one costs ~0.3 ms) and kept on the engine itself: the twin refers to its
+    engine, so a cache beside them would keep every engine alive; a cycle between the
+    two is freed with them."""
+    twin = getattr(engine, name, None)
+    if twin is None:
+        twin = engine.execution_options(**options)
+        setattr(engine, name, twin)
+    return twin
 
 
 def _autocommit(engine: Engine) -> Engine:
-    """The engine's autocommit twin (the same pool), made once per engine (making one
-    costs ~0.3 ms) and kept on the engine itself: the twin refers to its engine, so a
-    cache beside them would keep every engine alive; a cycle between the two is freed
-    with them."""
-    twin = getattr(engine, _AUTOCOMMIT_TWIN, None)
-    if twin is None:
-        twin = engine.execution_options(isolation_level="AUTOCOMMIT")
-        setattr(engine, _AUTOCOMMIT_TWIN, twin)
-    return twin
+    return _twin(engine, "_loanbook_autocommit_twin", isolation_level="AUTOCOMMIT")
+
+
+def _reads_only(engine: Engine) -> Engine:
+    return _twin(engine, "_loanbook_reads_only_twin", **{READS_ONLY: True})
 
 
 class UnitOfWork:
@@ -54,16 +59,19 @@ class UnitOfWork:
         stored position) and never commits. On PostgreSQL it then runs in autocommit:
         under READ COMMITTED each statement reads its own snapshot inside a transaction
         too, so nothing changes but the BEGIN and ROLLBACK round trips it saves (issue 10:
-        two per request dependency). On SQLite, where a transaction is one snapshot and
-        begins IMMEDIATE (store/database.py), it is an ordinary unit of work.
+        two per request dependency). On SQLite, where a transaction is one snapshot, it
+        begins DEFERRED rather than IMMEDIATE (store/database.py): it takes no writer's
+        lock.
 
         ``autocommit``: a unit of one write statement (an idempotency key's claim): on
         PostgreSQL the statement commits on its own, without the BEGIN and COMMIT round
         trips; on SQLite it is an ordinary unit of work, committed by :meth:`commit`."""
         self.engine = engine
         self.read_only = read_only
-        on_its_own = (read_only or autocommit) and engine.dialect.name == "postgresql"
-        self._bind = _autocommit(engine) if on_its_own else engine
+        if engine.dialect.name == "postgresql":
+            self._bind = _autocommit(engine) if read_only or autocommit else engine
+        else:
+            self._bind = _reads_only(engine) if read_only else engine
 
     def __enter__(self) -> Self:
         # A plain Session, not a sessionmaker per unit of work: each sessionmaker makes a
