@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from conftest import new_key
-from loanbook.api.deps import OWN_READ, STAFF_WRITE, allow
+from api_helpers import new_key
+from loanbook.api.deps import OWN_READ, allow
 from loanbook.errors import AccessDenied, NotFound
 from loanbook.service.users import authenticate
 from loanbook.store.unit_of_work import UnitOfWork

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import httpx
 
-from conftest import live_server, new_key
+from api_helpers import live_server, new_key
 from loanbook.api.schemas import CHANNELS
 from loanbook.service.ledger_check import check_ledger
 from words import D

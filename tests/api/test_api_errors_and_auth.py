@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from conftest import make_api
+from api_helpers import make_api
 
 
 def error_of(reply) -> dict:

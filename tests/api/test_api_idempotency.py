@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import new_key
+from api_helpers import new_key
 from loanbook.api import idempotency, process_owner
 from loanbook.api.idempotency import fingerprint
 from loanbook.api.schemas import RepaymentCreate

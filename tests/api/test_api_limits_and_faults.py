@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import logging
 import socket
-import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, text
 
-from conftest import FIRST_DAY, live_server, make_api, new_key
+from api_helpers import FIRST_DAY, live_server, make_api, new_key
 from databases import POSTGRES_URL, psycopg_url
 from loanbook.api.app import create_app, create_app_from_environment
 from loanbook.api.routes import ledger

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import FIRST_DAY
+from api_helpers import FIRST_DAY
 
 
 def error_of(reply) -> dict:

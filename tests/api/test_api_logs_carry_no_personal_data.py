@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import httpx
 
-from conftest import live_server
+from api_helpers import live_server
 from loanbook.api.observability import SQLALCHEMY_LEVEL, JsonFormatter
 from loanbook.demo.portfolio import SEED, plan_portfolio
 from loanbook.service.users import add_user

@@ -8,7 +8,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import new_key
+from api_helpers import new_key
 
 ODD_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=30)  # surrogates included
 SCALARS = st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | ODD_TEXT | st.sampled_from(

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import new_key
+from api_helpers import new_key
 
 JARGON = ("Input should", "at least 1 item", "Field required", "Value error", "pydantic", "Extra inputs")
 

@@ -24,7 +24,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,8 @@ from sqlalchemy import create_engine, text
 
 from databases import POSTGRES_URL, REQUIRE_POSTGRES, postgres_missing, psycopg_url
 from loanbook.store.database import make_engine
-from site_data import SiteData, build_site
+from browser_helpers import Site, sign_in
+from site_data import build_site
 
 CHROMIUM = Path(os.environ.get("LOANBOOK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -40,15 +40,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 PHONE = {"width": 375, "height": 740}
 SCREENSHOTS = Path(os.environ.get("LOANBOOK_SCREENSHOTS", Path(__file__).parent / "screenshots"))
 SERVER_START_SECONDS = 60
-
-
-@dataclass
-class Site:
-    backend: str  # "sqlite" or "postgresql"
-    base_url: str
-    data: SiteData
-    log: Path
-    database_url: str  # for a test that acts as staff through the services (the back office is web-admin's)
 
 
 def free_port() -> int:
@@ -181,19 +172,6 @@ def shot(site: Site) -> Callable[[object, str], Path]:
         return path
 
     return take
-
-
-def sign_in(page, site: Site, user: str, *, password: str | None = None) -> None:  # noqa: ANN001
-    """Sign in through the form, as a person would."""
-    page.goto("/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", password or site.data.password)
-    page.click("#sign-in")
-    page.wait_for_load_state()
-
-
-def no_horizontal_scroll(page) -> bool:  # noqa: ANN001
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 @pytest.fixture

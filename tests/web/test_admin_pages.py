@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from browser_helpers import no_horizontal_scroll
 
 ADMIN_PAGES = ("/admin", "/admin/search?q=Test", "/admin/search?status=OVERDUE", "/admin/requests",
                "/admin/collections", "/admin/partners", "/admin/bureau", "/admin/business-date")
@@ -18,10 +19,6 @@ def _switch_user(page, signed_in, user: str) -> None:  # noqa: ANN001
     page.click("#sign-out")
     page.wait_for_load_state()
     signed_in(user)
-
-
-def no_horizontal_scroll(page) -> bool:  # noqa: ANN001 - as tests/web/conftest.py's, without importing a conftest
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def _open_demo_loans(page, count: int) -> list[str]:  # noqa: ANN001

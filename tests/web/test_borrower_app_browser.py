@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import Site, no_horizontal_scroll, sign_in
+from browser_helpers import Site, no_horizontal_scroll, sign_in
 from loanbook.service.requests import decide
 from loanbook.service.users import User
 from loanbook.store.database import make_engine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Site, no_horizontal_scroll, sign_in
+from browser_helpers import Site, no_horizontal_scroll, sign_in
 
 
 def test_a_borrower_signs_in_sees_their_loans_and_signs_out(page, site: Site, shot):
