@@ -119,6 +119,29 @@ def test_a_credit_balance_applied_on_the_due_dates_moved_over_is_the_replayed_on
 
 
 @SETTINGS
+@given(loan_specs.map(lambda specs: specs[:1]), repayments, st.integers(min_value=41, max_value=170),
+       st.integers(min_value=1, max_value=2_000_000), st.integers(min_value=1, max_value=200))
+def test_a_credit_balance_left_after_paying_all_that_is_due_moved_over_due_dates_is_the_replayed_one(
+    loans, payments, since_offset, extra_fen, days
+):
+    """R6, R7: one loan with its history (late payments leave penalty paid, partial ones
+    unpaid amounts), then on ``since`` a repayment of all that is due and more, in fen:
+    nothing due is left unpaid, the credit balance meets the due dates moved over. The
+    move leaves the paid-up instalments out of the credit's walk (rules/moved.py)."""
+    book = build(loans, payments)
+    since = book.loans[0].disbursed_on + timedelta(days=since_offset)
+    book = as_of_end_of(book, since)
+    due = position(book, since, include_day=True).loans[0].amount_due
+    book = book.with_transaction(Repayment(book.next_tx_id(), since, due + Decimal(extra_fen).scaleb(-2), since))
+    on = since + timedelta(days=days)
+    stored = position(book, since, include_day=True)
+    assert stored.credit_balance and not stored.loans[0].amount_due  # the case this property is about
+    for _, got, expected, _ in moves(book, since, on):
+        assert got is not None  # one plain loan: never replayed
+        assert_exact(got, expected)
+
+
+@SETTINGS
 @given(hardship.stories, st.integers(min_value=0, max_value=330), forward_days)
 def test_a_position_after_plan_changes_and_coupons_moved_forward_is_the_replayed_one(story, since_offset, days):
     loans, actions = story
