@@ -92,27 +92,29 @@ def moved(
     plan = loan.schedule
     due_by_since = bisect_right(plan, since, key=_DUE_DATE)
     due_by_on = bisect_right(plan, on, due_by_since, key=_DUE_DATE)
-    credited: dict[int, OpenInstalment] = {}
+    rate = product.penalty_daily_rate
+    credited: tuple[int, list[OpenInstalment]] | None = None
     settled_on = None
     with localcontext() as ctx:
         ctx.prec = EXACT_DIGITS
         if credit_balance and due_by_on > due_by_since:  # the credit meets the loan's own due dates (R6)
-            if other_loans or product.penalty_daily_rate <= 0:
+            if other_loans or rate <= 0:
                 return None  # R6 across loans, or R7's grace test not in the position: replayed
-            credited, settled_on = _credit_applied(loan, product, since, credit_balance, due_by_since, due_by_on)
-        return _moved(loan, product, since, on, due_by_since, due_by_on, credited, settled_on)
+            credited, settled_on = _credit_applied(loan, product.grace_days, rate, since, credit_balance,
+                                                   due_by_since, due_by_on)
+        return _moved(loan, product, rate, since, on, due_by_since, due_by_on, credited, settled_on)
 
 
 def _credit_applied(
-    loan: LoanPosition, product: Product, since: date, credit: Decimal, due_by_since: int, due_by_on: int
-) -> tuple[dict[int, OpenInstalment], date | None]:
+    loan: LoanPosition, grace_days: int, rate: Decimal, since: date, credit: Decimal, due_by_since: int,
+    due_by_on: int,
+) -> tuple[tuple[int, list[OpenInstalment]], date | None]:
     """R6: the credit balance applied at the start of each due date in (since, on], as
     the replay applies it (replay._Replay.apply_credit, through the core's allocation),
     on the replay's state of the instalments due by the last of those days (the only
-    ones that can take money). Returns those states by their place in the plan, and the
-    day the loan was settled, if the credit paid it all."""
-    grace = timedelta(days=product.grace_days)
-    rate = product.penalty_daily_rate
+    ones that can take money). Returns those states with the place in the plan of the
+    first, and the day the loan was settled, if the credit paid it all."""
+    grace = timedelta(grace_days)
     plan = loan.schedule
     credit_days = sorted({instalment.due_date for instalment in plan[due_by_since:due_by_on]})
     first, passed = _walk_start(loan, credit, credit_days[-1], due_by_since)
@@ -126,10 +128,10 @@ def _credit_applied(
         if lines:
             credit = left
             if due_by_on == len(plan) and all(i.closed for i in instalments) and all(
-                    i.paid_fee == i.fee for i in plan[:first]):  # the ones left out: paid (below), fee too
+                    i.paid_fee == i.fee for i in plan[:first]):  # the ones left out: paid (_walk_start), fee too
                 settled_on = day  # R5: paid in full; a settled loan takes no more money
                 break
-    return {first + n: instalment for n, instalment in enumerate(instalments)}, settled_on
+    return (first, instalments), settled_on
 
 
 def _walk_start(loan: LoanPosition, credit: Decimal, last: date, due_by_since: int) -> tuple[int, Decimal | None]:
@@ -160,14 +162,13 @@ def _walk_start(loan: LoanPosition, credit: Decimal, last: date, due_by_since: i
 
 
 def _moved(
-    loan: LoanPosition, product: Product, since: date, on: date, due_by_since: int, due_by_on: int,
-    credited: dict[int, OpenInstalment], settled_on: date | None,
+    loan: LoanPosition, product: Product, rate: Decimal, since: date, on: date, due_by_since: int, due_by_on: int,
+    credited: tuple[int, list[OpenInstalment]] | None, settled_on: date | None,
 ) -> LoanPosition:
     """The move itself: each instalment that can change moved (or built from its state
     after the credit, as the replay builds it), the stored sums brought up to date with
     what changed, then status and DPD (R5), the payoff quote (R8)."""
     grace_days = product.grace_days
-    rate = product.penalty_daily_rate
     plan = loan.schedule
     # R5: before the earliest overdue instalment (DPD days back) and before the ones still
     # in grace at ``since``, every due instalment is paid (not overdue) and stays as it is
@@ -175,8 +176,8 @@ def _moved(
     first = due_by_since
     while first and (since - plan[first - 1].due_date).days <= reach:
         first -= 1
-    if credited:
-        first = min(first, min(credited))
+    credit_first, credit_states = credited or (due_by_on, ())
+    first = min(first, credit_first)
     principal_due, interest_due, penalty_due = loan.principal_due, loan.interest_due, loan.penalty_due
     principal_paid, interest_paid, penalty_paid = loan.principal_paid, loan.interest_paid, loan.penalty_paid
     first_overdue: date | None = None
@@ -187,7 +188,7 @@ def _moved(
         due_date = stored.due_date
         days_due = (on - due_date).days
         grace_over = days_due > grace_days  # R7: its grace ended before ``on``
-        state = credited.get(place) if credited else None
+        state = credit_states[place - credit_first] if place >= credit_first else None
         new_to_sums = place >= due_by_since  # falls due in (since, on]: all of it is new to the sums
         if state is not None:  # the credit may have paid some (R6): every figure of it anew
             instalment = instalment_position(state, on, rate)
