@@ -55,7 +55,7 @@ from decimal import Decimal, localcontext
 from operator import attrgetter
 
 from loanbook.errors import InvariantBroken
-from loanbook.money import ZERO, round_fen
+from loanbook.money import FEN, ZERO, round_fen
 from loanbook.rules.accrual import OpenInstalment
 from loanbook.rules.allocation import AllocationOrder, allocate
 from loanbook.rules.payoff import Owed, earliest_payoff_day, payoff_quote
@@ -64,7 +64,6 @@ from loanbook.rules.products import Product
 from loanbook.rules.replay import instalment_position
 
 EXACT_DIGITS = 60  # as the replay's (rules/replay.py): the penalty integral never loses a digit
-FEN_EXPONENT = -2  # R3: amounts are in fen
 _DUE_DATE = attrgetter("due_date")  # the plan is in due-date order: found by bisection
 
 
@@ -142,12 +141,11 @@ def _walk_start(loan: LoanPosition, credit: Decimal, last: date, due_by_since: i
     With nothing due unpaid at ``since`` (the stored sums are zero: each term is), every
     instalment due by then takes nothing: its penalty is paid and accrues no more (R7),
     principal and interest are paid. Its zeros have at most the decimals of the stored
-    sums it is in (principal and interest due, penalty due); for a credit in fen or
-    finer, one zero with the finest of those gives the credit the replay's digits.
-    Otherwise (something unpaid, a credit in whole yuan or tenths) the walk is taken
-    from the closed instalments at the front, one by one."""
-    if due_by_since and not (loan.principal_due or loan.interest_due or loan.penalty_due) and (
-            credit.as_tuple().exponent <= FEN_EXPONENT):
+    sums it is in (principal and interest due, penalty due, each with at least the two
+    places of fen); for a credit in fen, one zero with the finest of those gives the
+    credit the replay's digits. Otherwise (something unpaid, a credit with other places)
+    the walk is taken from the closed instalments at the front, one by one."""
+    if due_by_since and credit.same_quantum(FEN) and not (loan.principal_due or loan.interest_due or loan.penalty_due):
         return due_by_since, (loan.principal_due + loan.interest_due) + loan.penalty_due  # zero, their finest digits
     first = 0
     passed = None
