@@ -20,9 +20,9 @@ bears if something is unpaid then, and what is unpaid at P is unpaid until T.
 
 Only what can change is visited (the cost of a move is what moves, not the plan's
 length): the instalments that fall due in (P, T], and of those due by P the ones from the
-earliest overdue one, or from those still in grace at P (R5). Every earlier one had its
-grace end paid in full (not overdue: nothing of it unpaid, R7), so it stays as stored,
-and stays out of the figures. The loan's sums (what is due, what was paid) are the
+earliest overdue one, or from those still in grace at P (R5). Every earlier one is past
+its grace and not overdue, so nothing of it is unpaid (R5, R7): it stays as stored, and
+its zeros are in the stored sums already. The loan's sums (what is due, what was paid) are the
 stored ones plus what changed: the sums are exact, so their value and their digits (a
 sum has the exponent of its most precise term) are the replay's, added in any order;
 an instalment's new figure never has fewer decimals than its old one (its paid amounts
@@ -49,7 +49,7 @@ A settled loan does not change (R5): nothing is due, no penalty runs (R7).
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 from operator import attrgetter
