@@ -5,6 +5,7 @@ Not a test: it prints figures. Run from the project root with the project's venv
     .venv/bin/python bench/engine.py             # 100,000 loans (the issue's size)
     .venv/bin/python bench/engine.py --quick     # 10,000 loans, a fast look
     .venv/bin/python bench/engine.py --loans 5000 --profile   # cProfile of position()
+    .venv/bin/python bench/engine.py --loans 5000 --profile --moved   # cProfile of moved()
 
 What is measured:
 
@@ -356,11 +357,32 @@ def profile_positions(books: list[Book], as_of: date, top: int, lean: bool = Fal
     for book in books:
         replay(book, as_of)
     profiler.disable()
+    print_profile(profiler, f"{replay.__name__}() over {len(books):,} loans", top)
+
+
+def profile_moves(stored: list, top: int) -> None:
+    """cProfile of section 3's moves alone (without the replays where refused). The
+    collector is off while profiling: a collection of the stored positions would be
+    charged to whichever function runs when it starts."""
+    profiler = cProfile.Profile()
+    gc.collect()
+    gc.disable()
+    try:
+        profiler.enable()
+        for book, loan, since, on, credit in stored:
+            moved(loan, book.loans[0].product, since, on, credit_balance=credit)
+        profiler.disable()
+    finally:
+        gc.enable()
+    print_profile(profiler, f"moved() over {len(stored):,} stored positions", top)
+
+
+def print_profile(profiler: cProfile.Profile, what: str, top: int) -> None:
     for order in ("cumulative", "tottime"):
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.strip_dirs().sort_stats(order).print_stats(top)
-        print(f"--- cProfile of {replay.__name__}() over {len(books):,} loans, top {top} by {order} ---")
+        print(f"--- cProfile of {what}, top {top} by {order} ---")
         print(_trim_pstats(out.getvalue()))
 
 
@@ -398,6 +420,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-schedules", action="store_true", help="skip part 1")
     parser.add_argument("--profile", action="store_true", help="profile position() with cProfile instead of timing it")
     parser.add_argument("--lean", action="store_true", help="with --profile: profile loan_states(), the lean path")
+    parser.add_argument("--moved", action="store_true",
+                        help="with --profile: profile moved() over the stored positions (section 3)")
     parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     parser.add_argument("--top", type=int, default=15, help="rows of the profile (default %(default)s)")
     args = parser.parse_args(argv)
@@ -437,7 +461,10 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.profile:
         print()
-        profile_positions(books, as_of, args.top, args.lean)
+        if args.moved:
+            profile_moves(stored_positions(books, args.seed), args.top)
+        else:
+            profile_positions(books, as_of, args.top, args.lean)
         return
 
     seconds, cpu_seconds, statuses = bench_positions(books, as_of)

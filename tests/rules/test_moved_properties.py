@@ -24,7 +24,7 @@ from loanbook.rules.book import Book, Repayment
 from loanbook.rules import operations
 from loanbook.rules.moved import moved
 from loanbook.rules.position import LoanStatus
-from loanbook.rules.products import FLEX6
+from loanbook.rules.products import FLEX6, TERM6, RepaymentMethod
 from loanbook.rules.replay import position
 
 since_offsets = st.integers(min_value=0, max_value=420)
@@ -116,6 +116,58 @@ def test_a_credit_balance_applied_on_the_due_dates_moved_over_is_the_replayed_on
     for stored, got, expected, _ in moves(book, since, on):
         assert got is not None  # one plain loan: never replayed
         assert_exact(got, expected)
+
+
+@SETTINGS
+@given(loan_specs.map(lambda specs: specs[:1]), repayments, st.integers(min_value=41, max_value=170),
+       st.integers(min_value=1, max_value=2_000_000), st.integers(min_value=1, max_value=200))
+def test_a_credit_balance_left_after_paying_all_that_is_due_moved_over_due_dates_is_the_replayed_one(
+    loans, payments, since_offset, extra_fen, days
+):
+    """R6, R7: one loan with its history (late payments leave penalty paid, partial ones
+    unpaid amounts), then on ``since`` a repayment of all that is due and more, in fen:
+    nothing due is left unpaid, the credit balance meets the due dates moved over. The
+    move leaves the paid-up instalments out of the credit's walk (rules/moved.py)."""
+    book = build(loans, payments)
+    since = book.loans[0].disbursed_on + timedelta(days=since_offset)
+    book = as_of_end_of(book, since)
+    due = position(book, since, include_day=True).loans[0].amount_due
+    book = book.with_transaction(Repayment(book.next_tx_id(), since, due + Decimal(extra_fen).scaleb(-2), since))
+    on = since + timedelta(days=days)
+    stored = position(book, since, include_day=True)
+    assert stored.credit_balance and not stored.loans[0].amount_due  # the case this property is about
+    for _, got, expected, _ in moves(book, since, on):
+        assert got is not None  # one plain loan: never replayed
+        assert_exact(got, expected)
+
+
+# R1: products other than the presets: grace from none to ten days (where a move's window
+# of instalments that can change starts), other daily rates (digits beyond the fen in the
+# penalty integral) and multipliers, every repayment method, up to 12 terms
+products = st.builds(
+    lambda preset, grace_days, multiplier, method, daily_rate: replace(
+        preset, grace_days=grace_days, penalty_multiplier=Decimal(multiplier), repayment_method=method,
+        daily_rate=Decimal(daily_rate), max_terms=12),
+    st.sampled_from([FLEX6, TERM6]), st.integers(min_value=0, max_value=10), st.sampled_from(["1", "1.5", "2.37"]),
+    st.sampled_from(list(RepaymentMethod)), st.sampled_from(["0.0005", "0.000547945205479452", "0.0001"]),
+)
+product_loan_specs = st.lists(
+    st.tuples(st.integers(min_value=100_00, max_value=50_000_00).map(lambda n: Decimal(n) / 100),
+              st.integers(min_value=1, max_value=12), st.integers(min_value=0, max_value=60), products),
+    min_size=1, max_size=3,
+)
+
+
+@SETTINGS
+@given(product_loan_specs, repayments, since_offsets, forward_days)
+def test_a_position_of_any_product_moved_forward_is_the_replayed_one(loans, payments, since_offset, days):
+    since = START + timedelta(days=since_offset)
+    on = since + timedelta(days=days)
+    for stored, got, expected, credit_meets_due_date in moves(build(loans, payments), since, on):
+        if got is None:
+            assert credit_meets_due_date and stored.status is not LoanStatus.SETTLED
+        else:
+            assert_exact(got, expected)
 
 
 @SETTINGS
