@@ -17,9 +17,8 @@ from datetime import date
 
 from loanbook.money import ZERO
 from loanbook.rules.book import Book
-from loanbook.rules.bureau_status import NEGATIVE, BureauStatus, bureau_statuses, is_negative
-from loanbook.rules.position import LoanPosition, LoanStatus, Position
-from loanbook.rules.replay import position
+from loanbook.rules.bureau_status import NEGATIVE, BureauStatus, day_view, is_negative
+from loanbook.rules.position import LoanPosition, LoanStatus
 
 OPENED, SETTLED, DUE_DATE, REPAYMENT, EXTENSION, SPECIAL = 10, 20, 32, 33, 42, 49
 MOMENTS = (OPENED, SETTLED, DUE_DATE, REPAYMENT, EXTENSION, SPECIAL)
@@ -63,11 +62,6 @@ def account_figures(loan: LoanPosition, status: BureauStatus, day: date, *, held
 
 def _masked(status: str) -> str:
     return "".join("N" if ch in NEGATIVE else ch for ch in status)
-
-
-def day_view(book: Book, day: date) -> tuple[Position, dict[str, BureauStatus]]:
-    """The borrower's position at the end of ``day`` and every loan's bureau status."""
-    return position(book, day, include_day=True), bureau_statuses(book, day, include_day=True)
 
 
 def loan_figures(book: Book, loan_id: int, day: date, *, held: bool) -> dict[str, object] | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from loanbook.errors import InvariantBroken
 from loanbook.ledger.accounts import Account
 from loanbook.ledger.entries import JournalEntry, Line, signed
 from loanbook.ledger.figures import LoanFigures, figures_of
@@ -90,15 +91,21 @@ def revalue(
     transaction_id: int | None = None,
     aggregate_recognition: bool = False,
     memo: str = "",
+    current: Position | None = None,
 ) -> Revaluation:
     """Post ``book`` as of ``on`` against what was posted before.
 
     ``cash_fen`` is the money that came in (negative: went out) with this change. With
     ``aggregate_recognition`` (close of business) income recognised is returned as
     per-loan accrual rows, to be posted once per product and day; otherwise it is posted
-    here, line by line per loan.
+    here, line by line per loan. ``current``: ``position(book, on, include_day=True)``
+    where the caller replayed it already (close of business, in the pass that also gives
+    the bureau its view of the day closed); else replayed here.
     """
-    current = position(book, on, include_day=True)
+    if current is None:
+        current = position(book, on, include_day=True)
+    elif current.on != on:
+        raise InvariantBroken(f"a position of {current.on} cannot be posted as of {on}")
     credit_balance_fen = to_fen(current.credit_balance)
     entries: list[JournalEntry] = []
     mark_values: list[dict[str, object]] = []

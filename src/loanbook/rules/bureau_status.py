@@ -12,8 +12,10 @@ What was *known* on k is the caller's filter (``Book.known_before``): this modul
 replays the book it is given, so the same function gives the record as first reported
 and, with the late bookings, as it should have been (a correction).
 
-One pass over the book: the replay of :mod:`loanbook.rules.replay`, day by day, with the
-DPD looked at on the days where its highest value in a month can be. Between two days
+One pass over the book: the replay of :mod:`loanbook.rules.replay`, watched day by day
+(:class:`StatusWatch`), with the DPD looked at on the days where its highest value in a
+month can be; the same pass gives the position of the day (:func:`day_view`) and, for
+close of business, the next morning's (:func:`closing_view`). Between two days
 on which something is applied (a fact, a credit balance on a due date), the DPD never
 falls: instalments only become overdue. So the highest DPD of a stretch is at its last
 day: the start of a fact's value day (its facts are applied during it), the day before
@@ -28,7 +30,8 @@ from decimal import localcontext
 
 from loanbook.errors import InvariantBroken
 from loanbook.rules.book import Book
-from loanbook.rules.replay import EXACT_DIGITS, _in_day_order, _OpenLoan, _Replay, facts_by_value_date
+from loanbook.rules.position import Position
+from loanbook.rules.replay import EXACT_DIGITS, DayEnds, _OpenLoan, _Replay, _replayed, both_ends, position
 
 NEGATIVE = frozenset("1234567")
 MONTHS_KEPT = 24
@@ -89,6 +92,55 @@ def _month_end(day: date) -> date:
     return following - timedelta(days=1)
 
 
+class StatusWatch:
+    """R15 over one replay (a :class:`~loanbook.rules.replay.Watch`): each loan's
+    highest DPD per month and the months an instalment fell due, up to ``on``; once the
+    replay goes past ``on``, :attr:`statuses` holds every loan's month statuses as known
+    on ``on``."""
+
+    __slots__ = ("on", "worst", "fell_due", "statuses")
+
+    def __init__(self, on: date) -> None:
+        self.on = on
+        self.worst: dict[str, dict[tuple[int, int], int]] = {}
+        self.fell_due: dict[str, set[tuple[int, int]]] = {}
+        self.statuses: dict[str, BureauStatus] | None = None
+
+    def _look(self, replay: _Replay, t: date) -> None:
+        """Note every loan's DPD at the start of ``t`` (state: everything before t)."""
+        if t > self.on:
+            return
+        for open_loan in replay.loans:
+            if open_loan.loan.disbursed_on > t:
+                continue
+            dpd = _dpd_at_start(open_loan, t)
+            if dpd:
+                months = self.worst.setdefault(open_loan.loan.loan_id, {})
+                key = _month_key(t)
+                if dpd > months.get(key, 0):
+                    months[key] = dpd
+
+    def passed(self, replay: _Replay, start: date, end: date) -> None:
+        """The stretch [start, end): its month ends and its last day; past ``on``, the statuses."""
+        _look_stretch(lambda t: self._look(replay, t), start, end)
+        if end > self.on and self.statuses is None:  # nothing after ``on`` applied yet
+            self.statuses = {
+                o.loan.loan_id: _statuses(o, self.on, self.worst.get(o.loan.loan_id, {}),
+                                          self.fell_due.get(o.loan.loan_id, set()))
+                for o in replay.loans if o.loan.disbursed_on <= self.on
+            }
+
+    def falls_due(self, replay: _Replay, day: date) -> None:
+        if day > self.on:
+            return
+        for open_loan in replay.loans:
+            if open_loan.settled_on is None and any(i.due_date == day for i in open_loan.instalments):
+                self.fell_due.setdefault(open_loan.loan.loan_id, set()).add(_month_key(day))
+
+    def opens(self, replay: _Replay, day: date) -> None:
+        self._look(replay, day)  # the start of ``day``: before its facts
+
+
 def bureau_statuses(book: Book, on: date, *, include_day: bool = False) -> dict[str, BureauStatus]:
     """Every loan's month statuses over ``book`` up to ``on`` (R15).
 
@@ -97,61 +149,34 @@ def bureau_statuses(book: Book, on: date, *, include_day: bool = False) -> dict[
     (a record made by that day's close of business); the DPD is always the one at the
     start of each day.
     """
+    watch = StatusWatch(on)
     with localcontext() as ctx:
         ctx.prec = EXACT_DIGITS
-        replay = _Replay(book, on)
-        facts_by_day = facts_by_value_date(book, on, include_day=include_day)
-        worst: dict[str, dict[tuple[int, int], int]] = {o.loan.loan_id: {} for o in replay.loans}
-        fell_due: dict[str, set[tuple[int, int]]] = {o.loan.loan_id: set() for o in replay.loans}
+        _replayed(book, on, include_day, None, record=True, watch=watch)
+    return _statuses_seen(watch)
 
-        def look(t: date) -> None:
-            """Note every loan's DPD at the start of ``t`` (state: everything before t)."""
-            if t > on:
-                return
-            for open_loan in replay.loans:
-                if open_loan.loan.disbursed_on > t:
-                    continue
-                dpd = _dpd_at_start(open_loan, t)
-                if dpd:
-                    months = worst[open_loan.loan.loan_id]
-                    key = _month_key(t)
-                    if dpd > months.get(key, 0):
-                        months[key] = dpd
 
-        due_days = {i.due_date for o in replay.loans for i in o.instalments if i.due_date <= on}
-        changed: set[str] = set()
-        days = sorted(due_days | facts_by_day.keys())
-        previous = min((o.loan.disbursed_on for o in replay.loans), default=on)
-        index = 0
-        while index < len(days):
-            day = days[index]
-            # the stretch before ``day``: its month ends and its last day
-            _look_stretch(look, previous, day)
-            if day in due_days:
-                for open_loan in replay.loans:
-                    if open_loan.settled_on is None and any(i.due_date == day for i in open_loan.instalments):
-                        fell_due[open_loan.loan.loan_id].add(_month_key(day))
-                replay.apply_credit(day)
-            look(day)  # the start of ``day``: before its facts
-            day_facts = facts_by_day.get(day, [])
-            if len(day_facts) > 1:
-                day_facts.sort(key=_in_day_order)
-            for _, group, fact in day_facts:
-                if group == 0:
-                    replay.apply(fact)
-                elif replay.apply_change(fact):
-                    changed.add(fact.loan_id)
-                    due_days = replay.due_days(on, changed)
-                    known = set(days)
-                    days.extend(d for d in sorted(due_days) if d > day and d not in known)
-                    days[index + 1:] = sorted(days[index + 1:])
-            previous = day + timedelta(days=1)
-            index += 1
-        _look_stretch(look, previous, on + timedelta(days=1))
-        return {
-            o.loan.loan_id: _statuses(o, on, worst[o.loan.loan_id], fell_due[o.loan.loan_id])
-            for o in replay.loans
-        }
+def day_view(book: Book, day: date) -> tuple[Position, dict[str, BureauStatus]]:
+    """One pass (issue 10): ``position(book, day, include_day=True)`` and
+    ``bureau_statuses(book, day, include_day=True)``, what a record of ``day`` needs."""
+    watch = StatusWatch(day)
+    current = position(book, day, include_day=True, watch=watch)
+    return current, _statuses_seen(watch)
+
+
+def closing_view(book: Book, day: date) -> tuple[DayEnds, dict[str, BureauStatus]]:
+    """One pass (issue 10): the positions at the end of ``day`` and at the start of the
+    next (:func:`~loanbook.rules.replay.both_ends`) and every loan's month statuses
+    as ``bureau_statuses(book, day, include_day=True)`` gives them."""
+    watch = StatusWatch(day)
+    ends = both_ends(book, day, watch=watch)
+    return ends, _statuses_seen(watch)
+
+
+def _statuses_seen(watch: StatusWatch) -> dict[str, BureauStatus]:
+    if watch.statuses is None:  # pragma: no cover - a replay's last call is past its day
+        raise InvariantBroken(f"the replay never passed the end of {watch.on}")
+    return watch.statuses
 
 
 def _look_stretch(look, start: date, end: date) -> None:

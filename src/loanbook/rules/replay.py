@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from bisect import insort
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
+from typing import Protocol
 
 from loanbook.errors import InvariantBroken, RuleRefusal
 from loanbook.money import ZERO
@@ -311,21 +313,97 @@ def facts_by_value_date(book: Book, on: date, *, include_day: bool) -> dict[date
     return facts_by_day
 
 
-def position(book: Book, on: date, *, include_day: bool = False, before_tx: str | None = None) -> Position:
+class Watch(Protocol):
+    """What a caller looks at while the replay passes the days (R15's month statuses,
+    rules/bureau_status.py), without a pass of its own. Each method is called with the
+    replay's state as it is at that moment, and must not change it."""
+
+    def passed(self, replay: _Replay, start: date, end: date) -> None:
+        """The days [start, end) went by with nothing applied (the state is the one at
+        the end of ``start`` - 1)."""
+
+    def falls_due(self, replay: _Replay, day: date) -> None:
+        """``day`` is a due date: called at its start, before a credit balance is applied (R6)."""
+
+    def opens(self, replay: _Replay, day: date) -> None:
+        """The start of ``day``, before its facts (a due date's credit balance applied)."""
+
+
+def position(
+    book: Book, on: date, *, include_day: bool = False, before_tx: str | None = None, watch: Watch | None = None
+) -> Position:
     """The borrower's position as of the start of ``on`` (R5).
 
     With ``include_day`` the facts value-dated ``on`` are applied too: the position
     during the day, after them, which is what a new transaction on ``on`` must see.
     With ``before_tx`` as well, only those that happened before that transaction of
-    ``on`` are applied: what a payoff's quote sees (R8, R6).
+    ``on`` are applied: what a payoff's quote sees (R8, R6). ``watch`` looks at the
+    replay on its way (see :class:`Watch`).
     """
     with localcontext() as ctx:
         ctx.prec = EXACT_DIGITS
-        replay = _replayed(book, on, include_day, before_tx, record=True)
-        loans = tuple(_loan_position(open_loan, on) for open_loan in replay.loans)
-        return Position(
-            on, replay.credit_balance, loans, tuple(replay.allocations), tuple(replay.changes), tuple(replay.refused)
-        )
+        replay = _replayed(book, on, include_day, before_tx, record=True, watch=watch)
+        return _position_of(replay, on)
+
+
+def _position_of(replay: _Replay, on: date) -> Position:
+    """The position as of ``on`` from the replay's state (facts up to ``on`` applied),
+    of the loans disbursed by then."""
+    loans = tuple(_loan_position(open_loan, on) for open_loan in replay.loans if open_loan.disbursed_on <= on)
+    return Position(
+        on, replay.credit_balance, loans, tuple(replay.allocations), tuple(replay.changes), tuple(replay.refused)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DayEnds:
+    """A borrower's position at the end of a day being closed and at the start of the
+    next, from one pass (issue 10): the bureau reports the first (R15), close of
+    business stores the second (R5, R6: a due date's credit balance applied)."""
+
+    closed: Position  # position(book, day, include_day=True)
+    next_day: Position  # position(book, day + 1, include_day=True)
+
+
+class _AtClose:
+    """A watch that takes the position at the end of ``day`` as the replay goes past it
+    (the first call about a later day, or the last call), and hands the calls about days
+    up to ``day`` to ``inner``."""
+
+    __slots__ = ("day", "inner", "closed")
+
+    def __init__(self, day: date, inner: Watch | None) -> None:
+        self.day, self.inner = day, inner
+        self.closed: Position | None = None
+
+    def passed(self, replay: _Replay, start: date, end: date) -> None:
+        if self.inner is not None:  # cut at the end of ``day``: the inner watch ends there too
+            self.inner.passed(replay, start, min(end, self.day + timedelta(days=1)))
+        if end > self.day and self.closed is None:  # nothing of a later day applied yet
+            self.closed = _position_of(replay, self.day)
+
+    def falls_due(self, replay: _Replay, day: date) -> None:
+        if self.inner is not None and day <= self.day:
+            self.inner.falls_due(replay, day)
+
+    def opens(self, replay: _Replay, day: date) -> None:
+        if self.inner is not None and day <= self.day:
+            self.inner.opens(replay, day)
+
+
+def both_ends(book: Book, day: date, *, watch: Watch | None = None) -> DayEnds:
+    """The positions of ``day``'s close and of the next morning, in one pass: the same
+    values as ``position(book, day, include_day=True)`` and ``position(book, day + 1,
+    include_day=True)`` (a Hypothesis property holds them equal). ``watch`` sees the
+    replay up to the end of ``day`` only."""
+    next_day = day + timedelta(days=1)
+    at_close = _AtClose(day, watch)
+    with localcontext() as ctx:
+        ctx.prec = EXACT_DIGITS
+        replay = _replayed(book, next_day, True, None, record=True, watch=at_close)
+        if at_close.closed is None:  # pragma: no cover - _replayed's last call is always past ``day``
+            raise InvariantBroken(f"the replay never passed the end of {day}")
+        return DayEnds(at_close.closed, _position_of(replay, next_day))
 
 
 def loan_states(book: Book, on: date, *, include_day: bool = False) -> BookState:
@@ -340,16 +418,26 @@ def loan_states(book: Book, on: date, *, include_day: bool = False) -> BookState
         return BookState(on, replay.credit_balance, tuple(_loan_state(open_loan, on) for open_loan in replay.loans))
 
 
-def _replayed(book: Book, on: date, include_day: bool, before_tx: str | None, *, record: bool) -> _Replay:
+def _replayed(
+    book: Book, on: date, include_day: bool, before_tx: str | None, *, record: bool, watch: Watch | None = None
+) -> _Replay:
     """The book's facts replayed in value-date order up to ``on`` (see :func:`position`)."""
     replay = _Replay(book, on, record)
     facts_by_day = facts_by_value_date(book, on, include_day=include_day)
     due_days = {i.due_date for o in replay.loans for i in o.instalments if i.due_date <= on}
     days = sorted(due_days | facts_by_day.keys())
     changed: set[str] = set()
+    previous = min((o.disbursed_on for o in replay.loans), default=on)  # the first day a watch is told of
     for day in days:  # a plan change inserts its new due dates ahead (below)
+        if watch is not None:
+            watch.passed(replay, previous, day)
+            if day in due_days:
+                watch.falls_due(replay, day)
         if day in due_days:
             replay.apply_credit(day)
+        if watch is not None:
+            watch.opens(replay, day)
+            previous = day + timedelta(days=1)
         day_facts = facts_by_day.get(day, ())
         if len(day_facts) > 1:
             day_facts.sort(key=_in_day_order)
@@ -365,6 +453,8 @@ def _replayed(book: Book, on: date, include_day: bool, before_tx: str | None, *,
                 known = set(days)
                 for later in sorted(d for d in due_days if d > day and d not in known):
                     insort(days, later)  # after ``day``: the loop reaches it
+    if watch is not None:
+        watch.passed(replay, previous, on + timedelta(days=1))
     if replay.credit_balance < 0:
         raise InvariantBroken("negative credit balance")
     return replay

@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine
 
 from loanbook import bureau
+from loanbook.bureau.nightly import ClosingViews
 from loanbook.collections.worklist import nightly as collections_nightly
 from loanbook.errors import BadInput, Conflict
 from loanbook.ledger.accounts import Account
@@ -58,16 +59,20 @@ class DayClosed:
     loans_in_bulk: int
 
 
-def _close_chunk(uow: UnitOfWork, day: date, borrower_ids: list[int]) -> None:
+def _close_chunk(uow: UnitOfWork, day: date, borrower_ids: list[int], views: ClosingViews | None = None) -> None:
+    """``views``: the night's records are made in this process, from the same pass of the
+    core as the position posted here (bureau/nightly.py); else each is replayed there."""
     tomorrow = day + timedelta(days=1)
     books = uow.borrowers.books(borrower_ids)
     marks = uow.marks.of_borrowers(borrower_ids)
     credits = uow.marks.credit_balances(borrower_ids)
     mark_rows, events, accruals, entries = [], [], [], []
     for borrower_id in borrower_ids:
+        book = books[borrower_id]
         revaluation = revalue(
-            borrower_id, books[borrower_id], tomorrow, marks, credits.get(borrower_id, 0),
+            borrower_id, book, tomorrow, marks, credits.get(borrower_id, 0),
             kind="credit_applied", aggregate_recognition=True, memo=f"close of business {day}",
+            current=views.next_morning(borrower_id, book) if views is not None else None,
         )
         mark_rows.extend(revaluation.marks)
         events.extend(revaluation.events)
@@ -143,11 +148,12 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         if across is None:
             from loanbook.service.cob_partitions import close_here as across  # noqa: PLC0415 - it builds on this module
         across(engine, day, chunk)
+    views = ClosingViews(day)  # one replay per borrower tonight: its records are made from it
     for start in range(0, len(remaining), chunk):
         borrower_ids = remaining[start : start + chunk]
         with UnitOfWork(engine) as uow:
             cob = uow.cob_days.get(day)
-            _close_chunk(uow, day, borrower_ids)
+            _close_chunk(uow, day, borrower_ids, views)
             cob.last_borrower_id = borrower_ids[-1]
             cob.borrowers_closed += len(borrower_ids)
             uow.commit()
@@ -162,7 +168,7 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
         uow.journal.post(_product_entries(uow, tomorrow))
         lapse_extensions(uow, day)  # R11: undecided at maturity, an extension request lapses
         partner_reconcile.nightly(uow, day)  # partner: R17 holds for loans in doubt, the daily file overdue
-        bureau.nightly(uow, day)  # R15: the day's bureau records, in the transaction that closes the day
+        bureau.nightly(uow, day, views=views)  # R15: the day's bureau records, in the transaction that closes the day
         cob = uow.cob_days.get(day)
         cob.status = "done"
         uow.business_dates.set(tomorrow)
