@@ -66,19 +66,24 @@ def assert_exact(got, expected) -> None:
     assert repr(got) == repr(expected)  # the same digits: Decimal's repr shows the exponent
 
 
+def assert_plain_moves_are_replays(book, since, on) -> None:
+    """Each loan of a plain book (no R11 plan, no R13 coupon) moved from ``since`` to
+    ``on`` is its replay, digit for digit, or refused for R6's one reason."""
+    for stored, got, expected, credit_meets_due_date in moves(book, since, on):
+        if got is None:
+            # R6: the only reason a plain loan is replayed
+            assert credit_meets_due_date and stored.status is not LoanStatus.SETTLED
+        else:
+            assert_exact(got, expected)
+
+
 @SETTINGS
 @given(loan_specs, repayments, since_offsets, forward_days)
 def test_a_plain_position_moved_forward_is_the_replayed_one_and_is_refused_only_for_credit(
     loans, payments, since_offset, days
 ):
     since = START + timedelta(days=since_offset)
-    on = since + timedelta(days=days)
-    for stored, got, expected, credit_meets_due_date in moves(build(loans, payments), since, on):
-        if got is None:
-            # R6: the only reason a plain loan (no R11 plan, no R13 coupon) is replayed
-            assert credit_meets_due_date and stored.status is not LoanStatus.SETTLED
-        else:
-            assert_exact(got, expected)
+    assert_plain_moves_are_replays(build(loans, payments), since, since + timedelta(days=days))
 
 
 @SETTINGS
@@ -162,12 +167,7 @@ product_loan_specs = st.lists(
 @given(product_loan_specs, repayments, since_offsets, forward_days)
 def test_a_position_of_any_product_moved_forward_is_the_replayed_one(loans, payments, since_offset, days):
     since = START + timedelta(days=since_offset)
-    on = since + timedelta(days=days)
-    for stored, got, expected, credit_meets_due_date in moves(build(loans, payments), since, on):
-        if got is None:
-            assert credit_meets_due_date and stored.status is not LoanStatus.SETTLED
-        else:
-            assert_exact(got, expected)
+    assert_plain_moves_are_replays(build(loans, payments), since, since + timedelta(days=days))
 
 
 @SETTINGS
