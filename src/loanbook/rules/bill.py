@@ -14,8 +14,10 @@ from decimal import Decimal
 from loanbook.money import ZERO
 from loanbook.rules.book import Book
 from loanbook.rules.replay import position
+from loanbook.rules.values import quick_init
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BillLine:
     loan_id: str
@@ -28,6 +30,7 @@ class BillLine:
         return self.principal + self.interest + self.penalty
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Bill:
     due_date: date

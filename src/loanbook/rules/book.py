@@ -23,6 +23,7 @@ from enum import StrEnum
 from loanbook.money import ZERO
 from loanbook.rules.products import Product, RepaymentMethod
 from loanbook.rules.schedule import Instalment
+from loanbook.rules.values import quick_init
 
 
 class TransactionKind(StrEnum):
@@ -45,6 +46,7 @@ class RequestStatus(StrEnum):
     LAPSED = "lapsed"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Loan:
     loan_id: str
@@ -60,6 +62,7 @@ class Loan:
         return self.schedule[-1].due_date
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Repayment:
     """Money received from the borrower, for whatever is due (R6). With ``coupon_id`` the
@@ -73,6 +76,7 @@ class Repayment:
     coupon_id: str | None = None  # R13: a coupon redeemed with this repayment
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Payoff:
     """Early settlement of one loan at the quoted amount of its moment (R8). ``amount`` is
@@ -95,6 +99,7 @@ class Payoff:
         return self.amount + self.credit_used
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Refund:
     """Credit balance paid back to the borrower on request (R6)."""
@@ -109,6 +114,7 @@ class Refund:
 Transaction = Repayment | Payoff | Refund
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Coupon:
     """An interest-free coupon (还款免息券) granted to the borrower (R13): it waives
@@ -122,6 +128,7 @@ class Coupon:
     booked_on: date
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Extension:
     """An approved extension (展期) of ``loan_id`` by ``months`` (R11), effective during its
@@ -139,6 +146,7 @@ class Extension:
 PENALTY_WAIVER_ALL = "all"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class NegotiatedPlan:
     """An approved negotiated repayment (协商还款) of ``loan_id`` (R11), effective during its
@@ -176,6 +184,7 @@ def intraday_key(fact: Fact, booking_index: int, group: int = 0) -> tuple[dateti
     return (fact.received_at or _NO_TIME, group, booking_index)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Book:
     """Everything the rules know of one borrower: credit line, loans, transactions.

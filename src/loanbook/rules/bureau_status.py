@@ -32,6 +32,7 @@ from loanbook.errors import InvariantBroken
 from loanbook.rules.book import Book
 from loanbook.rules.position import Position
 from loanbook.rules.replay import EXACT_DIGITS, DayEnds, _OpenLoan, _Replay, _replayed, both_ends, position
+from loanbook.rules.values import quick_init
 
 NEGATIVE = frozenset("1234567")
 MONTHS_KEPT = 24
@@ -49,6 +50,7 @@ def is_negative(status: str) -> bool:
     return any(ch in NEGATIVE for ch in status)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BureauStatus:
     """A loan's bureau view as known on ``on``: one status per month, oldest first."""

@@ -23,10 +23,12 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from loanbook.money import to_fen
 from loanbook.rules.position import LoanPosition, LoanStatus
+from loanbook.rules.values import quick_init
 
 EXACT_DIGITS = 60  # as the replay's: fen x days x rate never needs more
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PenaltyState:
     base_fen: int  # unpaid principal + interest of the instalment bearing penalty

@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from loanbook.money import ZERO
+from loanbook.rules.values import quick_init
 
 
 class LoanStatus(StrEnum):
@@ -33,6 +34,7 @@ def status_and_dpd(settled: bool, first_overdue: date | None, in_grace: bool, on
     return (LoanStatus.GRACE if in_grace else LoanStatus.ACTIVE), 0
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class InstalmentPosition:
     period: int
@@ -72,6 +74,7 @@ class InstalmentPosition:
         return self.interest + (self.carried_interest or ZERO) - self.paid_interest - self.coupon_waived
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PayoffQuote:
     """R8: what settling one loan costs on ``on``, with its parts."""
@@ -97,6 +100,7 @@ class PayoffQuote:
         return self.total - self.coupon_waived
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LoanPosition:
     loan_id: str
@@ -132,6 +136,7 @@ class LoanPosition:
         return self.principal_due + self.interest_due + self.penalty_due
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LoanState:
     """The lean path's view of a loan on a day (issue 10): the figures close of business
@@ -153,6 +158,7 @@ class LoanState:
         return self.principal_due + self.interest_due + self.penalty_due
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BookState:
     """A borrower's lean state on a day: its credit balance and each loan's state."""
@@ -162,6 +168,7 @@ class BookState:
     loans: tuple[LoanState, ...]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class AllocationLine:
     """What one transaction paid on one instalment (R6: penalty, interest, principal)."""
@@ -178,6 +185,7 @@ class AllocationLine:
         return self.penalty + self.interest + self.principal + self.fee
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Allocation:
     """Where one transaction's money went. ``tx_id`` is ``credit:DATE`` for a credit
@@ -198,6 +206,7 @@ class Allocation:
         return sum((line.interest for line in self.coupon_lines), ZERO)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PlanChangeEffect:
     """What an approved extension or negotiated plan did to a loan (R11), as replayed on
@@ -222,6 +231,7 @@ class PlanChangeEffect:
     penalty_waived: Decimal = ZERO
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Position:
     on: date

@@ -50,6 +50,7 @@ from loanbook.rules.position import (
     Position,
     status_and_dpd,
 )
+from loanbook.rules.values import quick_init
 
 EXACT_DIGITS = 60  # penalty integrals stay exact: amounts x days x rate never need more
 
@@ -355,6 +356,7 @@ def _position_of(replay: _Replay, on: date) -> Position:
     )
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DayEnds:
     """A borrower's position at the end of a day being closed and at the start of the

@@ -15,11 +15,13 @@ from loanbook.errors import InvariantBroken
 from loanbook.money import ZERO, round_fen
 from loanbook.rules.calendar import days_between, due_date
 from loanbook.rules.products import Product, RepaymentMethod
+from loanbook.rules.values import quick_init
 
 MONTHS_PER_YEAR = 12
 DAYS_PER_YEAR = 365
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Instalment:
     """One period of a plan: what falls due on ``due_date``."""
