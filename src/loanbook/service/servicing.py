@@ -139,7 +139,7 @@ def _refuse_known_phone(uow: UnitOfWork, phone: str) -> None:
 def borrower_summary(uow: UnitOfWork, borrower_id: int) -> BorrowerSummary:
     row = _borrower(uow, borrower_id)
     today = uow.business_dates.get()
-    book = uow.borrowers.book(borrower_id)
+    book = uow.borrowers.book(borrower_id, row=row)
     current = position(book, today, include_day=True)
     return BorrowerSummary(
         row,
@@ -265,8 +265,7 @@ def payoff_offer(uow: UnitOfWork, loan_id: int) -> tuple[int, operations.PayoffO
 
 def borrower_bill(uow: UnitOfWork, borrower_id: int, due_date: date) -> Bill:
     """The statement for ``due_date``; for a day ahead, what falls due if nothing more is paid."""
-    _borrower(uow, borrower_id)
-    return bill(uow.borrowers.book(borrower_id), due_date)
+    return bill(uow.borrowers.book(borrower_id, row=_borrower(uow, borrower_id)), due_date)
 
 
 def repay(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import BigInteger, Date, String, and_, any_, bindparam, case, delete, func, insert, literal, or_, select, union
 from sqlalchemy.dialects import postgresql
@@ -16,6 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm import Session
 
 from loanbook.rules.bureau_status import MONTHS_KEPT
+from loanbook.store.prepared import INSTALMENT_DUE_ON, LOAN_DISBURSED_ON, run
 from loanbook.store.tables import (
     BorrowerRow,
     BureauBatchLineRow,
@@ -40,14 +42,33 @@ def _array(name: str, values: list, item_type):  # noqa: ANN001, ANN202 - a Post
 # that SQLite walks the day's rows in that index and finds each loan by its key: with only
 # its average statistics (on a book disbursed or due on one day, "every loan") it would
 # otherwise read every loan on every night, one with nothing to report too (issue 10).
-def _disbursed_on(day: date):  # noqa: ANN202 - a SELECT of loan ids
+def _disbursed_on(day):  # noqa: ANN001, ANN202 - a date or its bound parameter; a SELECT of loan ids
     loan = aliased(LoanRow)
     return select(loan.id).where(loan.disbursed_on == day)
 
 
-def _due_on(day: date):  # noqa: ANN202 - a SELECT of loan ids
+def _due_on(day):  # noqa: ANN001, ANN202 - a date or its bound parameter; a SELECT of loan ids
     plan = aliased(PlanInstalmentRow)
     return select(plan.loan_id).where(plan.due_date == day)
+
+
+@lru_cache(maxsize=1)
+def _borrowers_to_replay():  # noqa: ANN202 - a SELECT of borrower ids, parameter ``day``
+    """Built once, run every night (store/nights.py says why): BureauStore.borrowers_to_replay."""
+    day = bindparam("day", type_=Date)
+    loan = aliased(LoanRow)
+    unrecorded = ~BureauStore._recorded_on(day, LoanRow.id)  # noqa: SLF001 - the class's own SQL
+    disbursed = select(LoanRow.borrower_id).where(LoanRow.id.in_(_disbursed_on(day)), unrecorded)
+    due = select(LoanRow.borrower_id).where(LoanRow.id.in_(_due_on(day)), unrecorded)
+    replanned = select(LoanRow.borrower_id).where(LoanRow.id.in_(BureauStore._replanned_loans()), unrecorded)  # noqa: SLF001
+    booked = (  # a join and an anti-join, not an EXISTS per transaction (a due date's payers)
+        select(LoanRow.borrower_id).join(TransactionRow, TransactionRow.borrower_id == LoanRow.borrower_id)
+        .where(TransactionRow.booked_on == day, unrecorded)
+    )
+    any_loan = select(loan.id).where(loan.borrower_id == TransactionRow.borrower_id).exists()
+    loanless = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day, ~any_loan)
+    every = union(disbursed, due, replanned, booked, loanless).subquery()
+    return select(every.c.borrower_id).order_by(every.c.borrower_id)
 
 
 class BureauStore:
@@ -100,6 +121,11 @@ class BureauStore:
         return set(self.session.scalars(query))
 
     # -- the fast path of close of business (bureau.fast_path) ----------------------------
+    def _anything_on(self, probe, day: date) -> bool:  # noqa: ANN001 - a prepared probe (store/prepared.py)
+        """A step of the night with nothing of its kind on ``day`` (no instalment due, no
+        loan disbursed) is not built nor run (issue 10)."""
+        return run(self.session, probe, {"day": day}).first() is not None
+
     @staticmethod
     def _recorded_on(day: date, loan_id):  # noqa: ANN001, ANN205 - SQL expressions
         """Whether the loan has a record of ``day`` made already: the night's records are
@@ -123,6 +149,8 @@ class BureauStore:
         """R15, set-based: the opened records (10) of loans disbursed on ``day`` whose
         borrower has nothing booked that day (bureau.fast_path): balance the principal,
         every period remaining, nothing overdue, month ``*``. Returns how many."""
+        if not self._anything_on(LOAN_DISBURSED_ON, day):
+            return 0
         remaining = (
             select(func.count()).where(PlanInstalmentRow.loan_id == LoanRow.id, PlanInstalmentRow.due_date > day)
             .scalar_subquery()
@@ -149,6 +177,8 @@ class BureauStore:
         """Loans of a disbursed plan due on ``day`` whose mark is ACTIVE or GRACE, of a
         borrower with nothing booked late, and with no record of ``day`` yet (the SQL
         path's are not read back): id, borrower, principal outstanding, name, phone."""
+        if not self._anything_on(INSTALMENT_DUE_ON, day):
+            return []
         query = (
             select(LoanMarkRow.loan_id, LoanMarkRow.borrower_id,
                    (LoanMarkRow.principal_disbursed_fen - LoanMarkRow.principal_paid_fen).label("principal_fen"),
@@ -172,19 +202,7 @@ class BureauStore:
         that day, when its borrower booked something that day, or when R11 changed its
         plan. Chosen in SQL, one branch per reason (each a join or an anti-join): the fast
         paths' loans are never read back into Python."""
-        loan = aliased(LoanRow)
-        unrecorded = ~self._recorded_on(day, LoanRow.id)
-        disbursed = select(LoanRow.borrower_id).where(LoanRow.id.in_(_disbursed_on(day)), unrecorded)
-        due = select(LoanRow.borrower_id).where(LoanRow.id.in_(_due_on(day)), unrecorded)
-        replanned = select(LoanRow.borrower_id).where(LoanRow.id.in_(self._replanned_loans()), unrecorded)
-        booked = (  # a join and an anti-join, not an EXISTS per transaction (a due date's payers)
-            select(LoanRow.borrower_id).join(TransactionRow, TransactionRow.borrower_id == LoanRow.borrower_id)
-            .where(TransactionRow.booked_on == day, unrecorded)
-        )
-        any_loan = select(loan.id).where(loan.borrower_id == TransactionRow.borrower_id).exists()
-        loanless = select(TransactionRow.borrower_id).where(TransactionRow.booked_on == day, ~any_loan)
-        every = union(disbursed, due, replanned, booked, loanless).subquery()
-        return list(self.session.scalars(select(every.c.borrower_id).order_by(every.c.borrower_id)))
+        return list(run(self.session, _borrowers_to_replay(), {"day": day}).scalars())
 
     def loans_recorded_on(self, loan_ids: Sequence[int], day: date) -> set[int]:
         """Those of ``loan_ids`` with a record of ``day`` already (the fast paths')."""
@@ -205,6 +223,8 @@ class BureauStore:
         string already grown by the day's month; the 24-month cut and the negative test
         then read that column, not a copy of the expression (SQLite and PostgreSQL would
         otherwise evaluate it once per reference: a dozen times a row)."""
+        if not self._anything_on(INSTALMENT_DUE_ON, day):
+            return 0
         last = aliased(BureauRecordRow)
         later = aliased(BureauRecordRow)
         month_start = day.replace(day=1)

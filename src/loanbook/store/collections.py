@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, insert, literal, not_, or_, select, true, update
+from sqlalchemy import ColumnElement, Date, Executable, and_, bindparam, delete, false, func, insert, literal, not_, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from loanbook.collections.ladder import Ladder, Step
 from loanbook.money import to_fen
+from loanbook.store.prepared import run
 from loanbook.store.tables import (
     BorrowerRow,
     CollectionActionRow,
@@ -110,11 +112,12 @@ _ACTION_COLUMNS = ["business_date", "loan_id", "borrower_id", "action", "channel
                    "amount_due_fen", "owed_fen", "bureau_pre_notice"]
 
 
-def _step_condition(step: Step, day: date, grace_days: Mapping[str, int]) -> ColumnElement[bool]:
-    """The SQL of :meth:`Step.matches` over ``loan_marks`` (R5 figures at the start of ``day``)."""
+def _step_condition(step: Step, index: int, grace_days: Mapping[str, int]) -> ColumnElement[bool]:
+    """The SQL of :meth:`Step.matches` over ``loan_marks`` (R5 figures at the start of the
+    day); a step ``index`` before a due date reads that date from the parameter ``due_<index>``."""
     not_settled = M.status != "SETTLED"
     if step.days_before_due is not None:
-        due = day + timedelta(days=step.days_before_due)
+        due = bindparam(f"due_{index}", type_=Date)
         falls_due = and_(M.loan_id.in_(select(PlanInstalmentRow.loan_id).where(PlanInstalmentRow.due_date == due)),
                          M.loan_id.not_in(REPLANNED))
         if step.days_before_due == 0:
@@ -133,6 +136,26 @@ def _step_condition(step: Step, day: date, grace_days: Mapping[str, int]) -> Col
     return condition
 
 
+@lru_cache(maxsize=16)
+def _worklist_steps(ladder: Ladder, grace_days: tuple[tuple[str, int], ...]) -> tuple[Executable, ...]:
+    """One INSERT ... SELECT per step of the ladder, built once and run every night with
+    the day's dates as parameters (store/nights.py says why): ``day``, and ``due_<i>`` for
+    a step before a due date. Core on the table: the ORM's INSERT would take the
+    parameters for one row's VALUES."""
+    conditions = [_step_condition(step, index, dict(grace_days)) for index, step in enumerate(ladder.steps)]
+    statements = []
+    for index, step in enumerate(ladder.steps):
+        later = conditions[index + 1:]
+        only_this = and_(conditions[index], not_(or_(*later))) if later else conditions[index]
+        rows = select(
+            bindparam("day", type_=Date), M.loan_id, M.borrower_id, literal(step.action), literal(step.channel),
+            literal(step.template), M.status, M.dpd, M.amount_due_fen, OWED_FEN,
+            true() if step.bureau_pre_notice else false(),
+        ).where(only_this)
+        statements.append(insert(CollectionActionRow.__table__).from_select(_ACTION_COLUMNS, rows))
+    return tuple(statements)
+
+
 class Collections:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -144,18 +167,10 @@ class Collections:
         A step's rows are the loans it matches and no later step does: plain predicates
         on each loan's row, so no statement reads what another wrote."""
         self.session.execute(delete(CollectionActionRow).where(CollectionActionRow.business_date == day))
-        conditions = [_step_condition(step, day, grace_days) for step in ladder.steps]
-        made = 0
-        for index, step in enumerate(ladder.steps):
-            later = conditions[index + 1:]
-            only_this = and_(conditions[index], not_(or_(*later))) if later else conditions[index]
-            rows = select(
-                literal(day), M.loan_id, M.borrower_id, literal(step.action), literal(step.channel),
-                literal(step.template), M.status, M.dpd, M.amount_due_fen, OWED_FEN,
-                true() if step.bureau_pre_notice else false(),
-            ).where(only_this)
-            made += self.session.execute(insert(CollectionActionRow).from_select(_ACTION_COLUMNS, rows)).rowcount
-        return made
+        parameters = {"day": day} | {f"due_{index}": day + timedelta(days=step.days_before_due)
+                                      for index, step in enumerate(ladder.steps) if step.days_before_due is not None}
+        return sum(run(self.session, statement, parameters).rowcount
+                   for statement in _worklist_steps(ladder, tuple(sorted(grace_days.items()))))
 
     def pre_notices(self, day: date) -> list[tuple[int, str]]:
         """(loan id, channel) of the day's actions that carry the bureau pre-notice (R15)."""

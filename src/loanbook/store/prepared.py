@@ -174,6 +174,11 @@ LOCK_BORROWER = (
     .with_for_update(of=[_borrowers, _borrower_marks])
 )
 
+# Borrowers as stored, every column (values.Borrower, the books' borrower rows).
+BORROWER = select(*_borrowers.c).where(_borrowers.c.id == bindparam("borrower_id"))
+BORROWER_FOR_UPDATE = BORROWER.with_for_update()
+BORROWERS = select(*_borrowers.c).where(_borrowers.c.id.in_(bindparam("borrower_ids", expanding=True)))
+
 # Loans, their products and plans in one round trip (plan columns prefixed ``plan_``).
 LOANS_WITH_PLANS = (
     select(*_loans.c, _products.c.definition.label("product_definition"),
@@ -212,10 +217,19 @@ POSITION_TO_MOVE = (
     .where(_loans.c.id == bindparam("loan_id"))
 )
 
+# Whether a night has anything of a kind: a probe of an index, so that close of business
+# builds and runs no statement for a due date or an opening that is not tonight's (issue 10).
+INSTALMENT_DUE_ON = select(_plans.c.loan_id).where(_plans.c.due_date == bindparam("day")).limit(1)
+LOAN_DISBURSED_ON = select(_loans.c.id).where(_loans.c.disbursed_on == bindparam("day")).limit(1)
+
 USER_BY_TOKEN = select(_users.c.id, _users.c.name, _users.c.role, _users.c.borrower_id, _users.c.revoked_at).where(
     _users.c.token_sha256 == bindparam("token_sha256"))
 
 ADD_TRANSACTION_RETURNING_ID = insert(_transactions).returning(_transactions.c.id)
+
+ADD_LOAN_RETURNING_ID = insert(_loans).returning(_loans.c.id)
+
+ADD_PLAN = insert(_plans)
 
 ADD_ENTRY_RETURNING_ID = insert(_entries).returning(_entries.c.id)
 

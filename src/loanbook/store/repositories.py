@@ -188,10 +188,8 @@ class Borrowers:
         """With ``for_update`` the borrower row is locked until the unit of work ends
         (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): the lock is the
         database's, so the value handed out may be passed to :meth:`book` as its ``row``."""
-        query = _columns(BorrowerRow).where(BorrowerRow.id == borrower_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.execute(query).first()
+        query = prepared.BORROWER_FOR_UPDATE if for_update else prepared.BORROWER
+        row = run(self.session, query, {"borrower_id": borrower_id}).first()
         return None if row is None else value_of(Borrower, row)
 
     def id_of_phone(self, phone: str) -> int | None:
@@ -200,7 +198,7 @@ class Borrowers:
 
     def loan(self, loan_id: int) -> StoredLoan | None:
         """A loan as disbursed, None if there is no such loan."""
-        row = self.session.get(LoanRow, loan_id)  # no SQL for a loan this unit of work has just added
+        row = self.session.get(LoanRow, loan_id)
         return None if row is None else value_of(StoredLoan, row)
 
     def borrower_of_loan(self, loan_id: int) -> int | None:
@@ -209,19 +207,15 @@ class Borrowers:
         return run(self.session, prepared.BORROWER_OF_LOAN, {"loan_id": loan_id}).scalar()
 
     def add_loan(self, borrower_id: int, loan: Loan, external_ref: str | None = None) -> int:
-        row = LoanRow(
-            borrower_id=borrower_id,
-            product_code=loan.product.code,
-            principal_fen=to_fen(loan.principal),
-            terms=loan.terms,
-            disbursed_on=loan.disbursed_on,
-            partner_share=str(loan.partner_share),
-            external_ref=external_ref,
-        )
-        self.session.add(row)
-        self.session.flush()
-        self.session.execute(insert(PlanInstalmentRow), codec.plan_rows(row.id, loan.schedule))
-        return row.id
+        # INSERT .. RETURNING id and one executemany of the plan, not a mapped row and a
+        # flush (as add_transaction): the ORM's unit of work was a quarter of a disbursement.
+        loan_id = run(self.session, prepared.ADD_LOAN_RETURNING_ID, {
+            "borrower_id": borrower_id, "product_code": loan.product.code, "principal_fen": to_fen(loan.principal),
+            "terms": loan.terms, "disbursed_on": loan.disbursed_on, "partner_share": str(loan.partner_share),
+            "external_ref": external_ref,
+        }).scalar_one()
+        run(self.session, prepared.ADD_PLAN, codec.plan_rows(loan_id, loan.schedule))
+        return loan_id
 
     def add_transaction(self, **values: object) -> int:
         # A plain INSERT .. RETURNING id, not a mapped row and a flush: one statement either
@@ -251,7 +245,7 @@ class Borrowers:
         if not borrower_ids:
             return {}
         borrowers = {b.id: b for b in rows} or {
-            b.id: b for b in self.session.scalars(select(BorrowerRow).where(BorrowerRow.id.in_(borrower_ids)))
+            b.id: b for b in run(self.session, prepared.BORROWERS, {"borrower_ids": list(borrower_ids)})
         }
         # Plain rows, not ORM objects: books are read far more often than written, and
         # building mapped objects was most of the cost of a night's close of business.
