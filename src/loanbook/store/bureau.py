@@ -484,14 +484,12 @@ class BureauStore:
         """The batch and its lines, numbered from 1; ``superseded`` records (line 0) are
         closed by it without being written: a later version of each was."""
         self.session.add(BureauBatchRow(batch_date=batch_date, line_count=len(record_ids)))
-        self.session.add_all(
-            BureauBatchLineRow(record_id=record_id, batch_date=batch_date, line_no=number)
-            for number, record_id in enumerate(record_ids, start=1)
-        )
-        self.session.add_all(
-            BureauBatchLineRow(record_id=record_id, batch_date=batch_date, line_no=0) for record_id in superseded
-        )
         self.session.flush()
+        lines = [{"record_id": record_id, "batch_date": batch_date, "line_no": number}
+                 for number, record_id in enumerate(record_ids, start=1)]
+        lines += [{"record_id": record_id, "batch_date": batch_date, "line_no": 0} for record_id in superseded]
+        if lines:  # one executemany on the table, not a mapped object and a flush per line
+            run(self.session, insert(BureauBatchLineRow.__table__), lines)
 
     def written_lines(self, record_ids: Sequence[int]) -> set[int]:
         """Those of ``record_ids`` written in a batch (not only superseded)."""

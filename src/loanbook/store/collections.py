@@ -182,7 +182,8 @@ class Collections:
     def worklist(self, day: date, *, action: str | None = None, after_loan_id: int = 0,
                  limit: int | None = None) -> list[NamedAction]:
         """The day's actions with each borrower's name, by loan id."""
-        query = (select(CollectionActionRow, BorrowerRow.name)
+        # plain rows, not mapped objects: the whole day's list is read each morning
+        query = (select(*CollectionActionRow.__table__.c, BorrowerRow.name.label("borrower_name"))
                  .join(BorrowerRow, BorrowerRow.id == CollectionActionRow.borrower_id)
                  .where(CollectionActionRow.business_date == day, CollectionActionRow.loan_id > after_loan_id)
                  .order_by(CollectionActionRow.loan_id))
@@ -190,7 +191,7 @@ class Collections:
             query = query.where(CollectionActionRow.action == action)
         if limit is not None:
             query = query.limit(limit)
-        return [NamedAction(value_of(CollectionAction, row), name) for row, name in self.session.execute(query)]
+        return [NamedAction(value_of(CollectionAction, row), row.borrower_name) for row in self.session.execute(query)]
 
     def next_due_dates(self, loan_ids: list[int], today: date) -> dict[int, date]:
         """Each loan's next due date from ``today`` on (for the templates' {due_date})."""

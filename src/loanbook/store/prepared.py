@@ -162,6 +162,10 @@ OPEN_FOR_BOOKING = (
     .with_for_update(read=True, of=_business)
 )
 
+# The business date alone (BusinessDates.current), plain or held in share or update mode.
+BUSINESS_DATE = select(_business.c.business_date).where(_business.c.id == 1)
+BUSINESS_DATE_LOCKS = {"share": BUSINESS_DATE.with_for_update(read=True), "update": BUSINESS_DATE.with_for_update()}
+
 # R6: writers to one borrower are serialised on the borrower's row. Its credit balance
 # last posted is locked with it: PostgreSQL re-reads a row it had to wait for at its
 # newest version only if the row is locked, and the writer before us may have changed it

@@ -120,11 +120,8 @@ class BusinessDates:
         return current
 
     def current(self, *, lock: str | None = None) -> date | None:
-        query = select(BusinessDateRow).where(BusinessDateRow.id == 1)
-        if lock is not None:
-            query = query.with_for_update(read=lock == "share")
-        row = self.session.scalars(query).first()
-        return None if row is None else row.business_date
+        query = prepared.BUSINESS_DATE if lock is None else prepared.BUSINESS_DATE_LOCKS[lock]
+        return run(self.session, query).scalar()
 
     def open_for_booking(self) -> tuple[date, str | None]:
         """(the business date, the status of its close of business or None if it has not
