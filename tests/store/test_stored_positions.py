@@ -8,18 +8,21 @@ one per use case that changes a book (a payoff received now pays the stored quot
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
 import loanbook.rules.replay as replay_module
 from words import A, D
+from loanbook.rules.bill import bill
 from loanbook.rules.replay import position
 from loanbook.service import servicing
 from loanbook.service.close_of_business import close_until
 from loanbook.service.ledger_check import check_ledger
 from loanbook.store.tables import LoanMarkRow
 from loanbook.store.unit_of_work import UnitOfWork
+from portfolio import seed_portfolio
 from test_service_and_cob import borrower, loan
 
 
@@ -160,3 +163,27 @@ def test_the_ledger_check_catches_a_stored_position_that_differs(engine, field):
     else:
         assert report.ok
         assert read(engine, loan_id) == fresh(engine, loan_id)
+
+
+def test_bills_read_from_the_stored_positions_equal_the_replayed_statement(engine):
+    """Issue 10, R6: a statement of the business date or a later day is made from the
+    stored positions moved to the start of that day where nothing of the borrower is
+    value-dated since the oldest of them, and by replay otherwise (a position of that
+    day, a credit balance, a plan change): digit for digit the replayed statement."""
+    seed_portfolio(engine, borrowers=12, days=45)  # due dates, grace, overdue, credit balances
+    moved_bills = replayed_bills = 0
+    for _ in range(3):
+        with UnitOfWork(engine) as uow:
+            today = uow.business_dates.get()
+            borrower_ids = uow.borrowers.ids_after(0, 100)
+        for borrower_id in borrower_ids:
+            for day in (today, today + timedelta(days=4), today + timedelta(days=40)):
+                with UnitOfWork(engine) as uow, replays_counted() as replays:
+                    read_bill = servicing.borrower_bill(uow, borrower_id, day)
+                with UnitOfWork(engine) as uow:
+                    replayed = bill(uow.borrowers.book(borrower_id), day)
+                assert repr(read_bill) == repr(replayed), (borrower_id, day)
+                moved_bills += replays[0] == 0
+                replayed_bills += replays[0] == 1
+        close_until(engine, today + timedelta(days=9))
+    assert moved_bills > replayed_bills > 0  # both paths taken, most bills without a replay

@@ -7,12 +7,14 @@ day plus anything still unpaid from earlier, with its penalty (article:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from loanbook.money import ZERO
 from loanbook.rules.book import Book
+from loanbook.rules.position import LoanPosition
 from loanbook.rules.replay import position
 from loanbook.rules.values import quick_init
 
@@ -43,10 +45,17 @@ class Bill:
 
 
 def bill(book: Book, due_date: date) -> Bill:
+    """The statement of ``due_date``, from the position at the start of that day."""
     current = position(book, due_date)
+    return bill_of(due_date, current.loans, current.credit_balance)
+
+
+def bill_of(due_date: date, loans: Iterable[LoanPosition], credit_balance: Decimal) -> Bill:
+    """The statement of ``due_date`` from the loans' positions at the start of that day
+    and the credit balance left then (R6): a line per loan with something payable."""
     lines = tuple(
         BillLine(loan.loan_id, loan.principal_due, loan.interest_due, loan.penalty_due)
-        for loan in current.loans
+        for loan in loans
         if loan.amount_due > 0
     )
-    return Bill(due_date, lines, current.credit_balance)
+    return Bill(due_date, lines, credit_balance)

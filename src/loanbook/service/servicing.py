@@ -11,10 +11,10 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 
 from loanbook.errors import BadInput, Conflict, NotFound
-from loanbook.money import from_fen, to_fen
+from loanbook.money import ZERO, from_fen, to_fen
 from loanbook.partners.posting import post_partner_split
 from loanbook.rules import operations
-from loanbook.rules.bill import Bill, bill
+from loanbook.rules.bill import Bill, bill, bill_of
 from loanbook.rules.book import Book, Loan
 from loanbook.rules.disclosure import AnnualRates, annual_rates
 from loanbook.rules.moved import moved
@@ -264,8 +264,37 @@ def payoff_offer(uow: UnitOfWork, loan_id: int) -> tuple[int, operations.PayoffO
 
 
 def borrower_bill(uow: UnitOfWork, borrower_id: int, due_date: date) -> Bill:
-    """The statement for ``due_date``; for a day ahead, what falls due if nothing more is paid."""
-    return bill(uow.borrowers.book(borrower_id, row=_borrower(uow, borrower_id)), due_date)
+    """The statement for ``due_date``; for a day ahead, what falls due if nothing more is
+    paid. From the stored positions where they tell it (issue 10), else replayed."""
+    row = _borrower(uow, borrower_id)
+    loans = _stored_positions_at_start_of(uow, borrower_id, due_date)
+    if loans is not None:
+        return bill_of(due_date, loans, ZERO)
+    return bill(uow.borrowers.book(borrower_id, row=row), due_date)
+
+
+def _stored_positions_at_start_of(uow: UnitOfWork, borrower_id: int, day: date) -> list[LoanPosition] | None:
+    """The borrower's loans at the start of ``day`` (the business date or later), their
+    stored positions moved forward (rules/moved.py), when nothing is value-dated from the
+    oldest of them to ``day``: each posting stores every loan's position of the business
+    date, so one of a day before ``day`` says that nothing of the borrower happened
+    since, and the start of ``day`` is then its end. None (replay) where a position is
+    of ``day`` or later (a fact of ``day`` may be in it), missing or refused by the move,
+    before the business date, or with a credit balance (what a bill leaves of it is not
+    in the loans' positions, R6)."""
+    stored = uow.marks.positions_to_move_of_borrower(borrower_id)
+    if not stored or stored[0].credit_balance_fen or day < stored[0].business_date:
+        return None
+    loans = []
+    for found in stored:
+        if (found.position is None or found.position_on is None or found.position_on >= day
+                or found.position_on > found.business_date):  # a night's next morning, written before the date moved
+            return None
+        state = moved(found.position, found.product, found.position_on, day, other_loans=found.other_loans)
+        if state is None:
+            return None
+        loans.append(state)
+    return loans
 
 
 def repay(

@@ -209,16 +209,23 @@ BORROWER_OF_LOAN = select(_loans.c.borrower_id).where(_loans.c.id == bindparam("
 # the ORM (an aliased table and a scalar subquery), this statement cost ~3-4 ms of CPU
 # per GET on this machine to build and compile-cache-key; built once, ~0.5 ms (issue 10).
 _borrowers_loans = _loans.alias("borrowers_loans")
+_POSITION_COLUMNS = (_loans.c.borrower_id, _business.c.business_date, _marks.c.position_on, _marks.c.position_json,
+                     _products.c.definition, _borrower_marks.c.credit_balance_fen)
+_POSITIONS_FROM = (_loans.join(_business, _business.c.id == literal_column("1"))
+                   .join(_products, _products.c.code == _loans.c.product_code)
+                   .outerjoin(_marks, _marks.c.loan_id == _loans.c.id)
+                   .outerjoin(_borrower_marks, _borrower_marks.c.borrower_id == _loans.c.borrower_id))
 POSITION_TO_MOVE = (
-    select(_loans.c.borrower_id, _business.c.business_date, _marks.c.position_on, _marks.c.position_json,
-           _products.c.definition, _borrower_marks.c.credit_balance_fen,
+    select(*_POSITION_COLUMNS,
            select(func.count(_borrowers_loans.c.id)).where(_borrowers_loans.c.borrower_id == _loans.c.borrower_id)
            .scalar_subquery().label("loans"))
-    .select_from(_loans.join(_business, _business.c.id == literal_column("1"))
-                 .join(_products, _products.c.code == _loans.c.product_code)
-                 .outerjoin(_marks, _marks.c.loan_id == _loans.c.id)
-                 .outerjoin(_borrower_marks, _borrower_marks.c.borrower_id == _loans.c.borrower_id))
+    .select_from(_POSITIONS_FROM)
     .where(_loans.c.id == bindparam("loan_id"))
+)
+# The same for every loan of a borrower, in the order of the book (a bill, R6).
+POSITIONS_OF_BORROWER = (
+    select(*_POSITION_COLUMNS).select_from(_POSITIONS_FROM)
+    .where(_loans.c.borrower_id == bindparam("borrower_id")).order_by(_loans.c.id)
 )
 
 # Whether a night has anything of a kind: a probe of an index, so that close of business
@@ -282,9 +289,9 @@ RELEASE_OUR_KEY = RELEASE_KEY.where(_STILL_OURS)
 
 # The hot reads sent on the driver's cursor on PostgreSQL (see run): a repayment's four
 # (the business date, the borrower's lock, loans with plans and marks, transactions),
-# a GET's (token, loan's borrower, stored position). Reads only: writes stay on
+# a GET's (token, loan's borrower, stored position), a bill's. Reads only: writes stay on
 # SQLAlchemy. Keyed by identity: a statement's == builds SQL rather than comparing.
 DRIVER_READS = (OPEN_FOR_BOOKING, LOCK_BORROWER, LOANS_WITH_PLANS, LOANS_WITH_PLANS_AND_MARKS, TRANSACTIONS,
-                BORROWER_OF_LOAN, POSITION_TO_MOVE, USER_BY_TOKEN)
+                BORROWER_OF_LOAN, POSITION_TO_MOVE, POSITIONS_OF_BORROWER, USER_BY_TOKEN)
 _driver_read_ids = frozenset(id(statement) for statement in DRIVER_READS)
 _driver_sql_cache: dict[tuple[int, str], tuple[str, dict[str, Any]]] = {}

@@ -367,12 +367,20 @@ class Marks:
         date (rules/moved.py), in one round trip; None if there is no such loan.
         Read-only (issue 10)."""
         row = run(self.session, prepared.POSITION_TO_MOVE, {"loan_id": loan_id}).first()
-        if row is None:
-            return None
+        return None if row is None else self._stored_position(row, max((row.loans or 1) - 1, 0))
+
+    def positions_to_move_of_borrower(self, borrower_id: int) -> list[StoredPosition]:
+        """:meth:`position_to_move` for each of the borrower's loans, by loan id, in one
+        round trip; empty if the borrower has none. Read-only (issue 10)."""
+        rows = run(self.session, prepared.POSITIONS_OF_BORROWER, {"borrower_id": borrower_id}).all()
+        return [self._stored_position(row, len(rows) - 1) for row in rows]
+
+    @staticmethod
+    def _stored_position(row: Row, other_loans: int) -> StoredPosition:
         stored = codec.position_from_json(row.position_json) if row.position_json is not None else None
         return StoredPosition(row.borrower_id, row.business_date, row.position_on if stored is not None else None,
                               stored, codec.product_from_json(row.definition), row.credit_balance_fen or 0,
-                              max((row.loans or 1) - 1, 0))
+                              other_loans)
 
     def credit_balances(self, borrower_ids: Sequence[int]) -> dict[int, int]:
         rows = self.session.scalars(select(BorrowerMarkRow).where(BorrowerMarkRow.borrower_id.in_(borrower_ids)))
