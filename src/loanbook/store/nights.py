@@ -92,6 +92,15 @@ def _nothing_due_between(first: str, last: str):  # noqa: ANN202 - a condition o
                            plan.due_date <= _on(last))
 
 
+def _penalty_details(penalty, eligible):  # noqa: ANN001, ANN202 - SQL expressions; the INSERT
+    """The night's accrual detail of ``penalty`` (R7) for each ``eligible`` loan, booked tomorrow."""
+    return insert(_ACCRUAL_DETAILS).from_select(
+        _ACCRUAL_COLUMNS,
+        select(_on("tomorrow"), LoanMarkRow.loan_id, LoanMarkRow.product_code, literal(0),
+               penalty, literal(0)).where(eligible, penalty != 0),
+    )
+
+
 @lru_cache(maxsize=1)
 def _anything_overdue():  # noqa: ANN202 - a SELECT
     """One loan overdue with its mark of ``day``, if any: a probe of the index (status, dpd)."""
@@ -203,11 +212,7 @@ def _overdue(code: str, days: int, rate: tuple[int, int]):  # noqa: ANN202 - INS
         _no_credit(),
         LoanMarkRow.loan_id.not_in(_replanned()),
     )
-    details = insert(_ACCRUAL_DETAILS).from_select(
-        _ACCRUAL_COLUMNS,
-        select(_on("tomorrow"), LoanMarkRow.loan_id, LoanMarkRow.product_code, literal(0),
-               penalty, literal(0)).where(eligible, penalty != 0),
-    )
+    details = _penalty_details(penalty, eligible)
     events = insert(_EVENTS).from_select(
         _EVENT_COLUMNS,
         select(LoanMarkRow.loan_id, LoanMarkRow.borrower_id, _on("tomorrow"), literal("went_overdue"),
@@ -243,11 +248,7 @@ def _penalty_day(code: str, rate: tuple[int, int], bucket_bounds: tuple[int, ...
         _no_credit(),
         LoanMarkRow.loan_id.not_in(_replanned()),
     )
-    details = insert(_ACCRUAL_DETAILS).from_select(
-        _ACCRUAL_COLUMNS,
-        select(_on("tomorrow"), LoanMarkRow.loan_id, LoanMarkRow.product_code, literal(0),
-               change, literal(0)).where(eligible, change != 0),
-    )
+    details = _penalty_details(change, eligible)
     events = None
     # R15: DPD goes from a bound to bound + 1, the loan into bucket 2, 3, ...: one
     # statement for every bound, the detail chosen by the DPD.
