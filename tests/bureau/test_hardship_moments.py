@@ -7,7 +7,8 @@ from __future__ import annotations
 from bureau_helpers import borrower, loan
 from words import D
 from loanbook.rules.replay import position
-from loanbook.service import requests
+from loanbook.bureau.records import SETTLED
+from loanbook.service import requests, servicing
 from loanbook.service.close_of_business import close_until
 from loanbook.service.users import add_user
 from loanbook.store.bureau import BureauStore
@@ -80,3 +81,24 @@ def test_r15_r11_an_approval_on_a_due_date_is_reported_at_42_or_49_not_as_the_du
     close_until(engine, D("2026-02-11"))
     assert [r[:2] for r in _records(engine, extended)] == [(10, "2026-01-15"), (42, "2026-02-10")]
     assert [r[:2] for r in _records(engine, negotiated)] == [(10, "2026-01-15"), (49, "2026-02-10")]
+
+
+def test_r15_r11_a_replanned_loan_is_looked_at_until_the_day_it_is_settled(engine):
+    """Its due dates are the new plan's, so the night looks at it every day (issue 10):
+    until it is settled, whose record is made that day; after, nothing is left to report
+    of it and the borrower is not read again for it."""
+    users = _users(engine)
+    b = borrower(engine)
+    replanned = loan(engine, b)
+    close_until(engine, D("2026-01-20"))
+    _approve(engine, users, replanned, kind=requests.EXTENSION, months=2)
+    close_until(engine, D("2026-01-25"))
+    with UnitOfWork(engine) as uow:
+        assert BureauStore(uow.session).borrowers_to_replay(D("2026-01-25")) == [b]  # no record of that day yet
+        _, quote = servicing.payoff_quote(uow, replanned)
+    with UnitOfWork(engine) as uow:
+        servicing.pay_off(uow, borrower_id=b, loan_ids=[replanned], total=quote.total)
+    close_until(engine, D("2026-01-27"))
+    assert [r[:2] for r in _records(engine, replanned)][-1] == (SETTLED, "2026-01-25")
+    with UnitOfWork(engine) as uow:
+        assert BureauStore(uow.session).borrowers_to_replay(D("2026-01-27")) == []

@@ -60,7 +60,12 @@ def _borrowers_to_replay():  # noqa: ANN202 - a SELECT of borrower ids, paramete
     unrecorded = ~BureauStore._recorded_on(day, LoanRow.id)  # noqa: SLF001 - the class's own SQL
     disbursed = select(LoanRow.borrower_id).where(LoanRow.id.in_(_disbursed_on(day)), unrecorded)
     due = select(LoanRow.borrower_id).where(LoanRow.id.in_(_due_on(day)), unrecorded)
-    replanned = select(LoanRow.borrower_id).where(LoanRow.id.in_(BureauStore._replanned_loans()), unrecorded)  # noqa: SLF001
+    # a replanned loan settled before ``day`` has no moment left (bureau.nightly._moments):
+    # its settlement was reported, and what is booked for it later is in ``booked``
+    settled_before = select(LoanMarkRow.loan_id).where(
+        LoanMarkRow.loan_id == LoanRow.id, LoanMarkRow.settled_on < day).exists()
+    replanned = select(LoanRow.borrower_id).where(
+        LoanRow.id.in_(BureauStore._replanned_loans()), unrecorded, ~settled_before)  # noqa: SLF001
     booked = (  # a join and an anti-join, not an EXISTS per transaction (a due date's payers)
         select(LoanRow.borrower_id).join(TransactionRow, TransactionRow.borrower_id == LoanRow.borrower_id)
         .where(TransactionRow.booked_on == day, unrecorded)
@@ -200,7 +205,7 @@ class BureauStore:
         record of ``day`` yet (the fast paths made none for it), or, with something booked
         today, they have no loan at all. A loan may have a moment when disbursed or due
         that day, when its borrower booked something that day, or when R11 changed its
-        plan. Chosen in SQL, one branch per reason (each a join or an anti-join): the fast
+        plan (until the day it is settled). Chosen in SQL, one branch per reason (each a join or an anti-join): the fast
         paths' loans are never read back into Python."""
         return list(run(self.session, _borrowers_to_replay(), {"day": day}).scalars())
 
