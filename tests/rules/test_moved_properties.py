@@ -22,7 +22,7 @@ from test_properties import SETTINGS, START, build, loan_specs, repayments
 from loanbook.money import ZERO
 from loanbook.rules.book import Book, Repayment
 from loanbook.rules import operations
-from loanbook.rules.moved import moved
+from loanbook.rules.moved import moved, unchanged_overnight
 from loanbook.rules.position import LoanStatus
 from loanbook.rules.products import FLEX6, TERM6, RepaymentMethod
 from loanbook.rules.replay import position
@@ -195,3 +195,58 @@ def test_w2_moved_through_grace_into_overdue_gives_the_retroactive_penalty():
     overdue = moved(stored, FLEX6, date(2026, 2, 12), date(2026, 2, 14))
     assert (overdue.status, overdue.dpd, overdue.penalty_due) == (LoanStatus.OVERDUE, 4, Decimal("0.39"))
     assert_exact(overdue, position(book, date(2026, 2, 14)).loans[0])
+
+
+@SETTINGS
+@given(hardship.stories, st.integers(min_value=0, max_value=330), st.integers(min_value=0, max_value=45))
+def test_a_borrower_unchanged_overnight_is_its_replay_of_the_next_morning(story, since_offset, days):
+    """``unchanged_overnight`` (close of business leaves such a borrower as it is, R11):
+    where it says so of the positions of day P (nothing value-dated later, no credit
+    balance) for the night of D = P + ``days``, the replay of the next morning has every
+    loan as the positions say, all but the day's payoff quote (R8), and nothing of D is
+    reported (R15: no due date, disbursement or settlement on D)."""
+    loans, actions = story
+    since = hardship.START + timedelta(days=since_offset)
+    day = since + timedelta(days=days)
+    book = as_of_end_of(hardship.build(loans, actions), since)
+    stored = position(book, since, include_day=True)
+    if stored.credit_balance or not unchanged_overnight([(since, loan) for loan in stored.loans], day):
+        event("changes overnight, or holds credit: replayed")
+        return
+    event("unchanged overnight" + (" after R11" if book.plan_changes else ""))
+    morning = position(book, day + timedelta(days=1), include_day=True)
+    assert morning.credit_balance == stored.credit_balance
+    for before, after in zip(stored.loans, morning.loans, strict=True):
+        assert_exact(replace(after, payoff=None), replace(before, payoff=None))
+        assert before.disbursed_on < day and (before.settled_on is None or before.settled_on < day)
+        assert not any(i.due_date == day for i in after.schedule)
+
+
+def test_after_r11_plan_changes_the_quiet_nights_told_are_the_replay():
+    """R11, the case close of business asks ``unchanged_overnight`` for (the property
+    above rarely draws it): an extended loan and a negotiated one whose borrower then pays
+    every bill on its day. Each day P, for the nights of P and P + 3: where it says the
+    borrower is unchanged, the next morning's replay is the positions of P."""
+    book = hardship.build([(10000, 6, FLEX6), (8000, 3, TERM6)], [])
+    quiet_after_changes = 0
+    for offset in range(1, 240):
+        today = hardship.START + timedelta(days=offset)
+        if offset == 20:
+            book = hardship.apply(book, 1, ("extend", offset, 0, 3), today, today)
+        if offset == 70:  # both overdue since their February due dates
+            book = hardship.apply(book, 2, ("negotiate", offset, 1, 3, RepaymentMethod.EQUAL_INSTALLMENT, None), today,
+                                  today)
+        owed = sum((loan.amount_due for loan in position(book, today).loans), ZERO)
+        if owed and offset >= 70:
+            book, _ = operations.repay(book, amount=owed, value_date=today, business_date=today,
+                                       received_at=hardship.at(today, offset))
+        stored = position(book, today, include_day=True)
+        for night in (today, today + timedelta(days=3)):
+            if stored.credit_balance or not unchanged_overnight([(today, loan) for loan in stored.loans], night):
+                continue
+            morning = position(book, night + timedelta(days=1), include_day=True)
+            for before, after in zip(stored.loans, morning.loans, strict=True):
+                assert_exact(replace(after, payoff=None), replace(before, payoff=None))
+            quiet_after_changes += len(book.plan_changes) == 2
+    assert [type(change).__name__ for change in book.plan_changes] == ["Extension", "NegotiatedPlan"]
+    assert quiet_after_changes > 100

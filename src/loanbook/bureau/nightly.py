@@ -15,6 +15,7 @@ repayment (33) on the day a repayment is booked that paid the loan.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -72,6 +73,12 @@ class ClosingViews:
         # borrower id -> its view, or None: closed tonight with no reporting moment
         self.seen: dict[int, DayView | None] = {}
         self.kept = 0
+
+    def nothing_to_report(self, borrower_ids: Iterable[int]) -> None:
+        """Borrowers close of business found with nothing of today (rules/moved.py
+        ``unchanged_overnight``): no moment, so their books are not read for it."""
+        for borrower_id in borrower_ids:
+            self.seen[borrower_id] = None
 
     def next_morning(self, borrower_id: int, book: Book) -> Position:
         """``position(book, day + 1, include_day=True)``, what close of business posts;

@@ -50,6 +50,7 @@ A settled loan does not change (R5): nothing is due, no penalty runs (R7).
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 from operator import attrgetter
@@ -266,3 +267,32 @@ def _instalment_moved(
         instalment.coupon_waived, instalment.carried_interest, instalment.carried_penalty, instalment.start_date,
         unpaid_yuan_days,
     )
+
+
+def unchanged_overnight(stored: Sequence[tuple[date, LoanPosition]], day: date) -> bool:
+    """Whether a borrower with no credit balance and nothing booked on ``day`` is, at the
+    start of ``day`` + 1, what its loans' stored positions say (each given with its day,
+    ``day`` or before), with nothing of ``day`` to report (R15). True only where every
+    loan is settled before ``day`` (R5: it stays as it was), or is ACTIVE with nothing
+    payable, disbursed before ``day``, and no instalment of its plan (the current one,
+    after any R11 change: the position's) due from the day after its position's day
+    through ``day`` + 1, nor on ``day``: then nothing falls due (R4), enters grace or goes
+    overdue (R5), no penalty runs on what is not unpaid (R7) and no due date is reported.
+
+    Close of business asks it of borrowers whose plan R11 changed: the set-based steps
+    read the disbursed plans (store/nights.py), so those borrowers are candidates every
+    night; this tells the quiet nights, when replaying them would change nothing."""
+    after = day + timedelta(days=1)
+    for position_on, loan in stored:
+        if position_on > day:
+            return False  # a night's next morning, written before the date moved: replayed
+        if loan.status is LoanStatus.SETTLED:
+            if loan.settled_on is None or loan.settled_on >= day:
+                return False  # settled today (or at tonight's due date): reported, replayed
+            continue
+        if loan.status is not LoanStatus.ACTIVE or loan.amount_due or loan.disbursed_on >= day:
+            return False
+        since = min(position_on, day - timedelta(days=1))
+        if any(since < instalment.due_date <= after for instalment in loan.schedule):
+            return False
+    return True

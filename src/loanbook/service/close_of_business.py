@@ -42,6 +42,7 @@ from loanbook.partners.posting import post_partner_split
 from loanbook.service import partner_reconcile
 from loanbook.service.requests import lapse_extensions
 from loanbook.ledger.revaluation import DPD_BUCKET_BOUNDS, revalue
+from loanbook.rules.moved import unchanged_overnight
 from loanbook.store.unit_of_work import UnitOfWork
 
 CHUNK_BORROWERS = 1000
@@ -101,6 +102,19 @@ def _move_in_bulk(uow: UnitOfWork, day: date) -> int:
             + uow.nights.penalty_day_in_bulk(day, products, DPD_BUCKET_BOUNDS))
 
 
+def _quiet_replanned(uow: UnitOfWork, day: date, after_id: int) -> set[int]:
+    """Borrowers whose plan R11 changed that are not replayed tonight: the set-based steps
+    read the disbursed plans, so such a borrower is a candidate every night until its
+    loan is settled, and on most nights nothing of it moves. Told from their stored
+    positions (rules/moved.py ``unchanged_overnight``) where nothing is booked today and
+    no credit balance is held (R6); their marks and positions stay of the day they were
+    written, as a loan moved by no step does, and reads replay them (R11, rules/moved.py)."""
+    candidates = uow.nights.quiet_candidates(day, after_id)
+    stored = uow.marks.positions_of_borrowers(candidates)
+    return {borrower_id for borrower_id in candidates
+            if None not in stored[borrower_id] and unchanged_overnight(stored[borrower_id], day)}
+
+
 def close_borrowers(uow: UnitOfWork, day: date, borrower_ids: list[int]) -> None:
     """Close these borrowers' night in ``uow``, uncommitted: a partition closed by a worker
     (service/cob_partitions.py) is closed exactly as an in-process chunk."""
@@ -143,12 +157,17 @@ def close_day(engine: Engine, *, chunk: int = CHUNK_BORROWERS, on_chunk: Progres
     with UnitOfWork(engine) as uow:  # the night's list, once: the query is costly on a big book
         cob = uow.cob_days.get(day)
         in_partitions = across is not None or uow.partitions.planned(day)
-        remaining = [] if in_partitions else uow.nights.borrowers_changing(day, cob.last_borrower_id)
+        remaining, quiet = [], set()
+        if not in_partitions:
+            remaining = uow.nights.borrowers_changing(day, cob.last_borrower_id)
+            quiet = _quiet_replanned(uow, day, cob.last_borrower_id)
+            remaining = [borrower_id for borrower_id in remaining if borrower_id not in quiet]
     if in_partitions:
         if across is None:
             from loanbook.service.cob_partitions import close_here as across  # noqa: PLC0415 - it builds on this module
         across(engine, day, chunk)
     views = ClosingViews(day)  # one replay per borrower tonight: its records are made from it
+    views.nothing_to_report(quiet)
     for start in range(0, len(remaining), chunk):
         borrower_ids = remaining[start : start + chunk]
         with UnitOfWork(engine) as uow:

@@ -122,9 +122,28 @@ def _borrowers_changing():  # noqa: ANN202 - a SELECT of borrower ids
     falling_due = select(borrower).where(LoanMarkRow.loan_id.in_(_due_on("tomorrow")), open_)
     unpaid_today = select(borrower).where(LoanMarkRow.loan_id.in_(_due_on("day")), LoanMarkRow.amount_due_fen != 0,
                                           open_)
-    replanned = select(borrower).where(LoanMarkRow.loan_id.in_(_replanned()), open_)
-    every = union(arrears, falling_due, unpaid_today, replanned).subquery()
+    every = union(arrears, falling_due, unpaid_today, _replanned_open(borrower, open_)).subquery()
     return select(every.c.borrower_id).order_by(every.c.borrower_id)
+
+
+def _replanned_open(borrower, open_):  # noqa: ANN001, ANN202 - the borrower column, a condition; a SELECT
+    """Borrowers with an open loan whose plan R11 changed: candidates every night."""
+    return select(borrower).where(LoanMarkRow.loan_id.in_(_replanned()), open_)
+
+
+@lru_cache(maxsize=1)
+def _quiet_candidates():  # noqa: ANN202 - a SELECT of borrower ids
+    """Parameters: ``day``, ``tomorrow``, ``after_id`` (Nights.quiet_candidates)."""
+    waiting = and_(LoanMarkRow.as_of < _on("tomorrow"), LoanMarkRow.borrower_id > bindparam("after_id"))
+    other = aliased(LoanMarkRow)
+    busy = select(other.loan_id).where(  # a loan of the borrower in grace, overdue or with something payable
+        other.borrower_id == LoanMarkRow.borrower_id, other.status != "SETTLED",
+        or_(other.status != "ACTIVE", other.amount_due_fen != 0),
+    ).exists()
+    booked = select(TransactionRow.id).where(
+        TransactionRow.borrower_id == LoanMarkRow.borrower_id, TransactionRow.booked_on == _on("day")).exists()
+    open_ = and_(waiting, LoanMarkRow.status != "SETTLED", ~busy, ~booked, _no_credit())
+    return _replanned_open(LoanMarkRow.borrower_id, open_).distinct().order_by(LoanMarkRow.borrower_id)
 
 
 @lru_cache(maxsize=1)
@@ -287,6 +306,14 @@ class Nights:
         days of grace left does not change overnight."""
         parameters = {"day": day, "tomorrow": day + timedelta(days=1), "after_id": after_id}
         return list(run(self.session, _borrowers_changing(), parameters).scalars())
+
+    def quiet_candidates(self, day: date, after_id: int) -> list[int]:
+        """Those of :meth:`borrowers_changing` there because a loan of theirs is open with a
+        plan R11 changed, with no loan in grace, overdue or with anything payable, nothing
+        booked on ``day`` and no credit balance: the ones whose night may change nothing
+        (rules/moved.py ``unchanged_overnight`` tells, from their stored positions)."""
+        parameters = {"day": day, "tomorrow": day + timedelta(days=1), "after_id": after_id}
+        return list(run(self.session, _quiet_candidates(), parameters).scalars())
 
     def fall_due_in_bulk(self, tomorrow: date) -> int:
         """Instalments due ``tomorrow`` of loans that only fall due overnight (R4, R5): the

@@ -223,9 +223,16 @@ POSITION_TO_MOVE = (
     .where(_loans.c.id == bindparam("loan_id"))
 )
 # The same for every loan of a borrower, in the order of the book (a bill, R6).
-POSITIONS_OF_BORROWER = (
+POSITIONS_TO_MOVE_OF_BORROWER = (
     select(*_POSITION_COLUMNS).select_from(_POSITIONS_FROM)
     .where(_loans.c.borrower_id == bindparam("borrower_id")).order_by(_loans.c.id)
+)
+
+# Every loan of some borrowers with its stored position (Marks.positions_of_borrowers).
+POSITIONS_OF_BORROWERS = (
+    select(_loans.c.borrower_id, _marks.c.position_on, _marks.c.position_json)
+    .select_from(_loans.outerjoin(_marks, _marks.c.loan_id == _loans.c.id))
+    .where(_loans.c.borrower_id.in_(bindparam("borrower_ids", expanding=True)))
 )
 
 # Whether a night has anything of a kind: a probe of an index, so that close of business
@@ -292,6 +299,6 @@ RELEASE_OUR_KEY = RELEASE_KEY.where(_STILL_OURS)
 # a GET's (token, loan's borrower, stored position), a bill's. Reads only: writes stay on
 # SQLAlchemy. Keyed by identity: a statement's == builds SQL rather than comparing.
 DRIVER_READS = (OPEN_FOR_BOOKING, LOCK_BORROWER, LOANS_WITH_PLANS, LOANS_WITH_PLANS_AND_MARKS, TRANSACTIONS,
-                BORROWER_OF_LOAN, POSITION_TO_MOVE, POSITIONS_OF_BORROWER, USER_BY_TOKEN)
+                BORROWER_OF_LOAN, POSITION_TO_MOVE, POSITIONS_TO_MOVE_OF_BORROWER, USER_BY_TOKEN)
 _driver_read_ids = frozenset(id(statement) for statement in DRIVER_READS)
 _driver_sql_cache: dict[tuple[int, str], tuple[str, dict[str, Any]]] = {}

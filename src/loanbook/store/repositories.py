@@ -372,7 +372,7 @@ class Marks:
     def positions_to_move_of_borrower(self, borrower_id: int) -> list[StoredPosition]:
         """:meth:`position_to_move` for each of the borrower's loans, by loan id, in one
         round trip; empty if the borrower has none. Read-only (issue 10)."""
-        rows = run(self.session, prepared.POSITIONS_OF_BORROWER, {"borrower_id": borrower_id}).all()
+        rows = run(self.session, prepared.POSITIONS_TO_MOVE_OF_BORROWER, {"borrower_id": borrower_id}).all()
         return [self._stored_position(row, len(rows) - 1) for row in rows]
 
     @staticmethod
@@ -381,6 +381,16 @@ class Marks:
         return StoredPosition(row.borrower_id, row.business_date, row.position_on if stored is not None else None,
                               stored, codec.product_from_json(row.definition), row.credit_balance_fen or 0,
                               other_loans)
+
+    def positions_of_borrowers(self, borrower_ids: Sequence[int]) -> dict[int, list[tuple[date, LoanPosition] | None]]:
+        """Per borrower, each of its loans' stored position with its day; None for a loan
+        with none (or one of another shape). Read-only (issue 10)."""
+        found: dict[int, list[tuple[date, LoanPosition] | None]] = defaultdict(list)
+        if borrower_ids:
+            for row in run(self.session, prepared.POSITIONS_OF_BORROWERS, {"borrower_ids": list(borrower_ids)}):
+                stored = codec.position_from_json(row.position_json) if row.position_json is not None else None
+                found[row.borrower_id].append(None if stored is None else (row.position_on, stored))
+        return found
 
     def credit_balances(self, borrower_ids: Sequence[int]) -> dict[int, int]:
         rows = self.session.scalars(select(BorrowerMarkRow).where(BorrowerMarkRow.borrower_id.in_(borrower_ids)))
